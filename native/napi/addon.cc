@@ -1,0 +1,15 @@
+// Module init: each binding registers its own exports; this file only strings them together.
+#include <napi.h>
+
+#include "napi/bindings.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  turbocam::InitFormats(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(turbocam, Init)

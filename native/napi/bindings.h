@@ -1,0 +1,10 @@
+// The Init functions of each binding file, called from addon.cc.
+#pragma once
+
+#include <napi.h>
+
+namespace turbocam {
+
+void InitFormats(Napi::Env env, Napi::Object exports);
+
+}  // namespace turbocam

@@ -1,0 +1,21 @@
+// `formats`: the pixel-format table as JS sees it, so TypeScript validates names against the
+// same list the native side accepts.
+#include "formats/pixel_format.h"
+#include "napi/bindings.h"
+
+namespace turbocam {
+
+void InitFormats(Napi::Env env, Napi::Object exports) {
+  size_t count = 0;
+  const PixelFormatInfo* formats = allPixelFormats(&count);
+  Napi::Array list = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; i++) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", formats[i].name);
+    entry.Set("fourcc", fourccToString(formats[i].fourcc));
+    list.Set(static_cast<uint32_t>(i), entry);
+  }
+  exports.Set("formats", list);
+}
+
+}  // namespace turbocam

@@ -1,0 +1,33 @@
+// The README's test command. Runs each suite and ends with one plain line `N passed, N failed` counted from vitest's JSON results.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const out = mkdtempSync(join(tmpdir(), 'turbocam-test-'));
+const runs = [
+  { name: 'host', command: ['npx', 'vitest', 'run', 'test/unit', 'test/e2e'] },
+];
+
+let passed = 0;
+let failed = 0;
+let status = 0;
+for (const run of runs) {
+  const file = join(out, `${run.name}.json`);
+  const report = file;
+  const [command, ...args] = run.command;
+  const result = spawnSync(command, [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) status = 1;
+  if (!existsSync(report)) {
+    console.error(`test: the ${run.name} run wrote no results (exit ${result.status})`);
+    failed += 1;
+    continue;
+  }
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  passed += json.numPassedTests;
+  failed += json.numFailedTests;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(status);

@@ -1,0 +1,3 @@
+// The public API, and nothing else.
+export type { Frame, PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
+export type { TurbocamError } from './errors.js';

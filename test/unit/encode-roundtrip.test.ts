@@ -69,6 +69,22 @@ describe('encode round trip', () => {
     });
   }
 
+  // Same samples in another layout must give the very same JPEG: a precise check of the repacking.
+  for (const [a, b, subsampling] of [
+    ['yuyv', 'uyvy', '422'],
+    ['yuyv', 'uyvy', '420'],
+    ['nv12', 'i420', '420'],
+    ['rgb24', 'bgr24', '444'],
+  ] as Array<[RawPixelFormatName, RawPixelFormatName, '444' | '422' | '420']>) {
+    it(`${a} and ${b} frames of one picture encode to identical ${subsampling} JPEGs`, () => {
+      const [width, height] = [322, 181];
+      const jpegs = [a, b].map((format) =>
+        encodeSync(testPattern({ width, height, format, frame: 4 }), { width, height, format, subsampling }),
+      );
+      expect(jpegs[0]?.equals(jpegs[1] as Buffer)).toBe(true);
+    });
+  }
+
   it('encodeSync gives the same JPEG as encode', async () => {
     const frame = testPattern({ width: 128, height: 96, format: 'uyvy', frame: 1 });
     const options = { width: 128, height: 96, format: 'uyvy', quality: 75 } as const;

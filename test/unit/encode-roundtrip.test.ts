@@ -85,6 +85,28 @@ describe('encode round trip', () => {
     });
   }
 
+  it('4:2:0 from yuyv averages the chroma of each pair of lines', () => {
+    // Chroma alternating per line between two opposite colours averages to neutral grey; taking
+    // either line alone would give a strong cast.
+    const [width, height] = [64, 32];
+    const frame = Buffer.alloc(width * height * 2);
+    for (let y = 0; y < height; y++) {
+      const [u, v] = y % 2 === 0 ? [60, 200] : [196, 56];
+      for (let x = 0; x < width; x += 2) frame.set([128, u, 128, v], y * width * 2 + x * 2);
+    }
+    const rgb = decode(encodeSync(frame, { width, height, format: 'yuyv', quality: 95, subsampling: '420' })).data;
+    let cast = 0;
+    for (let i = 0; i < rgb.length; i += 3) cast = Math.max(cast, Math.abs((rgb[i] ?? 0) - (rgb[i + 2] ?? 0)));
+    expect(cast).toBeLessThanOrEqual(8);
+  });
+
+  it('a frame that is a view at an offset into a larger buffer encodes like a standalone one', async () => {
+    const frame = testPattern({ width: 96, height: 64, format: 'nv12', frame: 6 });
+    const view = Buffer.concat([Buffer.alloc(333, 0x77), frame]).subarray(333);
+    const options = { width: 96, height: 64, format: 'nv12' } as const;
+    expect((await encode(view, options)).equals(encodeSync(frame, options))).toBe(true);
+  });
+
   it('encodeSync gives the same JPEG as encode', async () => {
     const frame = testPattern({ width: 128, height: 96, format: 'uyvy', frame: 1 });
     const options = { width: 128, height: 96, format: 'uyvy', quality: 75 } as const;

@@ -206,7 +206,8 @@ size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, 
       const bool padLuma = samp == TJSAMP_420 && h % 2 != 0;
       const size_t lumaSize = static_cast<size_t>(w) * (padLuma ? h + 1 : h);
       const size_t chromaWidth = static_cast<size_t>(w) / 2;
-      const size_t chromaRows = s == Subsampling::S422 ? static_cast<size_t>(h) : static_cast<size_t>(h + 1) / 2;
+      // 4:2:2 (and gray, which deinterleaves as 4:2:2 and ignores the chroma) keeps every line's chroma.
+      const size_t chromaRows = s == Subsampling::S420 ? static_cast<size_t>(h + 1) / 2 : static_cast<size_t>(h);
       planes_.resize(lumaSize + 2 * chromaWidth * chromaRows);
       PlanarYuv dstPlanes{planes_.data(), planes_.data() + lumaSize, planes_.data() + lumaSize + chromaWidth * chromaRows,
                           static_cast<size_t>(w), chromaWidth};

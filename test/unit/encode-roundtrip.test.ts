@@ -85,6 +85,18 @@ describe('encode round trip', () => {
     });
   }
 
+  for (const format of ['yuyv', 'nv12', 'i420'] as RawPixelFormatName[]) {
+    it(`${format} encoded as gray keeps the luma`, () => {
+      const [width, height] = [322, 181];
+      const frame = testPattern({ width, height, format, frame: 8 });
+      const decoded = decode(encodeSync(frame, { width, height, format, quality: 90, subsampling: 'gray' }));
+      expect([decoded.width, decoded.height]).toEqual([width, height]);
+      // The source's own luma samples: every other byte of yuyv, the first plane of nv12/i420.
+      const luma = format === 'yuyv' ? frame.filter((_, i) => i % 2 === 0) : frame.subarray(0, width * height);
+      expect(psnr(luma, firstChannel(decoded.data))).toBeGreaterThanOrEqual(35);
+    });
+  }
+
   it('4:2:0 from yuyv averages the chroma of each pair of lines', () => {
     // Chroma alternating per line between two opposite colours averages to neutral grey; taking
     // either line alone would give a strong cast.

@@ -1,3 +1,5 @@
 // The public API, and nothing else.
 export type { Frame, PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
 export type { TurbocamError } from './errors.js';
+export { Camera, openCamera, listDevices } from './camera.js';
+export type { OpenCameraOptions, CameraControls, ControlInfo, DeviceDescription } from './camera.js';

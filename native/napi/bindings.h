@@ -6,5 +6,7 @@
 namespace turbocam {
 
 void InitFormats(Napi::Env env, Napi::Object exports);
+void InitCamera(Napi::Env env, Napi::Object exports);
+void InitDevices(Napi::Env env, Napi::Object exports);
 
 }  // namespace turbocam

@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   turbocam::InitFormats(env, exports);
   turbocam::InitCamera(env, exports);
   turbocam::InitDevices(env, exports);
+  turbocam::InitEncode(env, exports);
   return exports;
 }
 

@@ -1,3 +1,7 @@
 // The public API, and nothing else.
 export type { Frame, PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
 export type { TurbocamError } from './errors.js';
+export type { FrameSource, SourceInfo, SourceKind, SourceStats } from './sources/source.js';
+export { FrameHub, type FrameHubOptions, type PausableSource } from './hub.js';
+export { createServer, serve, TurbocamServer, type ListenOptions, type ServerOptions } from './http/server.js';
+export { openRelay, RelaySource, type RelayOptions } from './sources/relay.js';

@@ -7,6 +7,9 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   turbocam::InitFormats(env, exports);
+  turbocam::InitCamera(env, exports);
+  turbocam::InitDevices(env, exports);
+  turbocam::InitEncode(env, exports);
   return exports;
 }
 

@@ -2,6 +2,7 @@
 // systemd-passed socket. Closing it ends every stream cleanly; the caller closes the source.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { FrameHub, type FrameHubOptions } from '../hub.js';
+import { renderNoSignal } from '../no-signal.js';
 import type { FrameSource } from '../sources/source.js';
 import { BasicAuth, type Credential } from './auth.js';
 import { baseUrls, listenOn, systemdSocketFd, type ListenTarget } from './listen.js';
@@ -43,7 +44,7 @@ export class TurbocamServer {
   readonly urls: string[] = [];
 
   constructor(options: ServerOptions) {
-    this.hub = new FrameHub(options.source, options);
+    this.hub = new FrameHub(options.source, { ...options, noSignal: options.noSignal ?? renderNoSignal });
     const origins = options.allowOrigin === undefined ? [] : Array.isArray(options.allowOrigin) ? options.allowOrigin : [options.allowOrigin];
     this.context = {
       instance: options.instance ?? options.source.info.name,

@@ -119,7 +119,7 @@ describe('MJPEG over HTTP', () => {
     client.close();
     expect(answer.status).toBe(200);
     const state = JSON.parse(answer.body.toString()).result;
-    expect(state.source).toMatchObject({ format: 'mjpeg', resolution: { width: WIDTH, height: HEIGHT }, desired_fps: 30, online: true });
+    expect(state.source).toMatchObject({ kind: 'testsrc', format: source.info.format, resolution: { width: WIDTH, height: HEIGHT }, desired_fps: 30, online: true });
     expect(typeof state.source.captured_fps).toBe('number');
     const clients = Object.values(state.stream.clients_stat) as Array<{ key: string; fps: number; dropped: number; address: string }>;
     const watcher = clients.find((c) => c.key === 'watcher');

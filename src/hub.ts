@@ -143,12 +143,12 @@ export class FrameHub extends EventEmitter {
   }
 
   /**
-   * The newest frame, waiting up to `timeoutMs` for one when there is none yet (or only a frame
-   * older than `maxAgeMs`, which a paused source may have left behind).
+   * The newest frame, waiting up to `timeoutMs` for one when there is none yet, or when the
+   * newest is older than `maxAgeMs` or was left behind by a source paused since.
    */
   async nextFrame(timeoutMs: number, maxAgeMs = Number.POSITIVE_INFINITY): Promise<Frame | undefined> {
     const current = this.newest;
-    if (current !== undefined && (!this.hasSignal || monotonicMs() - current.timestamp <= maxAgeMs)) return current;
+    if (current !== undefined && !this.paused && (!this.hasSignal || monotonicMs() - current.timestamp <= maxAgeMs)) return current;
     const release = this.hold();
     try {
       return await new Promise<Frame | undefined>((resolve) => {

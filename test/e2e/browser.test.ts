@@ -33,9 +33,10 @@ describe('the page in Chromium', () => {
   it('shows the stream at its natural size, updating, with the live state', async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
     await page.goto(cli.base);
-    await page.waitForFunction(() => (document.querySelector('#stream') as HTMLImageElement | null)?.naturalWidth === 640, undefined, { timeout: 10_000 });
-    const size = await page.evaluate(() => {
-      const img = document.querySelector('#stream') as HTMLImageElement;
+    await page.waitForFunction("document.querySelector('#stream')?.naturalWidth === 640", undefined, { timeout: 10_000 });
+    type Img = { naturalWidth: number; naturalHeight: number; getBoundingClientRect(): { width: number; height: number } };
+    const size = await page.$eval('#stream', (element) => {
+      const img = element as unknown as Img;
       const box = img.getBoundingClientRect();
       return { naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, width: box.width, height: box.height };
     });

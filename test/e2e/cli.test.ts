@@ -216,7 +216,7 @@ describe('turbocam CLI', () => {
     listener.close();
     try {
       let stdout = '';
-      await new Promise<void>((resolve) => child.stdout.on('data', (c: Buffer) => ((stdout += c.toString()), stdout.includes('/metrics') && resolve())));
+      await new Promise<void>((resolve) => child.stdout?.on('data', (c: Buffer) => ((stdout += c.toString()), stdout.includes('/metrics') && resolve())));
       expect(stdout).toContain(`http://127.0.0.1:${port}/stream`);
       const snap = await fetchRaw({ port }, '/snapshot');
       expect(snap.status).toBe(200);

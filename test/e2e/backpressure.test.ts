@@ -106,3 +106,28 @@ describe('per-client backpressure', () => {
     expect((rounds[2] ?? 0) - (rounds[0] ?? 0)).toBeLessThan(16 * 1024 * 1024);
   });
 });
+
+describe('stalled clients', () => {
+  it('are cut after --client-timeout', async () => {
+    const short = await startCli(['--source', 'testsrc', '--resolution', '1280x720', '--fps', '25', '--port', '0', '--workers', '1', '--client-timeout', '1']);
+    try {
+      const stalled = new StrictMjpegClient({ port: short.port });
+      const healthy = new StrictMjpegClient({ port: short.port });
+      healthy.keepBodies = false;
+      await stalled.waitForParts(2);
+      stalled.socket.pause();
+      const deadline = Date.now() + 15_000;
+      while ((await clientsOnServer(short.port)) > 1 && Date.now() < deadline) await sleep(250);
+      expect(await clientsOnServer(short.port)).toBe(1);
+      expect(short.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${stalled.socket.localPort} disconnected`));
+      // The healthy one is untouched.
+      const before = healthy.parts.length;
+      await sleep(500);
+      expect(healthy.parts.length).toBeGreaterThan(before);
+      stalled.close();
+      healthy.close();
+    } finally {
+      await short.stop();
+    }
+  });
+});

@@ -118,7 +118,8 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
       return;
     }
     const fps = Number(query.get('fps') ?? 0);
-    const key = query.get('key') ?? undefined;
+    // Shown in logs and /state: printable and short, so it cannot forge log lines.
+    const key = query.get('key')?.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
     const options: MjpegWriterOptions = {
       fps: Number.isFinite(fps) && fps > 0 ? fps : 0,
       extraHeaders: flag(query, 'extra_headers'),

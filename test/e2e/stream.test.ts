@@ -114,9 +114,12 @@ describe('MJPEG over HTTP', () => {
 
   it('/state reports source, fps and each client with its fps and drops', async () => {
     const client = new StrictMjpegClient({ port, path: '/stream?key=watcher' });
+    const forged = new StrictMjpegClient({ port, path: `/stream?key=${encodeURIComponent('x\n2026 info forged')}` });
     await client.waitForParts(40);
+    await forged.waitForParts(1);
     const answer = await fetchRaw({ port }, '/state');
     client.close();
+    forged.close();
     expect(answer.status).toBe(200);
     const state = JSON.parse(answer.body.toString()).result;
     expect(state.source).toMatchObject({ kind: 'testsrc', format: source.info.format, resolution: { width: WIDTH, height: HEIGHT }, desired_fps: 30, online: true });
@@ -129,6 +132,7 @@ describe('MJPEG over HTTP', () => {
     expect(watcher?.fps).toBeGreaterThan(5);
     expect(watcher?.dropped).toBeGreaterThanOrEqual(0);
     expect(watcher?.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(clients.map((c) => c.key)).toContain('x?2026 info forged');
   });
 
   it('/metrics is Prometheus text with frame and client counters', async () => {

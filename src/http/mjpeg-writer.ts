@@ -30,7 +30,10 @@ export interface MjpegClientStats {
   key: string | undefined;
   connectedAt: number;
   sent: number;
+  /** Frames skipped because the client had not drained the previous one. */
   dropped: number;
+  /** Frames skipped by the client's own `?fps=` cap. */
+  skipped: number;
   bytes: number;
   fps: number;
   fpsCap: number;
@@ -56,6 +59,7 @@ export class MjpegWriter {
   private closed = false;
   private sent = 0;
   private dropped = 0;
+  private skipped = 0;
   private bytes = 0;
   private readonly recentSends: number[] = [];
   private readonly onClose: () => void;
@@ -101,7 +105,10 @@ export class MjpegWriter {
   /** Offers the newest frame; sent now, or when the client drains, or when its fps cap allows. */
   offer(frame: Frame): void {
     if (this.closed) return;
-    if (this.pending !== undefined) this.dropped += 1;
+    if (this.pending !== undefined) {
+      if (this.inFlight) this.dropped += 1;
+      else this.skipped += 1;
+    }
     this.pending = frame;
     this.flush();
   }
@@ -116,6 +123,7 @@ export class MjpegWriter {
       connectedAt: this.connectedAt,
       sent: this.sent,
       dropped: this.dropped,
+      skipped: this.skipped,
       bytes: this.bytes,
       fps: this.recentSends.length / 2,
       fpsCap: this.options.fps,

@@ -89,6 +89,7 @@ export function buildState(view: ServerView): object {
               fps_cap: c.fpsCap,
               sent: c.sent,
               dropped: c.dropped,
+              skipped_by_fps_cap: c.skipped,
               bytes: c.bytes,
               connected_s: Math.round((Date.now() - c.connectedAt) / 1000),
             },

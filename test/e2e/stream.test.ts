@@ -156,11 +156,14 @@ describe('MJPEG over HTTP', () => {
     const seconds = (Date.now() - start) / 1000;
     const cappedCount = capped.parts.length;
     const fullCount = full.parts.length;
-    capped.close();
-    full.close();
+    const stat = JSON.parse((await fetchRaw({ port }, '/state')).body.toString()).result.stream.clients_stat as Record<string, { fps_cap: number; skipped_by_fps_cap: number }>;
+    const cappedStat = Object.values(stat).find((c) => c.fps_cap === 5);
+    expect(cappedStat?.skipped_by_fps_cap).toBeGreaterThan(10);
     expect(cappedCount).toBeLessThanOrEqual(5 * seconds + 2);
     expect(cappedCount).toBeGreaterThanOrEqual(5);
     expect(fullCount).toBeGreaterThan(cappedCount * 2);
+    capped.close();
+    full.close();
   });
 
   it('µStreamer options: extra_headers adds no-cache part headers, dual_final_frames sends frames twice', async () => {

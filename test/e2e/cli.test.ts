@@ -73,6 +73,8 @@ describe('turbocam CLI', () => {
       expect(snapshot.status).toBe(200);
       expect(jpeg.decode(snapshot.body).width).toBeGreaterThan(0);
       if (!existsSync('/dev/video0')) expect(cli.stderr).toMatch(/no \/dev\/video0: streaming the test pattern/);
+      // Loopback only unless --host says otherwise.
+      expect(cli.base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       for (const path of ['', 'stream', 'snapshot', 'state', 'metrics']) expect(cli.stdout).toContain(`${cli.base}${path}`);
     } finally {
       await cli.stop();

@@ -97,6 +97,12 @@ describe('MJPEG over HTTP', () => {
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toMatch(/^multipart\/x-mixed-replace; boundary=/);
     expect(stream.body.length).toBe(0);
+    for (const path of ['/', '/state', '/metrics']) {
+      const head = await fetchRaw({ port }, path, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+      expect(head.body.length).toBe(0);
+    }
   });
 
   it('answers unknown paths with JSON 404 and wrong methods with JSON 405', async () => {

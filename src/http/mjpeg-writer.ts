@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { monotonicMs } from '../hub.js';
 import type { Frame } from '../types.js';
+import { SendBufferCap } from './send-buffer.js';
 
 export const BOUNDARY = 'turbocamframe';
 
@@ -22,6 +23,8 @@ export interface MjpegWriterOptions {
   stallTimeoutMs?: number;
   /** Client-chosen label shown in /state (µStreamer's `key`). */
   key?: string;
+  /** Cap the kernel send buffer to about two frames (default true). */
+  capSendBuffer?: boolean;
 }
 
 export interface MjpegClientStats {
@@ -48,6 +51,7 @@ export class MjpegWriter {
   readonly address: string;
   private readonly res: ServerResponse;
   private readonly options: Required<Omit<MjpegWriterOptions, 'key'>> & { key: string | undefined };
+  private sendBuffer: SendBufferCap | undefined;
   private readonly minIntervalMs: number;
   private readonly connectedAt = Date.now();
   private inFlight = false;
@@ -75,6 +79,7 @@ export class MjpegWriter {
       dualFinalFrames: options.dualFinalFrames ?? false,
       stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
       key: options.key,
+      capSendBuffer: options.capSendBuffer ?? true,
     };
     this.minIntervalMs = this.options.fps > 0 ? 1000 / this.options.fps : 0;
     res.on('close', () => this.close());
@@ -96,6 +101,7 @@ export class MjpegWriter {
       'X-Accel-Buffering': 'no',
     });
     res.socket?.setNoDelay(true);
+    if (this.options.capSendBuffer) this.sendBuffer = new SendBufferCap(res.socket);
     const opening = `--${BOUNDARY}\r\n${this.options.advanceHeaders ? this.partHeaders(undefined) : ''}`;
     this.inFlight = true;
     res.write(opening, () => this.drained());
@@ -168,6 +174,7 @@ export class MjpegWriter {
   private send(frame: Frame): void {
     const res = this.res;
     const socket = res.socket;
+    this.sendBuffer?.fit(frame.data.length);
     this.inFlight = true;
     this.lastSentAt = Date.now();
     const copies = this.options.dualFinalFrames && frame.sequence !== this.lastSentSequence ? 2 : 1;

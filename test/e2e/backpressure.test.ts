@@ -59,9 +59,10 @@ describe('per-client backpressure', () => {
       const afterResume = slow.parts.slice(slowBefore);
       const current = afterResume.findIndex((p) => Number(p.headers.get('x-sequence')) >= resumeSeq);
       expect(current).toBeGreaterThanOrEqual(0);
-      // Only what sat in the kernel's socket buffers (a few MB on loopback) is stale, not the whole
-      // pause: after it the stream jumps straight to the newest frame.
-      expect(current).toBeLessThan(produced / 2);
+      // Only what sat in the socket buffers is stale, not the whole pause: the server caps its
+      // kernel send buffer to about two frames (autotuned, it holds ~4 MB, 60+ frames here), and
+      // after that the stream jumps straight to the newest frame.
+      expect(current).toBeLessThan(produced / 8);
       const jump = Number(afterResume[current]?.headers.get('x-sequence')) - Number(afterResume[current - 1]?.headers.get('x-sequence') ?? slow.parts[slowBefore - 1]?.headers.get('x-sequence'));
       expect(jump).toBeGreaterThan(produced / 3);
       const server = JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString()).result.stream;

@@ -107,10 +107,6 @@ export class FrameHub extends EventEmitter {
     return this.failure;
   }
 
-  get subscribers(): number {
-    return this.frameListeners.size;
-  }
-
   /** Calls `listener` with every published frame until the returned function is called. */
   subscribe(listener: FrameListener): () => void {
     this.frameListeners.add(listener);

@@ -48,12 +48,13 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     width: config.width,
     height: config.height,
     fps: config.fps,
-    format: config.format,
     quality: config.quality,
     controls: config.controls,
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,
   };
+  // `auto` is the Camera's own default, and pipes pick theirs (mjpeg) only when none is given.
+  if (config.format !== 'auto') options.format = config.format;
   if (config.workers !== undefined) options.workers = config.workers;
   if (config.buffers !== undefined) options.buffers = config.buffers;
   return openCamera(options);

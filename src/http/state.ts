@@ -61,7 +61,7 @@ export function buildState(view: ServerView): object {
         desired_fps: info.fps,
         captured_fps: hub.rates.captured,
         encoded_fps: hub.rates.encoded,
-        delivered_fps: stats.fps,
+        delivered_fps: Math.round(stats.fps * 10) / 10,
         captured: stats.captured,
         encoded: stats.encoded,
         delivered: stats.delivered,

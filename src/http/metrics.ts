@@ -52,6 +52,7 @@ export function renderMetrics(view: ServerView): string {
   metric('turbocam_client_rejected_total', 'counter', 'Stream clients refused by --max-clients.', view.counters.rejected);
   metric('turbocam_client_frames_sent_total', 'counter', 'Frames written to stream clients.', totals.sent);
   metric('turbocam_client_frames_dropped_total', 'counter', 'Frames stream clients skipped because they had not drained.', totals.dropped);
+  metric('turbocam_client_frames_skipped_total', 'counter', "Frames stream clients skipped under their own ?fps= cap.", totals.skipped);
   metric('turbocam_client_bytes_total', 'counter', 'JPEG bytes written to stream clients.', totals.bytes);
   metric('turbocam_auth_failures_total', 'counter', 'Requests with wrong credentials.', view.authFailures);
   metric('turbocam_auth_refused_total', 'counter', 'Requests refused after too many failures.', view.authRefused);

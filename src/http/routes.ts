@@ -138,6 +138,7 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
       const stats = writer.stats();
       ctx.counters.goneSent += stats.sent;
       ctx.counters.goneDropped += stats.dropped;
+      ctx.counters.goneSkipped += stats.skipped;
       ctx.counters.goneBytes += stats.bytes;
       ctx.log('info', `client ${writer.id} ${address} disconnected: ${stats.sent} frames sent, ${stats.dropped} dropped`);
     });

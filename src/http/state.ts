@@ -7,6 +7,7 @@ export interface ServerCounters {
   /** Frames, drops and bytes of clients that have left (live ones are summed on demand). */
   goneSent: number;
   goneDropped: number;
+  goneSkipped: number;
   goneBytes: number;
   connections: number;
   rejected: number;
@@ -26,14 +27,17 @@ export interface ServerView {
 export interface ClientTotals {
   sent: number;
   dropped: number;
+  skipped: number;
   bytes: number;
 }
 
 export function clientTotals(view: ServerView, live: MjpegClientStats[]): ClientTotals {
-  const totals = { sent: view.counters.goneSent, dropped: view.counters.goneDropped, bytes: view.counters.goneBytes };
+  const { goneSent, goneDropped, goneSkipped, goneBytes } = view.counters;
+  const totals = { sent: goneSent, dropped: goneDropped, skipped: goneSkipped, bytes: goneBytes };
   for (const client of live) {
     totals.sent += client.sent;
     totals.dropped += client.dropped;
+    totals.skipped += client.skipped;
     totals.bytes += client.bytes;
   }
   return totals;

@@ -168,6 +168,8 @@ describe('MJPEG over HTTP', () => {
     expect(cappedCount).toBeLessThanOrEqual(5 * seconds + 2);
     expect(cappedCount).toBeGreaterThanOrEqual(5);
     expect(fullCount).toBeGreaterThan(cappedCount * 2);
+    const metrics = (await fetchRaw({ port }, '/metrics')).body.toString();
+    expect(Number(/^turbocam_client_frames_skipped_total\{[^}]*\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(10);
     capped.close();
     full.close();
   });

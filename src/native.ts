@@ -78,6 +78,8 @@ export interface NativeAddon {
   ): Buffer;
   testPattern(width: number, height: number, format: string, frame: number): Buffer;
   encoderStats(): import('./encode.js').EncoderStats;
+  // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.
+  setSendBuffer(fd: number, bytes: number): number;
 }
 
 const ADDON_PATH = fileURLToPath(new URL('../build/Release/turbocam.node', import.meta.url));

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the ARM cross builds and their qemu smoke tests need on a Debian 12 amd64 machine
+# (as root): the cross compilers, libturbojpeg0-dev for each ARM architecture through multiarch,
+# and qemu-user-static. Idempotent: a machine that has it all skips apt entirely.
+set -euo pipefail
+
+packages=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user-static pkg-config
+  libturbojpeg0-dev:arm64 libturbojpeg0-dev:armhf)
+
+foreign=$(dpkg --print-foreign-architectures)
+for arch in arm64 armhf; do
+  grep -qx "$arch" <<<"$foreign" || dpkg --add-architecture "$arch"
+done
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "cross: installing ${missing[*]}"
+  # A mirror mid-sync can fail one foreign index (seen: bookworm-security armhf); the packages
+  # needed come from bookworm main, so go on and let apt-get install say if one is really missing.
+  apt-get update -qq || echo "cross: apt-get update reported errors; continuing with the indexes it got" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -4,10 +4,14 @@
 // source pixels, the same bar as the x86 suite: >= 35 dB at quality 90.
 'use strict';
 const assert = require('node:assert');
+const fs = require('node:fs');
 const path = require('node:path');
 const jpeg = require('jpeg-js');
 
-const addonPath = path.resolve(process.argv[2] ?? '');
+// An addon file, or a package root whose prebuilds/ node-gyp-build chooses from as an installed
+// package would (tags napi, armv, libc checked against this very Node).
+const target = path.resolve(process.argv[2] ?? '');
+const addonPath = fs.statSync(target).isDirectory() ? require('node-gyp-build').path(target) : target;
 const addon = require(addonPath);
 
 const WIDTH = 320;
@@ -88,4 +92,4 @@ for (const format of rawFormats) {
 assert.throws(() => addon.encodeSync(new Uint8Array(65536), 43691, 32768, 'rgb24', QUALITY, undefined, undefined),
   (error) => typeof error.code === 'string' && error.code.startsWith('ERR_'));
 
-console.log(`smoke (${process.arch}, node ${process.version}): ${rawFormats.length} formats, ${results.join(', ')}`);
+console.log(`smoke (${process.arch}, node ${process.version}, ${path.relative(process.cwd(), addonPath)}): ${rawFormats.length} formats, ${results.join(', ')}`);

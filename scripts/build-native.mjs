@@ -37,7 +37,10 @@ if (installing && !buildFromSource) {
     console.log(`turbocam: using the prebuilt addon ${relative(root, prebuild.path)}`);
     process.exit(0);
   }
-  console.log(`turbocam: no usable prebuilt addon (${prebuild.reason}); building from source`);
+  const need = /libturbojpeg/.test(prebuild.reason)
+    ? ': it needs the system library libturbojpeg, from the package libturbojpeg0'
+    : '';
+  console.log(`turbocam: no usable prebuilt addon (${prebuild.reason})${need}; building from source`);
 }
 
 const missing = [];

@@ -93,9 +93,11 @@ for (const format of rawFormats) {
   assert.ok(db >= MIN_PSNR, `smoke: ${format}: PSNR ${db.toFixed(2)} dB < ${MIN_PSNR} dB`);
 }
 
+console.log(`smoke (${process.arch}, node ${process.version}, ${path.relative(process.cwd(), addonPath)}): ${rawFormats.length} formats, ${results.join(', ')}`);
+
 // 43691 x 32768 rgb24 needs 2^32 + 32768 bytes: where size_t is 32 bits (armhf) a size check that
 // wraps sees 32768 and lets a 64 KiB buffer through to an out-of-bounds read. It must be refused.
+console.log('smoke: encoding a frame whose size overflows 32-bit arithmetic (a crash here is that bug)');
 assert.throws(() => addon.encodeSync(new Uint8Array(65536), 43691, 32768, 'rgb24', QUALITY, undefined, undefined),
   (error) => typeof error.code === 'string' && error.code.startsWith('ERR_'));
-
-console.log(`smoke (${process.arch}, node ${process.version}, ${path.relative(process.cwd(), addonPath)}): ${rawFormats.length} formats, ${results.join(', ')}`);
+console.log('smoke: oversized frame refused');

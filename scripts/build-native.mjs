@@ -25,7 +25,8 @@ function loadablePrebuild() {
     encoding: 'utf8',
   });
   if (result.status === 0) return { path: result.stdout };
-  const reason = (result.stderr.split('\n').find((line) => /Error/.test(line)) ?? `exit ${result.status ?? result.signal}`).trim();
+  // The thrown error's own line, not the source excerpt Node prints above it.
+  const reason = (/^\w*Error: (.*)$/m.exec(result.stderr)?.[1] ?? `exit ${result.status ?? result.signal}`).trim();
   return { reason };
 }
 

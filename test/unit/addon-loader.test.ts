@@ -22,7 +22,8 @@ function packageRoot(files: Record<string, Buffer>): string {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   }
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'turbocam', version: '0.0.0' }));
+  // binary.napi_versions as in the real package.json: cmake-js then never reaches for Node's headers online.
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'turbocam', version: '0.0.0', binary: { napi_versions: [8] } }));
   return root;
 }
 
@@ -137,6 +138,7 @@ describe('install step (scripts/build-native.mjs --install)', () => {
     // all this needs to show (the real build is CI's first step).
     const { status, stdout, stderr } = installIn({ [`prebuilds/${hostFolder}/node.napi.glibc.node`]: addonWithoutLibturbojpeg() });
     expect(stdout).toMatch(/no usable prebuilt addon \(.*libturbojpeg.*\): it needs the system library libturbojpeg, from the package libturbojpeg0; building from source/);
+    expect(stderr).toContain('CMakeLists.txt');
     expect(stderr).toContain('the native build failed');
     expect(status).toBe(1);
   });

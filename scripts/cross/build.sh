@@ -15,6 +15,6 @@ node node_modules/cmake-js/bin/cmake-js compile --log-level warn --out "$out" \
 addon=$out/Release/turbocam.node
 machine=$(od -An -tx1 -j18 -N2 "$addon" | tr -d ' ')
 case "$debian_arch:$machine" in
-  arm64:b700 | armhf:2800) echo "cross: built $addon" ;;
+  arm64:b700 | armhf:2800 | s390x:0016) echo "cross: built $addon" ;;
   *) echo "cross: $addon is not an $debian_arch ELF (e_machine $machine)" >&2; exit 1 ;;
 esac

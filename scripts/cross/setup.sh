@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Installs what the ARM cross builds and their qemu smoke tests need on a Debian 12 amd64 machine
-# (as root): the cross compilers, libturbojpeg0-dev for each ARM architecture through multiarch,
-# and qemu-user-static. Idempotent: a machine that has it all skips apt entirely.
+# Installs what the cross builds and their qemu smoke tests need on a Debian 12 amd64 machine (as
+# root), for the architectures named (default: arm64 armhf): each one's cross compiler and
+# libturbojpeg0-dev through multiarch, and qemu-user-static. Idempotent: a machine that has it all
+# skips apt entirely.
 set -euo pipefail
+source "$(dirname "$0")/arch.sh"
 
-packages=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user-static pkg-config
-  libturbojpeg0-dev:arm64 libturbojpeg0-dev:armhf)
-
+architectures=("$@")
+((${#architectures[@]})) || architectures=(arm64 armhf)
+packages=(qemu-user-static pkg-config)
 foreign=$(dpkg --print-foreign-architectures)
-for arch in arm64 armhf; do
+for arch in "${architectures[@]}"; do
+  cross_arch "$arch"
+  packages+=("g++-$triplet" "libturbojpeg0-dev:$arch")
   grep -qx "$arch" <<<"$foreign" || dpkg --add-architecture "$arch"
 done
 

@@ -16,9 +16,17 @@ for arch in "${architectures[@]}"; do
   grep -qx "$arch" <<<"$foreign" || dpkg --add-architecture "$arch"
 done
 
+# Installed for the given architecture (the host's when none is given). Not `dpkg -s`: once a
+# Multi-Arch: same package is installed for two architectures its bare name is ambiguous there.
+installed() {
+  local name=${1%%:*} arch=${1#*:}
+  [[ $arch != "$1" ]] || arch=$(dpkg --print-architecture)
+  dpkg-query -W -f='${Architecture} ${db:Status-Abbrev}\n' "$name" 2>/dev/null | grep -qE "^($arch|all) ii"
+}
+
 missing=()
 for package in "${packages[@]}"; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  installed "$package" || missing+=("$package")
 done
 if ((${#missing[@]})); then
   echo "cross: installing ${missing[*]}"

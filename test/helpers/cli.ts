@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = join(ROOT, 'dist/cli/main.js');
+export const DIST = join(ROOT, 'dist');
+export const CLI = join(DIST, 'cli/main.js');
 
 function newest(dir: string): number {
   let latest = 0;

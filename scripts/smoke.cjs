@@ -1,4 +1,5 @@
-// The ARM smoke test, run by smoke.sh under qemu-user with Debian's own nodejs (18.x, so plain
+// The smoke test of every build: x64 (cmake-js, node-gyp, prebuilds) and, run by cross/smoke.sh
+// under qemu-user, the ARM ones with Debian's own nodejs (18.x, so plain
 // CommonJS and no dist/): loads one addon file directly, encodes the test pattern in every raw
 // format, decodes with jpeg-js (pure JS, independent of our code) and checks PSNR against the
 // source pixels, the same bar as the x86 suite: >= 35 dB at quality 90.

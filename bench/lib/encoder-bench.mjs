@@ -1,0 +1,171 @@
+// Part 1: single-thread encode speed of turbocam against the ceiling and the alternatives, on the
+// same raw pixels, quality 80. Trials of each contestant are interleaved and the best trial kept,
+// which is what survives best of a machine shared with other work.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { buildCeiling, runCeiling } from './ceiling.mjs';
+import { FORMATS, benchFrame, dumpFrame, loadTurbocam, toRgb } from './frames.mjs';
+
+const require = createRequire(import.meta.url);
+export const SIZES = [[640, 480], [1280, 720], [1920, 1080]];
+const QUALITY = 80;
+const FFMPEG_PIX = { yuyv: 'yuyv422', nv12: 'nv12', rgb24: 'rgb24' };
+// The JPEG layout turbocam produces for each input: ffmpeg is asked for the same.
+const FFMPEG_OUT = { yuyv: 'yuvj422p', nv12: 'yuvj420p', rgb24: 'yuvj420p' };
+
+/** Runs `encodeOnce` (sync or async) for about `seconds` (at least `minFrames` frames). */
+async function timeLoop(encodeOnce, seconds, minFrames = 2) {
+  let frames = 0;
+  let bytes = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let wall = 0;
+  do {
+    const out = encodeOnce();
+    bytes = (out instanceof Promise ? await out : out).length;
+    frames += 1;
+    wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  } while (wall < seconds || frames < minFrames);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { frames, wallSeconds: wall, fps: frames / wall, cpuFps: frames / cpuSeconds, bytes };
+}
+
+function best(trials) {
+  return trials.reduce((a, b) => (b.fps > a.fps ? b : a));
+}
+
+/** ffmpeg's mjpeg encoder on `count` copies of the frame fed through a pipe; wall time of the run. */
+function ffmpegRun({ format, width, height, frame, count, qscale }) {
+  return new Promise((resolve, reject) => {
+    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX[format], '-s', `${width}x${height}`,
+      '-framerate', '30', '-i', 'pipe:0', '-c:v', 'mjpeg', '-q:v', String(qscale), '-huffman', 'default', '-threads', '1',
+      '-pix_fmt', FFMPEG_OUT[format], '-f', 'mjpeg', 'pipe:1'];
+    const t0 = process.hrtime.bigint();
+    const child = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let outBytes = 0;
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { outBytes += chunk.length; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.stdin.on('error', () => {});
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`ffmpeg exited ${code}: ${stderr.trim()}`));
+      else resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, bytes: outBytes / count });
+    });
+    let written = 0;
+    const feed = () => {
+      while (written < count) {
+        written += 1;
+        if (!child.stdin.write(frame)) { child.stdin.once('drain', feed); return; }
+      }
+      child.stdin.end();
+    };
+    feed();
+  });
+}
+
+/** Per-frame ffmpeg speed: the best run of `count` frames minus the best run of one frame
+ *  (process start, probing, muxer set-up), so ffmpeg is compared per frame, not per launch. */
+async function ffmpegTrials(options, count, trials) {
+  let one = Infinity;
+  let many = Infinity;
+  let bytes = 0;
+  for (let i = 0; i < trials; i++) {
+    one = Math.min(one, (await ffmpegRun({ ...options, count: 1 })).seconds);
+    const run = await ffmpegRun({ ...options, count });
+    many = Math.min(many, run.seconds);
+    bytes = run.bytes;
+  }
+  const perFrame = Math.max((many - one) / (count - 1), 1e-6);
+  return { frames: count, fps: 1 / perFrame, bytes: Math.round(bytes), startupSeconds: one };
+}
+
+/** The ffmpeg -q:v whose JPEG size is nearest the ceiling's at quality 80 (2..5), so ffmpeg is not
+ *  made to look fast by compressing harder or slow by keeping more detail. */
+async function calibrateQscale(format, width, height, frame, targetBytes) {
+  let bestQ = 2;
+  let bestGap = Infinity;
+  for (const q of [2, 3, 4, 5]) {
+    const { bytes } = await ffmpegRun({ format, width, height, frame, count: 1, qscale: q });
+    const gap = Math.abs(bytes - targetBytes);
+    if (gap < bestGap) { bestGap = gap; bestQ = q; }
+  }
+  return bestQ;
+}
+
+/**
+ * Returns { quality, qscale, frameOrigin, rows: [{ width, height, format, contestants: { name:
+ * { fps, mpps, bytes, ... } | { error } } }] }. RGB-only encoders run once per size on the RGB
+ * form of the same picture and appear in every format's row of that size.
+ */
+export async function benchEncoder({ buildDir, quick, log }) {
+  const trialSeconds = quick ? 0.25 : 0.6;
+  const trials = quick ? 2 : 3;
+  const ceiling = buildCeiling(buildDir);
+  const lib = await loadTurbocam();
+  const encodeSync = lib?.encodeSync;
+  const sharp = (await import('sharp')).default;
+  sharp.concurrency(1);
+  const jpegTurbo = require('@julusian/jpeg-turbo');
+  const jpegJs = require('jpeg-js');
+
+  const rows = [];
+  let qscale = null;
+  let frameOrigin = null;
+  for (const [width, height] of SIZES) {
+    const mp = (width * height) / 1e6;
+    const withMpps = (r) => ({ ...r, mpps: r.fps * mp });
+    const rgbAlternatives = {};
+    for (const format of FORMATS) {
+      log(`encode ${width}x${height} ${format}`);
+      const { data: frame, origin } = await benchFrame(format, width, height);
+      frameOrigin = origin;
+      const input = dumpFrame(buildDir, format, width, height, frame);
+      const contestants = {};
+      const ceilingTrials = [];
+      const turbocamTrials = [];
+      for (let i = 0; i < trials; i++) {
+        ceilingTrials.push(runCeiling(ceiling, { format, width, height, quality: QUALITY, input, seconds: trialSeconds }));
+        if (encodeSync) {
+          const options = { width, height, format, quality: QUALITY };
+          turbocamTrials.push(await timeLoop(() => encodeSync(frame, options), trialSeconds));
+        }
+      }
+      contestants.ceiling = withMpps(best(ceilingTrials));
+      contestants.turbocam = encodeSync
+        ? withMpps(best(turbocamTrials))
+        : { error: `turbocam encodeSync unavailable (${loadTurbocam.loadError ?? 'not exported by dist/index.js'})` };
+
+      if (qscale === null) qscale = await calibrateQscale(format, width, height, frame, contestants.ceiling.bytes);
+      const ffCount = Math.max(8, Math.round(contestants.ceiling.fps * trialSeconds * 0.5));
+      try {
+        contestants.ffmpeg = withMpps(await ffmpegTrials({ format, width, height, frame, qscale }, ffCount, trials));
+      } catch (error) {
+        contestants.ffmpeg = { error: String(error instanceof Error ? error.message : error) };
+      }
+
+      if (format === 'rgb24' || Object.keys(rgbAlternatives).length === 0) {
+        // Same picture for every format, so the RGB encoders are measured once per size.
+        const rgb = format === 'rgb24' ? frame : toRgb(frame, format, width, height, 3);
+        const rgba = toRgb(frame, format, width, height, 4);
+        const out = Buffer.alloc(jpegTurbo.bufferSize({ width, height, subsampling: jpegTurbo.SAMP_420 }));
+        const turboOptions = { format: jpegTurbo.FORMAT_RGB, width, height, subsampling: jpegTurbo.SAMP_420, quality: QUALITY };
+        const sharpTrials = [];
+        const turboTrials = [];
+        for (let i = 0; i < trials; i++) {
+          sharpTrials.push(await timeLoop(() => sharp(rgb, { raw: { width, height, channels: 3 } })
+            .jpeg({ quality: QUALITY, chromaSubsampling: '4:2:0' }).toBuffer(), trialSeconds));
+          turboTrials.push(await timeLoop(() => jpegTurbo.compressSync(rgb, out, turboOptions), trialSeconds));
+        }
+        rgbAlternatives.sharp = withMpps(best(sharpTrials));
+        rgbAlternatives['jpeg-turbo (npm)'] = withMpps(best(turboTrials));
+        // jpeg-js is ~100x slower: one trial of at least two frames is plenty.
+        rgbAlternatives['jpeg-js'] = withMpps(await timeLoop(() => jpegJs.encode({ data: rgba, width, height }, QUALITY).data, trialSeconds, 2));
+      }
+      rows.push({ width, height, format, input: frame.length, contestants });
+    }
+    for (const row of rows) if (row.width === width) Object.assign(row.contestants, rgbAlternatives);
+  }
+  return { quality: QUALITY, qscale, frameOrigin, trialSeconds, trials, rows };
+}

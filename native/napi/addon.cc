@@ -7,6 +7,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   turbocam::InitFormats(env, exports);
+  turbocam::InitEncode(env, exports);
   return exports;
 }
 

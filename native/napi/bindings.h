@@ -6,5 +6,6 @@
 namespace turbocam {
 
 void InitFormats(Napi::Env env, Napi::Object exports);
+void InitEncode(Napi::Env env, Napi::Object exports);
 
 }  // namespace turbocam

@@ -1,0 +1,221 @@
+#include "encoder/jpeg_encoder.h"
+
+#include <turbojpeg.h>
+
+#include <string>
+
+#include "error.h"
+#include "formats/repack.h"
+
+namespace turbocam {
+
+namespace {
+
+// JPEG's own limit on each dimension.
+constexpr int kMaxDimension = 65500;
+
+const char* subsamplingName(Subsampling s) {
+  switch (s) {
+    case Subsampling::S444:
+      return "444";
+    case Subsampling::S422:
+      return "422";
+    case Subsampling::S420:
+      return "420";
+    case Subsampling::Gray:
+      return "gray";
+    case Subsampling::Auto:
+      break;
+  }
+  return "auto";
+}
+
+bool isKnownFormat(PixelFormat format) {
+  size_t count = 0;
+  allPixelFormats(&count);
+  const int index = static_cast<int>(format);
+  return index >= 0 && static_cast<size_t>(index) < count;
+}
+
+Subsampling resolvedSubsampling(PixelFormat format, Subsampling requested) {
+  if (requested != Subsampling::Auto) return requested;
+  switch (format) {
+    case PixelFormat::YUYV:
+    case PixelFormat::UYVY:
+      return Subsampling::S422;
+    case PixelFormat::GREY:
+      return Subsampling::Gray;
+    default:
+      return Subsampling::S420;
+  }
+}
+
+// Which output subsamplings a format can produce without inventing chroma it does not have.
+bool subsamplingAllowed(PixelFormat format, Subsampling s) {
+  switch (format) {
+    case PixelFormat::YUYV:
+    case PixelFormat::UYVY:
+      return s == Subsampling::S422 || s == Subsampling::S420 || s == Subsampling::Gray;
+    case PixelFormat::NV12:
+    case PixelFormat::I420:
+      return s == Subsampling::S420 || s == Subsampling::Gray;
+    case PixelFormat::GREY:
+      return s == Subsampling::Gray;
+    default:
+      return true;
+  }
+}
+
+int tjSubsampling(Subsampling s) {
+  switch (s) {
+    case Subsampling::S444:
+      return TJSAMP_444;
+    case Subsampling::S422:
+      return TJSAMP_422;
+    case Subsampling::Gray:
+      return TJSAMP_GRAY;
+    default:
+      return TJSAMP_420;
+  }
+}
+
+std::string frameName(const RawFrame& frame) {
+  return std::to_string(frame.width) + "x" + std::to_string(frame.height) + " " + formatInfo(frame.format).name;
+}
+
+}  // namespace
+
+JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
+  if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
+}
+
+JpegEncoder::~JpegEncoder() { tjDestroy(static_cast<tjhandle>(handle_)); }
+
+void JpegEncoder::validate(const RawFrame& frame, const EncodeOptions& options) {
+  if (!isKnownFormat(frame.format)) throw Error("ERR_UNSUPPORTED_FORMAT", "unknown pixel format");
+  const PixelFormatInfo& info = formatInfo(frame.format);
+  if (frame.format == PixelFormat::MJPEG) {
+    throw Error("ERR_UNSUPPORTED_FORMAT", "mjpeg frames are normalised, not encoded");
+  }
+  if (frame.width <= 0 || frame.height <= 0 || frame.width > kMaxDimension || frame.height > kMaxDimension) {
+    throw Error("ERR_INVALID_ARG", "frame size " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                                       " is outside 1.." + std::to_string(kMaxDimension));
+  }
+  if (info.chromaSubsampledX && frame.width % 2 != 0) {
+    throw Error("ERR_INVALID_ARG", std::string(info.name) + " subsamples chroma horizontally: width " +
+                                       std::to_string(frame.width) + " must be even");
+  }
+  if (options.quality < 1 || options.quality > 100) {
+    throw Error("ERR_INVALID_ARG", "quality " + std::to_string(options.quality) + " is outside 1..100");
+  }
+  const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
+  if (!subsamplingAllowed(frame.format, s)) {
+    throw Error("ERR_INVALID_ARG", std::string("subsampling ") + subsamplingName(s) + " cannot be produced from " +
+                                       info.name + " input (it would invent chroma resolution)");
+  }
+  const size_t minStride = defaultStride(frame.format, frame.width);
+  if (frame.stride != 0 && frame.stride < minStride) {
+    throw Error("ERR_INVALID_ARG", "stride " + std::to_string(frame.stride) + " is below the " +
+                                       std::to_string(minStride) + " bytes of one " + frameName(frame) + " line");
+  }
+  // TurboJPEG takes strides as int.
+  if (frame.stride > static_cast<size_t>(INT32_MAX) / 4) {
+    throw Error("ERR_INVALID_ARG", "stride " + std::to_string(frame.stride) + " is too large");
+  }
+  const size_t stride = frame.stride != 0 ? frame.stride : minStride;
+  const size_t needed = minFrameSize(frame.format, frame.width, frame.height, stride);
+  if (frame.data == nullptr || frame.size < needed) {
+    throw Error("ERR_FRAME_SIZE", "frame of " + std::to_string(frame.size) + " bytes is too small for " +
+                                      frameName(frame) + " (stride " + std::to_string(stride) + "): needs " +
+                                      std::to_string(needed) + " bytes");
+  }
+}
+
+size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& options) {
+  const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
+  return tjBufSize(frame.width, frame.height, tjSubsampling(s));
+}
+
+size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst, size_t capacity) {
+  validate(frame, options);
+  if (capacity < maxJpegSize(frame, options)) {
+    throw Error("ERR_INVALID_ARG", "output capacity " + std::to_string(capacity) + " is below the " +
+                                       std::to_string(maxJpegSize(frame, options)) + " bytes a " + frameName(frame) +
+                                       " JPEG may need");
+  }
+  tjhandle handle = static_cast<tjhandle>(handle_);
+  const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
+  const int samp = tjSubsampling(s);
+  const int flags = TJFLAG_NOREALLOC;
+  const int w = frame.width;
+  const int h = frame.height;
+  const size_t stride = frame.stride != 0 ? frame.stride : defaultStride(frame.format, w);
+  unsigned char* out = dst;
+  unsigned long outSize = capacity;
+  int rc = 0;
+
+  switch (frame.format) {
+    case PixelFormat::RGB24:
+    case PixelFormat::BGR24:
+    case PixelFormat::GREY: {
+      const int pixelFormat = frame.format == PixelFormat::RGB24   ? TJPF_RGB
+                              : frame.format == PixelFormat::BGR24 ? TJPF_BGR
+                                                                   : TJPF_GRAY;
+      rc = tjCompress2(handle, frame.data, w, static_cast<int>(stride), h, pixelFormat, &out, &outSize, samp,
+                       options.quality, flags);
+      break;
+    }
+    case PixelFormat::I420: {
+      // Already planar: compressed in place, chroma planes at half the luma stride.
+      const size_t chromaStride = stride / 2;
+      const size_t chromaRows = static_cast<size_t>(h + 1) / 2;
+      const uint8_t* planes[3] = {frame.data, frame.data + stride * h,
+                                  frame.data + stride * h + chromaStride * chromaRows};
+      const int strides[3] = {static_cast<int>(stride), static_cast<int>(chromaStride), static_cast<int>(chromaStride)};
+      rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);
+      break;
+    }
+    case PixelFormat::NV12: {
+      const size_t chromaWidth = static_cast<size_t>(w) / 2;
+      const size_t chromaRows = static_cast<size_t>(h + 1) / 2;
+      const uint8_t* planes[3] = {frame.data, nullptr, nullptr};
+      const int strides[3] = {static_cast<int>(stride), static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
+      if (s != Subsampling::Gray) {
+        planes_.resize(2 * chromaWidth * chromaRows);
+        PlanarYuv split{nullptr, planes_.data(), planes_.data() + chromaWidth * chromaRows, 0, chromaWidth};
+        splitInterleavedChroma(frame.data + stride * h, stride, w, h, split);
+        planes[1] = split.u;
+        planes[2] = split.v;
+      }
+      rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);
+      break;
+    }
+    case PixelFormat::YUYV:
+    case PixelFormat::UYVY: {
+      const Packed422 order = frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY;
+      const size_t lumaSize = static_cast<size_t>(w) * h;
+      const size_t chromaWidth = static_cast<size_t>(w) / 2;
+      const size_t chromaRows = s == Subsampling::S422 ? static_cast<size_t>(h) : static_cast<size_t>(h + 1) / 2;
+      planes_.resize(lumaSize + 2 * chromaWidth * chromaRows);
+      PlanarYuv dstPlanes{planes_.data(), planes_.data() + lumaSize, planes_.data() + lumaSize + chromaWidth * chromaRows,
+                          static_cast<size_t>(w), chromaWidth};
+      if (s == Subsampling::S422 || s == Subsampling::Gray) {
+        packed422ToPlanar422(order, frame.data, stride, w, h, dstPlanes);
+      } else {
+        packed422ToPlanar420(order, frame.data, stride, w, h, dstPlanes);
+      }
+      const uint8_t* planes[3] = {dstPlanes.y, dstPlanes.u, dstPlanes.v};
+      const int strides[3] = {w, static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
+      rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);
+      break;
+    }
+    case PixelFormat::MJPEG:
+      break;
+  }
+  if (rc != 0) {
+    throw Error("ERR_ENCODE", "cannot encode " + frameName(frame) + ": " + tjGetErrorStr2(handle));
+  }
+  return outSize;
+}
+
+}  // namespace turbocam

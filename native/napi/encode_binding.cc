@@ -1,0 +1,212 @@
+// `encode` (async, on the libuv pool), `encodeSync`, `testPattern` and `encoderStats`: the
+// encoder as JS calls it directly. Arguments arrive already type-checked by src/encode.ts.
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "encoder/jpeg_encoder.h"
+#include "encoder/mjpeg_normaliser.h"
+#include "napi/bindings.h"
+#include "napi/external_buffer.h"
+#include "napi/js_error.h"
+#include "pool/buffer_pool.h"
+#include "sources/test_pattern.h"
+
+namespace turbocam {
+
+namespace {
+
+// Enough for every libuv worker plus JPEGs JS still holds; more are served as counted overflows.
+constexpr size_t kPoolBuffers = 32;
+
+std::shared_ptr<BufferPool> encodePool() {
+  static const std::shared_ptr<BufferPool> pool = std::make_shared<BufferPool>(kPoolBuffers);
+  return pool;
+}
+
+std::atomic<uint64_t> corruptFrames{0};
+
+// A tjhandle per thread: libuv workers and the JS thread each keep theirs.
+JpegEncoder& threadEncoder() {
+  thread_local JpegEncoder encoder;
+  return encoder;
+}
+
+struct EncodeJob {
+  RawFrame frame;
+  EncodeOptions options;
+};
+
+PixelFormat formatArg(const Napi::Value& value) {
+  const std::string name = value.As<Napi::String>().Utf8Value();
+  const PixelFormatInfo* info = findFormatByName(name);
+  if (info == nullptr) throw Error("ERR_UNSUPPORTED_FORMAT", "unknown pixel format '" + name + "'");
+  return info->format;
+}
+
+Subsampling subsamplingArg(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return Subsampling::Auto;
+  const std::string name = value.As<Napi::String>().Utf8Value();
+  if (name == "444") return Subsampling::S444;
+  if (name == "422") return Subsampling::S422;
+  if (name == "420") return Subsampling::S420;
+  if (name == "gray") return Subsampling::Gray;
+  throw Error("ERR_INVALID_ARG", "unknown subsampling '" + name + "' (444, 422, 420 or gray)");
+}
+
+// (data, width, height, format, quality, subsampling, stride)
+EncodeJob jobFromArgs(const Napi::CallbackInfo& info) {
+  const auto data = info[0].As<Napi::Uint8Array>();
+  EncodeJob job;
+  job.frame.data = data.Data();
+  job.frame.size = data.ByteLength();
+  job.frame.width = info[1].As<Napi::Number>().Int32Value();
+  job.frame.height = info[2].As<Napi::Number>().Int32Value();
+  job.frame.format = formatArg(info[3]);
+  job.options.quality = info[4].As<Napi::Number>().Int32Value();
+  job.options.subsampling = subsamplingArg(info[5]);
+  job.frame.stride = info[6].IsNumber() ? static_cast<size_t>(info[6].As<Napi::Number>().Int64Value()) : 0;
+  if (job.frame.format != PixelFormat::MJPEG) JpegEncoder::validate(job.frame, job.options);
+  return job;
+}
+
+// Runs on whichever thread calls it; returns the lease holding the JPEG and its length.
+BufferPool::Lease runJob(const EncodeJob& job, size_t* length) {
+  const auto& pool = encodePool();
+  if (job.frame.format == PixelFormat::MJPEG) {
+    BufferPool::Lease lease = pool->acquire(normalisedMjpegMaxSize(job.frame.size));
+    try {
+      *length = normaliseMjpeg(job.frame.data, job.frame.size, lease.data, lease.capacity);
+    } catch (const Error& e) {
+      pool->release(lease);
+      if (e.code() == "ERR_CORRUPT_FRAME") corruptFrames++;
+      throw;
+    }
+    return lease;
+  }
+  BufferPool::Lease lease = pool->acquire(JpegEncoder::maxJpegSize(job.frame, job.options));
+  try {
+    *length = threadEncoder().encode(job.frame, job.options, lease.data, lease.capacity);
+  } catch (...) {
+    pool->release(lease);
+    throw;
+  }
+  return lease;
+}
+
+class EncodeWorker : public Napi::AsyncWorker {
+ public:
+  EncodeWorker(Napi::Env env, const Napi::Object& input, EncodeJob job)
+      : Napi::AsyncWorker(env, "turbocam:encode"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        input_(Napi::Persistent(input)),
+        job_(job) {}
+
+  ~EncodeWorker() override {
+    if (lease_.data != nullptr) encodePool()->release(lease_);
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      lease_ = runJob(job_, &length_);
+    } catch (const Error& e) {
+      error_ = e;
+      SetError(e.what());
+    } catch (const std::exception& e) {
+      error_ = Error("ERR_ENCODE", e.what());
+      SetError(e.what());
+    }
+  }
+
+  void OnOK() override {
+    const BufferPool::Lease lease = lease_;
+    lease_ = BufferPool::Lease{};  // the Buffer's finalizer owns it from here
+    deferred_.Resolve(leaseToBuffer(Env(), encodePool(), lease, length_));
+  }
+
+  void OnError(const Napi::Error&) override {
+    deferred_.Reject(toJsError(Env(), error_ ? *error_ : Error("ERR_ENCODE", "encode failed")).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference input_;  // keeps the frame's memory alive while a worker reads it
+  EncodeJob job_;
+  BufferPool::Lease lease_;
+  size_t length_ = 0;
+  std::optional<Error> error_;
+};
+
+template <typename F>
+auto withJsErrors(const Napi::CallbackInfo& info, F body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    throw toJsError(info.Env(), e);
+  }
+}
+
+Napi::Value Encode(const Napi::CallbackInfo& info) {
+  return withJsErrors(info, [&]() -> Napi::Value {
+    EncodeJob job = jobFromArgs(info);
+    auto* worker = new EncodeWorker(info.Env(), info[0].As<Napi::Object>(), job);
+    Napi::Promise promise = worker->promise();
+    worker->Queue();
+    return promise;
+  });
+}
+
+Napi::Value EncodeSync(const Napi::CallbackInfo& info) {
+  return withJsErrors(info, [&]() -> Napi::Value {
+    const EncodeJob job = jobFromArgs(info);
+    size_t length = 0;
+    const BufferPool::Lease lease = runJob(job, &length);
+    return leaseToBuffer(info.Env(), encodePool(), lease, length);
+  });
+}
+
+// (width, height, format, frameIndex) -> Buffer, rendered straight into the Buffer's memory.
+Napi::Value TestPattern(const Napi::CallbackInfo& info) {
+  return withJsErrors(info, [&]() -> Napi::Value {
+    const int width = info[0].As<Napi::Number>().Int32Value();
+    const int height = info[1].As<Napi::Number>().Int32Value();
+    const PixelFormat format = formatArg(info[2]);
+    const int64_t frame = info[3].As<Napi::Number>().Int64Value();
+    const size_t size = testPatternSize(format, width, height);
+    auto buffer = Napi::Buffer<uint8_t>::New(info.Env(), size);
+    renderTestPattern(format, width, height, static_cast<uint64_t>(frame), buffer.Data());
+    return buffer;
+  });
+}
+
+Napi::Value EncoderStats(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const BufferPoolStats s = encodePool()->stats();
+  Napi::Object pool = Napi::Object::New(env);
+  pool.Set("capacity", static_cast<double>(s.capacity));
+  pool.Set("allocated", static_cast<double>(s.allocated));
+  pool.Set("leased", static_cast<double>(s.leased));
+  pool.Set("idle", static_cast<double>(s.idle));
+  pool.Set("leases", static_cast<double>(s.leases));
+  pool.Set("overflows", static_cast<double>(s.overflows));
+  pool.Set("bytes", static_cast<double>(s.bytes));
+  Napi::Object stats = Napi::Object::New(env);
+  stats.Set("pool", pool);
+  stats.Set("corruptFrames", static_cast<double>(corruptFrames.load()));
+  return stats;
+}
+
+}  // namespace
+
+void InitEncode(Napi::Env env, Napi::Object exports) {
+  exports.Set("encode", Napi::Function::New(env, Encode, "encode"));
+  exports.Set("encodeSync", Napi::Function::New(env, EncodeSync, "encodeSync"));
+  exports.Set("testPattern", Napi::Function::New(env, TestPattern, "testPattern"));
+  exports.Set("encoderStats", Napi::Function::New(env, EncoderStats, "encoderStats"));
+}
+
+}  // namespace turbocam

@@ -99,9 +99,7 @@ async function calibrateQscale(format, width, height, frame, targetBytes) {
  * { fps, mpps, bytes, ... } | { error } } }] }. RGB-only encoders run once per size on the RGB
  * form of the same picture and appear in every format's row of that size.
  */
-export async function benchEncoder({ buildDir, quick, log }) {
-  const trialSeconds = quick ? 0.25 : 0.6;
-  const trials = quick ? 2 : 3;
+export async function benchEncoder({ buildDir, quick, log, sizes = SIZES, formats = FORMATS, trialSeconds = quick ? 0.25 : 0.6, trials = quick ? 2 : 3 }) {
   const ceiling = buildCeiling(buildDir);
   const lib = await loadTurbocam();
   const encodeSync = lib?.encodeSync;
@@ -111,13 +109,14 @@ export async function benchEncoder({ buildDir, quick, log }) {
   const jpegJs = require('jpeg-js');
 
   const rows = [];
+  const rgbSource = formats.includes('rgb24') ? 'rgb24' : formats[0];
   let qscale = null;
   let frameOrigin = null;
-  for (const [width, height] of SIZES) {
+  for (const [width, height] of sizes) {
     const mp = (width * height) / 1e6;
     const withMpps = (r) => ({ ...r, mpps: r.fps * mp });
     const rgbAlternatives = {};
-    for (const format of FORMATS) {
+    for (const format of formats) {
       log(`encode ${width}x${height} ${format}`);
       const { data: frame, origin } = await benchFrame(format, width, height);
       frameOrigin = origin;
@@ -145,8 +144,9 @@ export async function benchEncoder({ buildDir, quick, log }) {
         contestants.ffmpeg = { error: String(error instanceof Error ? error.message : error) };
       }
 
-      if (format === 'rgb24' || Object.keys(rgbAlternatives).length === 0) {
-        // Same picture for every format, so the RGB encoders are measured once per size.
+      if (format === rgbSource) {
+        // Same picture in every format, so the RGB encoders are measured once per size, on the
+        // rgb24 frame when there is one.
         const rgb = format === 'rgb24' ? frame : toRgb(frame, format, width, height, 3);
         const rgba = toRgb(frame, format, width, height, 4);
         const out = Buffer.alloc(jpegTurbo.bufferSize({ width, height, subsampling: jpegTurbo.SAMP_420 }));

@@ -1,3 +1,5 @@
 // The public API, and nothing else.
 export type { Frame, PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
 export type { TurbocamError } from './errors.js';
+export { encode, encodeSync, testPattern, encoderStats } from './encode.js';
+export type { EncodeOptions, EncoderStats, TestPatternOptions } from './encode.js';

@@ -12,6 +12,17 @@ export interface NativeFormat {
 /** The addon's exports. Each binding file of native/napi adds its part here. */
 export interface NativeAddon {
   formats: NativeFormat[];
+  // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.
+  encode(
+    frame: Uint8Array, width: number, height: number, format: string, quality: number,
+    subsampling: string | undefined, stride: number | undefined,
+  ): Promise<Buffer>;
+  encodeSync(
+    frame: Uint8Array, width: number, height: number, format: string, quality: number,
+    subsampling: string | undefined, stride: number | undefined,
+  ): Buffer;
+  testPattern(width: number, height: number, format: string, frame: number): Buffer;
+  encoderStats(): import('./encode.js').EncoderStats;
 }
 
 const ADDON_PATH = fileURLToPath(new URL('../build/Release/turbocam.node', import.meta.url));

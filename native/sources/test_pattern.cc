@@ -33,9 +33,10 @@ Yuv toYuv(const Rgb& c) {
   return {clamp8(y), clamp8(u), clamp8(v)};
 }
 
-// 75 % colour bars: white, yellow, cyan, green, magenta, red, blue, black.
-constexpr Rgb kBars[8] = {{191, 191, 191}, {191, 191, 0}, {0, 191, 191}, {0, 191, 0},
-                          {191, 0, 191},   {191, 0, 0},   {0, 0, 191},   {0, 0, 0}};
+// 75 % colour bars: white, yellow, cyan, green, magenta, red, blue, black; lifted off 0 so the
+// noise below never clips and stays pure luma, as sensor noise mostly is.
+constexpr Rgb kBars[8] = {{191, 191, 191}, {191, 191, 16}, {16, 191, 191}, {16, 191, 16},
+                          {191, 16, 191},  {191, 16, 16},  {16, 16, 191},  {16, 16, 16}};
 
 // Low-amplitude sensor-like noise, fixed per pixel: makes the encoder work as on a real image.
 int noise(int x, int y) {

@@ -9,9 +9,64 @@ export interface NativeFormat {
   fourcc: string;
 }
 
+/** What a capture negotiated (native/napi/camera_binding.cc). */
+export interface NativeCaptureInfo {
+  kind: string;
+  name: string;
+  width: number;
+  height: number;
+  format: string;
+  fps: number;
+}
+
+export interface NativeCaptureStats {
+  captured: number;
+  encoded: number;
+  delivered: number;
+  dropped: { busy: number; late: number; corrupt: number; error: number };
+  fps: number;
+  encodeMs: number;
+}
+
+export interface NativeControl {
+  name: string;
+  id: number;
+  type: string;
+  min: number;
+  max: number;
+  step: number;
+  default: number;
+  value: number | null;
+  menu?: Record<number, string>;
+  flags: { readOnly: boolean; inactive: boolean; disabled: boolean };
+}
+
+export interface NativeCapture {
+  info(): NativeCaptureInfo;
+  stats(): NativeCaptureStats;
+  close(): Promise<void>;
+  listControls(): Promise<NativeControl[]>;
+  getControl(name: string): Promise<number>;
+  setControl(name: string, value: number): Promise<void>;
+}
+
+export interface NativeDevice {
+  path: string;
+  name: string;
+  driver: string;
+  bus: string;
+  formats: { format: string; fourcc: string; description: string; sizes: { width: number; height: number; fps: number[] }[] }[];
+}
+
 /** The addon's exports. Each binding file of native/napi adds its part here. */
 export interface NativeAddon {
   formats: NativeFormat[];
+  openCapture(
+    options: Record<string, unknown>,
+    onFrame: (data: Buffer, sequence: number, timestamp: number) => void,
+    onFailure: (error: Error) => void,
+  ): Promise<NativeCapture>;
+  listDevices(): Promise<NativeDevice[]>;
   // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.
   encode(
     frame: Uint8Array, width: number, height: number, format: string, quality: number,

@@ -7,6 +7,8 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   turbocam::InitFormats(env, exports);
+  turbocam::InitCamera(env, exports);
+  turbocam::InitDevices(env, exports);
   turbocam::InitEncode(env, exports);
   return exports;
 }

@@ -6,6 +6,8 @@
 namespace turbocam {
 
 void InitFormats(Napi::Env env, Napi::Object exports);
+void InitCamera(Napi::Env env, Napi::Object exports);
+void InitDevices(Napi::Env env, Napi::Object exports);
 void InitEncode(Napi::Env env, Napi::Object exports);
 
 }  // namespace turbocam

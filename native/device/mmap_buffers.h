@@ -1,0 +1,53 @@
+// The device's capture buffers: REQBUFS with MMAP, mapped once, queued and dequeued by index.
+// Workers read frames straight from these mappings.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "device/v4l2_device.h"
+
+namespace turbocam {
+
+struct DequeuedBuffer {
+  int index = -1;
+  size_t offset = 0;  // where the data starts in the mapping (multi-planar data_offset)
+  size_t bytesused = 0;
+  bool error = false;  // V4L2_BUF_FLAG_ERROR: the driver says the data is damaged
+  double timestampMs = 0;
+};
+
+class MmapBuffers {
+ public:
+  explicit MmapBuffers(const V4l2Device& device) : device_(device) {}
+  ~MmapBuffers() { release(); }
+
+  // Requests `count` buffers (the driver may grant more or fewer) and maps them.
+  void allocate(int count);
+  void streamOn();
+  void streamOff();
+  // Unmaps and frees the driver's buffers.
+  void release();
+
+  // Returns -1 (errno set) on failure; thread-safe (the kernel serialises the queue).
+  int queue(int index);
+  // false with errno EAGAIN when nothing is ready; throws on other failures.
+  bool dequeue(DequeuedBuffer* out);
+
+  const uint8_t* data(int index) const { return static_cast<const uint8_t*>(maps_[static_cast<size_t>(index)].start); }
+  size_t length(int index) const { return maps_[static_cast<size_t>(index)].length; }
+  int count() const { return static_cast<int>(maps_.size()); }
+
+ private:
+  struct Mapping {
+    void* start;
+    size_t length;
+  };
+  const V4l2Device& device_;
+  std::vector<Mapping> maps_;
+  bool streaming_ = false;
+  bool requested_ = false;
+};
+
+}  // namespace turbocam

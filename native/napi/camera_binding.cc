@@ -1,0 +1,281 @@
+// `openCapture(options, onFrame, onFailure)`: the native half of src/camera.ts. Opening and
+// closing run on the libuv pool; frames reach JS through a thread-safe function fed by the
+// pipeline's latest-frame slot, so at most one delivery is ever pending.
+#include <memory>
+#include <thread>
+
+#include "error.h"
+#include "device/controls.h"
+#include "device/v4l2_device.h"
+#include "napi/bindings.h"
+#include "napi/external_buffer.h"
+#include "napi/js_error.h"
+#include "napi/promise_worker.h"
+#include "pipeline/capture_pipeline.h"
+#include "pipeline/open_source.h"
+
+namespace turbocam {
+
+namespace {
+
+// Shared by the JS handle and the thread-safe function; outlives whichever goes first.
+struct CameraState {
+  std::unique_ptr<CapturePipeline> pipeline;
+  Napi::FunctionReference onFailure;
+  bool closed = false;
+};
+
+struct Failure {
+  Error error;
+};
+
+void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>* context, Failure* failure) {
+  if (env == nullptr) {
+    delete failure;
+    return;
+  }
+  CameraState& state = **context;
+  if (failure) {
+    std::unique_ptr<Failure> owned(failure);
+    if (!state.closed && !state.onFailure.IsEmpty()) state.onFailure.Call({toJsError(env, owned->error).Value()});
+    return;
+  }
+  if (state.closed || !state.pipeline) return;
+  std::optional<EncodedFrame> frame = state.pipeline->takeFrame();
+  if (!frame) return;
+  Napi::Buffer<uint8_t> data = leaseToBuffer(env, state.pipeline->pool(), frame->lease, frame->length);
+  onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->sequence)),
+                Napi::Number::New(env, frame->timestampMs)});
+}
+
+using FrameTsfn = Napi::TypedThreadSafeFunction<std::shared_ptr<CameraState>, Failure, callJs>;
+
+int intOption(const Napi::Object& options, const char* name, int fallback) {
+  Napi::Value value = options.Get(name);
+  return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : fallback;
+}
+
+CaptureRequest parseRequest(const Napi::Object& options) {
+  CaptureRequest request;
+  request.source = options.Get("source").ToString().Utf8Value();
+  request.width = intOption(options, "width", 0);
+  request.height = intOption(options, "height", 0);
+  Napi::Value fps = options.Get("fps");
+  if (fps.IsNumber()) request.fps = fps.As<Napi::Number>().DoubleValue();
+  Napi::Value format = options.Get("format");
+  if (format.IsString()) request.format = format.As<Napi::String>().Utf8Value();
+  request.deviceTimeoutMs = intOption(options, "deviceTimeout", 5000);
+  request.input = intOption(options, "input", -1);
+  Napi::Value controls = options.Get("controls");
+  if (controls.IsArray()) {
+    Napi::Array list = controls.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Array pair = list.Get(i).As<Napi::Array>();
+      request.controls.emplace_back(pair.Get(0u).ToString().Utf8Value(),
+                                    static_cast<int64_t>(pair.Get(1u).ToNumber().Int64Value()));
+    }
+  }
+  return request;
+}
+
+Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("captured", static_cast<double>(s.captured));
+  out.Set("encoded", static_cast<double>(s.encoded));
+  out.Set("delivered", static_cast<double>(s.delivered));
+  Napi::Object dropped = Napi::Object::New(env);
+  dropped.Set("busy", static_cast<double>(s.droppedBusy));
+  dropped.Set("late", static_cast<double>(s.droppedLate));
+  dropped.Set("corrupt", static_cast<double>(s.droppedCorrupt));
+  dropped.Set("error", static_cast<double>(s.droppedError));
+  out.Set("dropped", dropped);
+  out.Set("fps", s.fps);
+  out.Set("encodeMs", s.encodeMs);
+  return out;
+}
+
+Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("kind", f.kind);
+  out.Set("name", f.name);
+  out.Set("width", f.width);
+  out.Set("height", f.height);
+  out.Set("format", formatInfo(f.format).name);
+  out.Set("fps", f.fps);
+  return out;
+}
+
+class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
+ public:
+  static Napi::FunctionReference constructor;
+
+  static void Init(Napi::Env env) {
+    Napi::Function ctor = DefineClass(env, "CaptureHandle",
+                                      {InstanceMethod("info", &CaptureHandle::Info),
+                                       InstanceMethod("stats", &CaptureHandle::Stats),
+                                       InstanceMethod("close", &CaptureHandle::Close),
+                                       InstanceMethod("listControls", &CaptureHandle::ListControls),
+                                       InstanceMethod("getControl", &CaptureHandle::GetControl),
+                                       InstanceMethod("setControl", &CaptureHandle::SetControl)});
+    constructor = Napi::Persistent(ctor);
+  }
+
+  explicit CaptureHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CaptureHandle>(info) {}
+
+  void attach(std::shared_ptr<CameraState> state, FrameTsfn tsfn) {
+    state_ = std::move(state);
+    tsfn_ = tsfn;
+  }
+
+ private:
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    if (!state_ || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
+    return formatToJs(info.Env(), state_->pipeline->format());
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    if (!state_ || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
+    return statsToJs(info.Env(), state_->pipeline->stats());
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!state_ || state_->closed) {
+      auto deferred = Napi::Promise::Deferred::New(env);
+      deferred.Resolve(env.Undefined());
+      return deferred.Promise();
+    }
+    state_->closed = true;
+    std::shared_ptr<CameraState> state = state_;
+    FrameTsfn tsfn = tsfn_;
+    return PromiseWorker::run(
+        env, [state] { state->pipeline->stop(); },
+        [state, tsfn](Napi::Env e) mutable {
+          tsfn.Release();
+          state->onFailure.Reset();
+          return e.Undefined();
+        });
+  }
+
+  // The device behind a V4L2 capture, or a coded error for other sources and closed cameras.
+  V4l2Device& device(Napi::Env env) {
+    if (!state_ || state_->closed || !state_->pipeline) throw toJsError(env, "ERR_CLOSED", "camera is closed");
+    V4l2Device* dev = state_->pipeline->source().device();
+    if (!dev) {
+      throw toJsError(env, "ERR_NO_CONTROLS", state_->pipeline->format().name + " has no controls (not a V4L2 device)");
+    }
+    return *dev;
+  }
+
+  // Control ioctls can wait on USB transfers (UVC), so they run off the JS thread too.
+  Napi::Value ListControls(const Napi::CallbackInfo& info) {
+    V4l2Device& dev = device(info.Env());
+    auto state = state_;
+    auto list = std::make_shared<std::vector<ControlDescription>>();
+    return PromiseWorker::run(
+        info.Env(), [state, &dev, list] { *list = listControls(dev); },
+        [state, list](Napi::Env env) {
+          Napi::Array out = Napi::Array::New(env, list->size());
+          for (size_t i = 0; i < list->size(); i++) {
+            const ControlDescription& c = (*list)[i];
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("name", c.name);
+            o.Set("id", static_cast<double>(c.id));
+            o.Set("type", c.type);
+            o.Set("min", static_cast<double>(c.min));
+            o.Set("max", static_cast<double>(c.max));
+            o.Set("step", static_cast<double>(c.step));
+            o.Set("default", static_cast<double>(c.defaultValue));
+            o.Set("value", c.hasValue ? Napi::Value(Napi::Number::New(env, static_cast<double>(c.value))) : env.Null());
+            if (!c.menu.empty()) {
+              Napi::Object menu = Napi::Object::New(env);
+              for (const auto& [value, label] : c.menu) menu.Set(std::to_string(static_cast<long long>(value)), label);
+              o.Set("menu", menu);
+            }
+            Napi::Object flags = Napi::Object::New(env);
+            flags.Set("readOnly", c.readOnly);
+            flags.Set("inactive", c.inactive);
+            flags.Set("disabled", c.disabled);
+            o.Set("flags", flags);
+            out.Set(static_cast<uint32_t>(i), o);
+          }
+          return out;
+        });
+  }
+
+  Napi::Value GetControl(const Napi::CallbackInfo& info) {
+    V4l2Device& dev = device(info.Env());
+    std::string name = info[0].ToString().Utf8Value();
+    auto state = state_;
+    auto value = std::make_shared<int64_t>(0);
+    return PromiseWorker::run(
+        info.Env(), [state, &dev, name, value] { *value = getControl(dev, name); },
+        [state, value](Napi::Env env) { return Napi::Number::New(env, static_cast<double>(*value)); });
+  }
+
+  Napi::Value SetControl(const Napi::CallbackInfo& info) {
+    V4l2Device& dev = device(info.Env());
+    std::string name = info[0].ToString().Utf8Value();
+    int64_t value = info[1].ToNumber().Int64Value();
+    auto state = state_;
+    return PromiseWorker::run(
+        info.Env(), [state, &dev, name, value] { setControl(dev, name, value); },
+        [state](Napi::Env env) { return env.Undefined(); });
+  }
+
+  std::shared_ptr<CameraState> state_;
+  FrameTsfn tsfn_;
+};
+
+Napi::FunctionReference CaptureHandle::constructor;
+
+Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction()) {
+    throw toJsError(env, "ERR_INVALID_ARG", "openCapture(options, onFrame, onFailure)");
+  }
+  Napi::Object options = info[0].As<Napi::Object>();
+  CaptureRequest request = parseRequest(options);
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  int workers = intOption(options, "workers", cores > 0 ? cores : 1);
+  int buffers = intOption(options, "buffers", workers + 2);
+  EncodeOptions encode;
+  encode.quality = intOption(options, "quality", 80);
+
+  auto state = std::make_shared<CameraState>();
+  state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());
+  auto* context = new std::shared_ptr<CameraState>(state);
+  FrameTsfn tsfn = FrameTsfn::New(env, info[1].As<Napi::Function>(), "turbocam-frames", 0, 1, context,
+                                  [](Napi::Env, void*, std::shared_ptr<CameraState>* ctx) { delete ctx; });
+
+  return PromiseWorker::run(
+      env,
+      [state, request, workers, buffers, encode, tsfn]() mutable {
+        std::unique_ptr<CaptureSource> source = openSource(request);
+        CapturePipeline::Callbacks callbacks;
+        callbacks.frameReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Failure*>(nullptr)); };
+        callbacks.failed = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error}); };
+        state->pipeline = std::make_unique<CapturePipeline>(std::move(source), workers, buffers, encode, callbacks);
+        state->pipeline->start();
+      },
+      [state, tsfn](Napi::Env e) {
+        Napi::Object handle = CaptureHandle::constructor.New({});
+        CaptureHandle::Unwrap(handle)->attach(state, tsfn);
+        return handle;
+      },
+      [state, tsfn]() mutable {
+        state->closed = true;
+        state->pipeline.reset();
+        state->onFailure.Reset();
+        tsfn.Release();
+      });
+}
+
+}  // namespace
+
+void InitCamera(Napi::Env env, Napi::Object exports) {
+  CaptureHandle::Init(env);
+  exports.Set("openCapture", Napi::Function::New(env, OpenCapture, "openCapture"));
+}
+
+}  // namespace turbocam

@@ -1,0 +1,173 @@
+#include "pipeline/capture_pipeline.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cerrno>
+
+#include "encoder/mjpeg_normaliser.h"
+#include "pipeline/monotonic_clock.h"
+
+namespace turbocam {
+
+CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
+                                 EncodeOptions encode, Callbacks callbacks)
+    : source_(std::move(source)),
+      workerCount_(workers),
+      bufferCount_(buffers),
+      encode_(encode),
+      callbacks_(std::move(callbacks)),
+      // Frames in flight: one per worker, one in the slot to JS, one held by a JS Buffer being
+      // written to sockets. Beyond that the pool overflows into counted one-off allocations.
+      pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + 4)),
+      slot_(pool_) {}
+
+CapturePipeline::~CapturePipeline() { stop(); }
+
+void CapturePipeline::start() {
+  stopFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stopFd_ < 0) throw errnoError(errno, "eventfd");
+  source_->start(bufferCount_);
+  started_ = true;
+  for (int i = 0; i < workerCount_; i++) workers_.emplace_back([this] { workerLoop(); });
+  captureThread_ = std::thread([this] { captureLoop(); });
+}
+
+void CapturePipeline::stop() {
+  if (!started_) {
+    if (stopFd_ >= 0) close(stopFd_);
+    stopFd_ = -1;
+    return;
+  }
+  started_ = false;
+  stopping_ = true;
+  uint64_t one = 1;
+  if (write(stopFd_, &one, sizeof one) < 0) {
+    // The eventfd cannot be full after one write; nothing else to do.
+  }
+  if (captureThread_.joinable()) captureThread_.join();
+  {
+    std::lock_guard<std::mutex> lock(jobMutex_);
+    jobReady_.notify_all();
+  }
+  for (auto& worker : workers_) worker.join();
+  workers_.clear();
+  if (job_) {
+    source_->release(job_->first.index);
+    job_.reset();
+  }
+  source_->stop();
+  slot_.clear();
+  close(stopFd_);
+  stopFd_ = -1;
+}
+
+void CapturePipeline::captureLoop() {
+  uint64_t sequence = 0;
+  while (!stopping_) {
+    SourceFrame frame;
+    try {
+      if (!source_->next(&frame, stopFd_)) break;
+    } catch (const Error& error) {
+      if (!stopping_ && callbacks_.failed) callbacks_.failed(error);
+      break;
+    }
+    captured_++;
+    std::lock_guard<std::mutex> lock(jobMutex_);
+    if (job_) {
+      // Every worker is busy and a newer frame is here: the waiting one would only add latency.
+      source_->release(job_->first.index);
+      late_++;
+    }
+    job_.emplace(frame, sequence++);
+    jobReady_.notify_one();
+  }
+}
+
+void CapturePipeline::workerLoop() {
+  JpegEncoder encoder;
+  for (;;) {
+    std::pair<SourceFrame, uint64_t> job;
+    {
+      std::unique_lock<std::mutex> lock(jobMutex_);
+      jobReady_.wait(lock, [this] { return stopping_ || job_.has_value(); });
+      if (stopping_) return;
+      job = *job_;
+      job_.reset();
+    }
+    encodeOne(encoder, job.first, job.second);
+  }
+}
+
+void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence) {
+  const CaptureFormat& fmt = source_->format();
+  BufferPool::Lease lease;
+  size_t length = 0;
+  auto begin = std::chrono::steady_clock::now();
+  try {
+    if (fmt.format == PixelFormat::MJPEG) {
+      lease = pool_->acquire(normalisedMjpegMaxSize(frame.size));
+      length = normaliseMjpeg(frame.data, frame.size, lease.data, lease.capacity);
+    } else {
+      RawFrame raw;
+      raw.data = frame.data;
+      raw.size = frame.size;
+      raw.width = fmt.width;
+      raw.height = fmt.height;
+      raw.format = fmt.format;
+      raw.stride = fmt.stride;
+      lease = pool_->acquire(JpegEncoder::maxJpegSize(raw, encode_));
+      length = encoder.encode(raw, encode_, lease.data, lease.capacity);
+      encodeNs_ += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - begin).count());
+    }
+  } catch (const Error& error) {
+    source_->release(frame.index);
+    if (lease.data) pool_->release(lease);
+    (error.code() == "ERR_CORRUPT_FRAME" ? corrupt_ : errors_)++;
+    return;
+  }
+  source_->release(frame.index);
+  encoded_++;
+
+  std::lock_guard<std::mutex> lock(deliverMutex_);
+  if (!sequencer_.admit(sequence)) {
+    pool_->release(lease);
+    late_++;
+    return;
+  }
+  EncodedFrame out;
+  out.lease = lease;
+  out.length = length;
+  out.sequence = sequence;
+  out.timestampMs = frame.timestampMs;
+  if (slot_.put(std::move(out)) && callbacks_.frameReady) callbacks_.frameReady();
+}
+
+std::optional<EncodedFrame> CapturePipeline::takeFrame() {
+  std::optional<EncodedFrame> frame = slot_.take();
+  if (frame) {
+    delivered_++;
+    fps_.tick(monotonicMs());
+  }
+  return frame;
+}
+
+PipelineStats CapturePipeline::stats() {
+  PipelineStats s;
+  SourceCounters sc = source_->counters();
+  s.captured = captured_ + sc.superseded;
+  s.encoded = encoded_;
+  s.delivered = delivered_;
+  s.droppedBusy = slot_.replaced();
+  s.droppedLate = late_ + sc.superseded;
+  s.droppedCorrupt = corrupt_;
+  s.droppedError = errors_ + sc.errors;
+  s.fps = fps_.fps(monotonicMs());
+  bool raw = source_->format().format != PixelFormat::MJPEG;
+  s.encodeMs = raw && s.encoded > 0 ? static_cast<double>(encodeNs_) / 1e6 / static_cast<double>(s.encoded) : 0;
+  return s;
+}
+
+}  // namespace turbocam

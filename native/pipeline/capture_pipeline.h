@@ -1,0 +1,98 @@
+// One capture thread and N encoder workers. The capture thread takes frames from the source and
+// hands each to a worker through a one-frame slot (a newer frame replaces one no worker picked up
+// yet); the worker encodes straight from the source's buffer (raw through libjpeg-turbo, camera
+// MJPEG through the normaliser, never re-encoded), gives the buffer back, and passes the JPEG
+// through the sequencer to the sink.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "encoder/jpeg_encoder.h"
+#include "error.h"
+#include "pipeline/capture_source.h"
+#include "pipeline/fps_meter.h"
+#include "pipeline/latest_frame_slot.h"
+#include "pipeline/sequencer.h"
+#include "pool/buffer_pool.h"
+
+namespace turbocam {
+
+struct PipelineStats {
+  uint64_t captured = 0;
+  uint64_t encoded = 0;
+  uint64_t delivered = 0;
+  uint64_t droppedBusy = 0;     // replaced while JS was busy
+  uint64_t droppedLate = 0;     // superseded by a newer frame before or after encoding
+  uint64_t droppedCorrupt = 0;  // MJPEG the normaliser rejected
+  uint64_t droppedError = 0;    // buffers the driver flagged, encode failures
+  double fps = 0;
+  double encodeMs = 0;
+};
+
+class CapturePipeline {
+ public:
+  struct Callbacks {
+    // A frame entered the slot while it was empty: wake the consumer (thread-safe).
+    std::function<void()> frameReady;
+    // The source failed (ENODEV, ETIMEDOUT, ...); capture has stopped. Called once, from the
+    // capture thread.
+    std::function<void(const Error&)> failed;
+  };
+
+  CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
+                  EncodeOptions encode, Callbacks callbacks);
+  ~CapturePipeline();
+
+  // Starts the source and the threads; throws turbocam::Error when the source cannot start.
+  void start();
+  // Joins every thread and stops the source. Idempotent; blocks, so callers run it off the JS thread.
+  void stop();
+
+  // For the consumer: the newest frame, if any. Counts it as delivered.
+  std::optional<EncodedFrame> takeFrame();
+  const std::shared_ptr<BufferPool>& pool() const { return pool_; }
+  const CaptureFormat& format() const { return source_->format(); }
+  CaptureSource& source() { return *source_; }
+  PipelineStats stats();
+
+ private:
+  void captureLoop();
+  void workerLoop();
+  void encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
+
+  std::unique_ptr<CaptureSource> source_;
+  int workerCount_;
+  int bufferCount_;
+  EncodeOptions encode_;
+  Callbacks callbacks_;
+  std::shared_ptr<BufferPool> pool_;
+  LatestFrameSlot slot_;
+  FpsMeter fps_;
+
+  int stopFd_ = -1;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+  std::thread captureThread_;
+  std::vector<std::thread> workers_;
+
+  // The job slot between the capture thread and the workers.
+  std::mutex jobMutex_;
+  std::condition_variable jobReady_;
+  std::optional<std::pair<SourceFrame, uint64_t>> job_;
+
+  std::mutex deliverMutex_;
+  Sequencer sequencer_;
+
+  std::atomic<uint64_t> captured_{0}, encoded_{0}, delivered_{0}, late_{0}, corrupt_{0}, errors_{0};
+  std::atomic<uint64_t> encodeNs_{0};
+};
+
+}  // namespace turbocam

@@ -1,0 +1,114 @@
+#include "sources/mjpeg_splitter.h"
+
+namespace turbocam {
+
+void MjpegSplitter::push(const uint8_t* data, size_t size) {
+  compact();
+  buffer_.insert(buffer_.end(), data, data + size);
+}
+
+void MjpegSplitter::compact() {
+  if (start_ == 0) return;
+  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
+  pos_ -= start_;
+  start_ = 0;
+}
+
+bool MjpegSplitter::nextFrame(std::vector<uint8_t>* frame) {
+  for (;;) {
+    if (scan()) {
+      frame->assign(buffer_.begin() + static_cast<std::ptrdiff_t>(start_), buffer_.begin() + static_cast<std::ptrdiff_t>(pos_));
+      start_ = pos_;
+      state_ = State::SeekSoi;
+      return true;
+    }
+    if (state_ != State::SeekSoi && pos_ - start_ > maxFrameSize_) {
+      // Not a JPEG we can hold: drop what we have and look for the next SOI after it.
+      oversizedFrames_++;
+      start_ = pos_;
+      state_ = State::SeekSoi;
+      continue;
+    }
+    return false;
+  }
+}
+
+bool MjpegSplitter::scan() {
+  const size_t end = buffer_.size();
+  const uint8_t* b = buffer_.data();
+  for (;;) {
+    switch (state_) {
+      case State::SeekSoi: {
+        while (pos_ + 1 < end && !(b[pos_] == 0xFF && b[pos_ + 1] == 0xD8)) pos_++;
+        skippedBytes_ += pos_ - start_;
+        start_ = pos_;
+        if (pos_ + 1 >= end) return false;
+        pos_ += 2;
+        state_ = State::Segments;
+        break;
+      }
+      case State::Segments: {
+        // Fill bytes (0xFF runs) may precede a marker.
+        while (pos_ + 1 < end && b[pos_] == 0xFF && b[pos_ + 1] == 0xFF) pos_++;
+        if (pos_ + 1 >= end) return false;
+        if (b[pos_] != 0xFF) {
+          // Lost sync inside the headers: treat the frame as garbage and resynchronise.
+          pos_ = start_ + 1;
+          state_ = State::SeekSoi;
+          break;
+        }
+        uint8_t marker = b[pos_ + 1];
+        if (marker == 0xD9) {
+          pos_ += 2;
+          return true;
+        }
+        if (marker == 0xD8) {
+          // A new SOI before this frame ended: the previous one was truncated.
+          skippedBytes_ += pos_ - start_;
+          start_ = pos_;
+          pos_ += 2;
+          break;
+        }
+        if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+          pos_ += 2;
+          break;
+        }
+        if (pos_ + 3 >= end) return false;
+        size_t length = (static_cast<size_t>(b[pos_ + 2]) << 8) | b[pos_ + 3];
+        if (length < 2) {
+          pos_ = start_ + 1;
+          state_ = State::SeekSoi;
+          break;
+        }
+        if (pos_ + 2 + length > end) {
+          if (pos_ + 2 + length - start_ > maxFrameSize_) {
+            pos_ = end;  // let nextFrame() abandon it
+          }
+          return false;
+        }
+        pos_ += 2 + length;
+        if (marker == 0xDA) state_ = State::Entropy;
+        break;
+      }
+      case State::Entropy: {
+        // Entropy-coded data: 0xFF is followed by 0x00 (stuffing) or RSTn; anything else is a marker.
+        while (pos_ + 1 < end) {
+          if (b[pos_] == 0xFF) {
+            uint8_t next = b[pos_ + 1];
+            if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) {
+              pos_ += next == 0xFF ? 1 : 2;
+              continue;
+            }
+            break;
+          }
+          pos_++;
+        }
+        if (pos_ + 1 >= end) return false;
+        state_ = State::Segments;  // EOI, or another scan of a progressive JPEG
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace turbocam

@@ -1,0 +1,372 @@
+// The Camera: a V4L2 device, the test pattern or a pipe of frames, captured and encoded on native
+// threads and handed to JS one newest frame at a time. Persistent cameras ride out unplugs and
+// timeouts by reopening; others report the error and stop.
+import { EventEmitter } from 'node:events';
+import { codedError, isCodedError } from './errors.js';
+import { native } from './native.js';
+import type { NativeCapture, NativeControl, NativeDevice } from './native.js';
+import type { FrameSource, SourceInfo, SourceKind, SourceStats } from './sources/source.js';
+import type { Frame, PixelFormatName } from './types.js';
+
+export interface OpenCameraOptions {
+  /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
+  source: string;
+  width?: number;
+  height?: number;
+  fps?: number;
+  /** `auto` prefers the camera's MJPEG at the requested size, else a raw format. For pipes:
+   *  `mjpeg` (default) or the raw format of the frames, with width and height. */
+  format?: PixelFormatName | 'auto';
+  /** JPEG quality 1..100 for raw formats (default 80). */
+  quality?: number;
+  /** Encoder threads (default: online cores). */
+  workers?: number;
+  /** Capture buffers (default: workers + 2). */
+  buffers?: number;
+  /** Controls set at open, by name: `{ brightness: 140, exposure_auto: 1 }`. */
+  controls?: Record<string, number | boolean>;
+  /** Reopen after an unplug (ENODEV) or a device timeout instead of stopping. */
+  persistent?: boolean;
+  /** Milliseconds between reopen attempts in persistent mode (default 1000). */
+  retryInterval?: number;
+  /** Milliseconds without a frame before the device counts as stalled (default 5000). */
+  deviceTimeout?: number;
+  /** V4L2 input to select (VIDIOC_S_INPUT). HDMI inputs adopt the detected DV timings and
+   *  renegotiate when the signal changes. */
+  input?: number;
+}
+
+export interface ControlInfo {
+  name: string;
+  id: number;
+  type: 'integer' | 'boolean' | 'menu' | 'integer_menu' | 'button' | 'integer64' | 'bitmask' | 'string' | 'other';
+  min: number;
+  max: number;
+  step: number;
+  default: number;
+  value: number | null;
+  /** Menu entries by value, for menu controls. */
+  menu?: Record<number, string>;
+  flags: { readOnly: boolean; inactive: boolean; disabled: boolean };
+}
+
+export interface CameraControls {
+  list(): Promise<ControlInfo[]>;
+  get(name: string): Promise<number>;
+  set(name: string, value: number | boolean): Promise<void>;
+}
+
+export interface DeviceDescription {
+  path: string;
+  name: string;
+  driver: string;
+  bus: string;
+  formats: { format: string; fourcc: string; description: string; sizes: { width: number; height: number; fps: number[] }[] }[];
+}
+
+const FAILURES_WORTH_RETRYING = new Set(['ENODEV', 'ETIMEDOUT', 'EIO', 'ENOENT', 'ENXIO', 'EBUSY', 'ERR_END_OF_STREAM']);
+
+function nativeOptions(options: OpenCameraOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...options };
+  if (options.controls) out.controls = Object.entries(options.controls).map(([name, value]) => [name, Number(value)]);
+  return out;
+}
+
+function checkOptions(options: OpenCameraOptions): void {
+  if (typeof options !== 'object' || options === null || typeof options.source !== 'string' || options.source === '') {
+    throw codedError('ERR_INVALID_ARG', 'openCamera: `source` must be a device path, "testsrc", "stdin" or a file path');
+  }
+  const positive = ['width', 'height', 'fps', 'workers', 'buffers', 'deviceTimeout', 'retryInterval'] as const;
+  for (const key of positive) {
+    const value = options[key];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+      throw codedError('ERR_INVALID_ARG', `openCamera: \`${key}\` must be a positive number`);
+    }
+  }
+  for (const key of ['width', 'height', 'workers', 'buffers'] as const) {
+    const value = options[key];
+    if (value !== undefined && !Number.isInteger(value)) throw codedError('ERR_INVALID_ARG', `openCamera: \`${key}\` must be an integer`);
+  }
+  if (options.quality !== undefined && !(Number.isInteger(options.quality) && options.quality >= 1 && options.quality <= 100)) {
+    throw codedError('ERR_INVALID_ARG', 'openCamera: `quality` must be an integer in 1..100');
+  }
+  if (options.buffers !== undefined && options.buffers < 2) throw codedError('ERR_INVALID_ARG', 'openCamera: `buffers` must be at least 2');
+  const format = options.format ?? 'auto';
+  if (format !== 'auto' && !native.formats.some((f) => f.name === format)) {
+    throw codedError('ERR_UNSUPPORTED_FORMAT', `openCamera: unknown format '${String(format)}' (known: auto, ${native.formats.map((f) => f.name).join(', ')})`);
+  }
+}
+
+type Waiter = { resolve: (r: IteratorResult<Frame>) => void; reject: (e: unknown) => void };
+
+export class Camera extends EventEmitter implements FrameSource {
+  #options: OpenCameraOptions;
+  #capture: NativeCapture | null;
+  #info: SourceInfo;
+  #closed = false;
+  #retry: NodeJS.Timeout | null = null;
+  #sequenceBase = 0;
+  #lastSequence = -1;
+  /** Totals of captures that ended (reconnects), so stats stay cumulative. */
+  #past: SourceStats = emptyStats();
+  #iterators = new Set<FrameQueue>();
+  #failure: Error | null = null;
+  readonly controls: CameraControls;
+
+  /** @internal use openCamera() */
+  constructor(options: OpenCameraOptions, capture: NativeCapture) {
+    super();
+    this.#options = options;
+    this.#capture = capture;
+    this.#info = toInfo(capture.info());
+    this.controls = {
+      list: async () => (await this.#live().listControls()).map(toControlInfo),
+      get: async (name) => this.#live().getControl(String(name)),
+      set: async (name, value) => this.#live().setControl(String(name), Number(value)),
+    };
+  }
+
+  get info(): SourceInfo {
+    return this.#info;
+  }
+
+  stats(): SourceStats {
+    const now = this.#capture?.stats() ?? emptyStats();
+    const p = this.#past;
+    return {
+      captured: p.captured + now.captured,
+      encoded: p.encoded + now.encoded,
+      delivered: p.delivered + now.delivered,
+      dropped: {
+        busy: p.dropped.busy + now.dropped.busy,
+        late: p.dropped.late + now.dropped.late,
+        corrupt: p.dropped.corrupt + now.dropped.corrupt,
+        error: p.dropped.error + now.dropped.error,
+      },
+      fps: now.fps,
+      encodeMs: now.encodeMs,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+    const capture = this.#capture;
+    if (capture) {
+      this.#past = this.stats();
+      this.#capture = null;
+      await capture.close();
+    }
+    for (const queue of this.#iterators) queue.end(null);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Frame> {
+    const queue = new FrameQueue(() => this.#iterators.delete(queue));
+    if (this.#closed) queue.end(this.#failure);
+    else this.#iterators.add(queue);
+    return queue;
+  }
+
+  /** @internal */
+  static async open(options: OpenCameraOptions): Promise<Camera> {
+    let camera: Camera | null = null;
+    const pending: Array<() => void> = [];
+    const capture = await native.openCapture(
+      nativeOptions(options),
+      (data, sequence, timestamp) => {
+        if (camera) camera.#deliver(data, sequence, timestamp);
+      },
+      (error) => {
+        if (camera) camera.#fail(error);
+        else pending.push(() => camera && camera.#fail(error));
+      },
+    );
+    camera = new Camera(options, capture);
+    for (const run of pending) run();
+    return camera;
+  }
+
+  #live(): NativeCapture {
+    if (!this.#capture) throw codedError(this.#closed ? 'ERR_CLOSED' : 'ENODEV', `${this.#info.name}: camera is ${this.#closed ? 'closed' : 'disconnected'}`, { path: this.#info.name });
+    return this.#capture;
+  }
+
+  #deliver(data: Buffer, nativeSequence: number, timestamp: number): void {
+    if (this.#closed) return;
+    const sequence = this.#sequenceBase + nativeSequence;
+    this.#lastSequence = sequence;
+    const frame: Frame = { data, width: this.#info.width, height: this.#info.height, format: this.#info.format, sequence, timestamp };
+    this.emit('frame', frame);
+    for (const queue of this.#iterators) queue.push(frame);
+  }
+
+  #fail(error: Error): void {
+    if (this.#closed) return;
+    const code = isCodedError(error) ? error.code : 'EIO';
+    const capture = this.#capture;
+    this.#capture = null;
+    if (capture) this.#past = addStats(this.#past, capture.stats());
+    const closing = capture ? capture.close() : Promise.resolve();
+    // A new HDMI signal is renegotiated whatever the mode: it is not a failure of the device.
+    if (code === 'ERR_SOURCE_CHANGED' || (this.#options.persistent && FAILURES_WORTH_RETRYING.has(code))) {
+      this.emit('disconnect', error);
+      void closing.then(() => this.#scheduleRetry());
+      return;
+    }
+    this.#closed = true;
+    this.#failure = error;
+    void closing.finally(() => {
+      for (const queue of this.#iterators) queue.end(error);
+      if (this.listenerCount('error') > 0 || this.#iterators.size === 0) this.emit('error', error);
+    });
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      void this.#reopen();
+    }, this.#options.retryInterval ?? 1000);
+  }
+
+  async #reopen(): Promise<void> {
+    if (this.#closed) return;
+    let capture: NativeCapture;
+    try {
+      capture = await native.openCapture(
+        nativeOptions(this.#options),
+        (data, sequence, timestamp) => {
+          if (this.#capture === capture) this.#deliver(data, sequence, timestamp);
+        },
+        (error) => {
+          if (this.#capture === capture) this.#fail(error);
+        },
+      );
+    } catch {
+      this.#scheduleRetry();
+      return;
+    }
+    if (this.#closed) {
+      await capture.close();
+      return;
+    }
+    this.#capture = capture;
+    this.#sequenceBase = this.#lastSequence + 1;
+    this.#info = toInfo(capture.info());
+    this.emit('reconnect', this.#info);
+  }
+}
+
+/** One consumer's view of the frames: holds only the newest undelivered frame. */
+class FrameQueue implements AsyncIterator<Frame> {
+  #frame: Frame | null = null;
+  #waiter: Waiter | null = null;
+  #done = false;
+  #error: Error | null = null;
+  #onDone: () => void;
+
+  constructor(onDone: () => void) {
+    this.#onDone = onDone;
+  }
+
+  push(frame: Frame): void {
+    if (this.#waiter) {
+      const waiter = this.#waiter;
+      this.#waiter = null;
+      waiter.resolve({ value: frame, done: false });
+    } else {
+      this.#frame = frame;
+    }
+  }
+
+  end(error: Error | null): void {
+    this.#done = true;
+    this.#error = error;
+    this.#onDone();
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    if (!waiter) return;
+    if (error) waiter.reject(error);
+    else waiter.resolve({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<Frame>> {
+    if (this.#frame) {
+      const frame = this.#frame;
+      this.#frame = null;
+      return Promise.resolve({ value: frame, done: false });
+    }
+    if (this.#done) {
+      if (this.#error) {
+        const error = this.#error;
+        this.#error = null;
+        return Promise.reject(error);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<Frame>> {
+    this.#done = true;
+    this.#frame = null;
+    this.#onDone();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
+
+function emptyStats(): SourceStats {
+  return { captured: 0, encoded: 0, delivered: 0, dropped: { busy: 0, late: 0, corrupt: 0, error: 0 }, fps: 0, encodeMs: 0 };
+}
+
+function addStats(a: SourceStats, b: SourceStats): SourceStats {
+  return {
+    captured: a.captured + b.captured,
+    encoded: a.encoded + b.encoded,
+    delivered: a.delivered + b.delivered,
+    dropped: {
+      busy: a.dropped.busy + b.dropped.busy,
+      late: a.dropped.late + b.dropped.late,
+      corrupt: a.dropped.corrupt + b.dropped.corrupt,
+      error: a.dropped.error + b.dropped.error,
+    },
+    fps: b.fps,
+    encodeMs: b.encodeMs,
+  };
+}
+
+function toInfo(info: ReturnType<NativeCapture['info']>): SourceInfo {
+  return { kind: info.kind as SourceKind, name: info.name, width: info.width, height: info.height, format: info.format as PixelFormatName, fps: info.fps };
+}
+
+function toControlInfo(control: NativeControl): ControlInfo {
+  const info: ControlInfo = {
+    name: control.name,
+    id: control.id,
+    type: control.type as ControlInfo['type'],
+    min: control.min,
+    max: control.max,
+    step: control.step,
+    default: control.default,
+    value: control.value,
+    flags: control.flags,
+  };
+  if (control.menu) info.menu = control.menu;
+  return info;
+}
+
+/** Opens a source and resolves once its format is negotiated and capture has started. */
+export async function openCamera(options: OpenCameraOptions): Promise<Camera> {
+  checkOptions(options);
+  return Camera.open(options);
+}
+
+/** Every V4L2 capture device with its formats, sizes and frame rates. */
+export async function listDevices(): Promise<DeviceDescription[]> {
+  const devices: NativeDevice[] = await native.listDevices();
+  return devices;
+}

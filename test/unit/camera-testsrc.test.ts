@@ -1,0 +1,87 @@
+// testsrc end to end: the test pattern through the capture thread, the encoder workers, the
+// sequencer and the thread-safe hand-off, decoded by jpeg-js.
+import { afterEach, describe, expect, it } from 'vitest';
+import { openCamera } from '../../src/index.js';
+import type { Camera } from '../../src/index.js';
+import type { Frame, RawPixelFormatName } from '../../src/types.js';
+import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
+
+const open: Camera[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((camera) => camera.close()));
+});
+
+async function take(camera: Camera, count: number): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  for await (const frame of camera) {
+    frames.push(frame);
+    if (frames.length >= count) break;
+  }
+  return frames;
+}
+
+describe('testsrc', () => {
+  it('delivers decodable JPEGs of the colour bars in sequence order with monotonic timestamps', async () => {
+    const camera = await openCamera({ source: 'testsrc', width: 320, height: 240, fps: 30, workers: 2 });
+    open.push(camera);
+    expect(camera.info).toEqual({ kind: 'testsrc', name: 'testsrc', width: 320, height: 240, format: 'yuyv', fps: 30 });
+    const frames = await take(camera, 20);
+    for (let i = 1; i < frames.length; i++) {
+      expect(frames[i]!.sequence).toBeGreaterThan(frames[i - 1]!.sequence);
+      expect(frames[i]!.timestamp).toBeGreaterThan(frames[i - 1]!.timestamp);
+    }
+    const now = Number(process.hrtime.bigint() / 1_000_000n);
+    expect(Math.abs(now - frames.at(-1)!.timestamp)).toBeLessThan(10_000);
+    for (const frame of frames.slice(-3)) {
+      const image = decodeJpeg(frame.data);
+      expect([image.width, image.height]).toEqual([320, 240]);
+      expect(colourBarMismatches(image, 0.05, 0.6)).toEqual([]);
+    }
+  });
+
+  it.each<RawPixelFormatName>(['uyvy', 'nv12', 'i420', 'rgb24', 'grey'])('encodes %s frames', async (format) => {
+    const camera = await openCamera({ source: 'testsrc', width: 176, height: 144, fps: 60, format });
+    open.push(camera);
+    const [frame] = await take(camera, 1);
+    expect(frame!.format).toBe(format);
+    const image = decodeJpeg(frame!.data);
+    expect([image.width, image.height]).toEqual([176, 144]);
+    expect(colourBarMismatches(image, 0.05, 0.6, format === 'grey')).toEqual([]);
+  });
+
+  it('counts what it captured, encoded and delivered', async () => {
+    const camera = await openCamera({ source: 'testsrc', width: 160, height: 120, fps: 50 });
+    open.push(camera);
+    let received = 0;
+    camera.on('frame', () => received++);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const stats = camera.stats();
+    expect(stats.delivered).toBe(received);
+    expect(received).toBeGreaterThan(10);
+    expect(stats.encoded).toBeGreaterThanOrEqual(stats.delivered);
+    expect(stats.captured).toBeGreaterThanOrEqual(stats.encoded);
+    const dropped = stats.dropped.busy + stats.dropped.late + stats.dropped.corrupt + stats.dropped.error;
+    expect(stats.captured).toBeGreaterThanOrEqual(stats.delivered + dropped - 2 * 4);
+    expect(stats.fps).toBeGreaterThan(0);
+    expect(stats.encodeMs).toBeGreaterThan(0);
+  });
+
+  it('ends iteration on close and can be opened again at once', async () => {
+    const camera = await openCamera({ source: 'testsrc', width: 160, height: 120 });
+    const iterating = take(camera, 1_000_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await camera.close();
+    const frames = await iterating;
+    expect(frames.length).toBeGreaterThan(0);
+    const again = await openCamera({ source: 'testsrc', width: 160, height: 120 });
+    open.push(again);
+    expect((await take(again, 1))[0]!.sequence).toBe(0);
+  });
+
+  it('rejects options it cannot honour with codes', async () => {
+    await expect(openCamera({ source: 'testsrc', format: 'mjpeg' })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT' });
+    await expect(openCamera({ source: 'testsrc', width: 161, height: 120, format: 'nv12' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(openCamera({ source: 'testsrc', quality: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(openCamera({ source: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+  });
+});

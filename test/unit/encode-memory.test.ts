@@ -1,0 +1,84 @@
+// Zero-copy Buffers borrow pooled memory: a long run must keep the pool within its bound, RSS
+// within a margin, and every finalizer must give its buffer back.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { encode, encoderStats, testPattern } from '../../src/index.js';
+
+// Expose gc without a runner flag: the flag applies to contexts created afterwards.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const ENCODES = 10_000;
+// Documented margin: a 10,000-encode run may not grow RSS by more than this (the pool's buffers
+// and V8's heap settling take a few MB; a leak of the 64x48 JPEGs alone would be ~10 MB of JPEG
+// bytes and ~140 MB of leases).
+const RSS_MARGIN = 48 * 1024 * 1024;
+
+async function collect(): Promise<void> {
+  // Finalizers of external buffers run after the GC that found them dead, from the event loop.
+  for (let i = 0; i < 5; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('encoder memory', () => {
+  it(`${ENCODES} encodes keep the pool bounded, RSS within ${RSS_MARGIN >> 20} MB, and return every buffer`, async () => {
+    const [width, height] = [64, 48];
+    const frame = testPattern({ width, height, format: 'yuyv', frame: 1 });
+    const options = { width, height, format: 'yuyv' } as const;
+    for (let i = 0; i < 200; i++) await encode(frame, options);
+    await collect();
+    const before = encoderStats().pool;
+    const rssBefore = process.memoryUsage().rss;
+
+    let maxAllocated = 0;
+    let lengthSum = 0;
+    for (let i = 0; i < ENCODES; i++) {
+      const jpeg = await encode(frame, options);
+      lengthSum += jpeg.length;
+      if (i % 100 === 0) maxAllocated = Math.max(maxAllocated, encoderStats().pool.allocated);
+    }
+    await collect();
+    const after = encoderStats().pool;
+    const rssGrowth = process.memoryUsage().rss - rssBefore;
+
+    expect(lengthSum).toBeGreaterThan(0);
+    expect(maxAllocated).toBeLessThanOrEqual(after.capacity);
+    expect(after.allocated).toBeLessThanOrEqual(after.capacity);
+    expect(after.leases - before.leases).toBe(ENCODES);
+    expect(after.leased).toBe(0);
+    expect(after.idle).toBe(after.allocated);
+    expect(rssGrowth).toBeLessThan(RSS_MARGIN);
+  });
+
+  it('a Buffer held by JS keeps its lease until it is collected', async () => {
+    await collect();
+    const frame = testPattern({ width: 64, height: 48, format: 'grey' });
+    let held: Buffer | undefined = await encode(frame, { width: 64, height: 48, format: 'grey' });
+    await collect();
+    expect(encoderStats().pool.leased).toBe(1);
+    expect(held[0]).toBe(0xff);
+    held = undefined;
+    await collect();
+    expect(encoderStats().pool.leased).toBe(0);
+  });
+
+  it('leases beyond the bound are one-off overflows, freed on collection', async () => {
+    await collect();
+    const before = encoderStats().pool;
+    const frame = testPattern({ width: 64, height: 48, format: 'grey' });
+    const options = { width: 64, height: 48, format: 'grey' } as const;
+    let held: Buffer[] = [];
+    for (let i = 0; i < before.capacity + 5; i++) held.push(await encode(frame, options));
+    const during = encoderStats().pool;
+    expect(during.allocated).toBe(during.capacity);
+    expect(during.overflows - before.overflows).toBe(5);
+    expect(during.leased).toBe(before.capacity + 5);
+    held = [];
+    await collect();
+    expect(held.length).toBe(0);
+    expect(encoderStats().pool.leased).toBe(0);
+  });
+});

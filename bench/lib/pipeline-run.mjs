@@ -1,13 +1,12 @@
 // One pipeline measurement in its own process, so process.cpuUsage() is the pipeline's alone
 // (capture thread, encoder workers, hand-off to JS) and a native crash cannot take the bench down.
-//   node pipeline-run.mjs WORKERS WIDTH HEIGHT FORMAT WARMUP_SECONDS WINDOW_SECONDS
+//   node pipeline-run.mjs WORKERS WIDTH HEIGHT FORMAT FPS WARMUP_SECONDS WINDOW_SECONDS
 import { openCamera } from '../../dist/index.js';
 
 const [workers, width, height] = process.argv.slice(2, 5).map(Number);
 const format = process.argv[5];
-const [warmup, window] = process.argv.slice(6, 8).map(Number);
-// As fast as the workers go: the test source is paced at fps, so ask for far more than they can do.
-const camera = await openCamera({ source: 'testsrc', width, height, fps: 1000, format, quality: 80, workers });
+const [fps, warmup, window] = process.argv.slice(6, 9).map(Number);
+const camera = await openCamera({ source: 'testsrc', width, height, fps, format, quality: 80, workers });
 let frames = 0;
 let bytes = 0;
 camera.on('frame', (frame) => {
@@ -27,6 +26,6 @@ const stats = camera.stats();
 await camera.close();
 const cpuMs = (cpu.user + cpu.system) / 1000;
 process.stdout.write(`${JSON.stringify({
-  workers, frames: counted, seconds, fps: counted / seconds, cpuMsPerFrame: counted ? cpuMs / counted : null,
+  workers, requestedFps: fps, frames: counted, seconds, fps: counted / seconds, cpuMsPerFrame: counted ? cpuMs / counted : null,
   cores: cpuMs / 1000 / seconds, bytesPerFrame: counted ? bytes / counted : null, stats,
 })}\n`);

@@ -142,9 +142,13 @@ function encoderSection(encoder) {
 function pipelineSection(pipeline) {
   if (!pipeline) return [];
   if (pipeline.error) return [`Pipeline: not run (${pipeline.error})`];
-  const rows = [['workers', 'fps', 'CPU ms/frame', 'cores used', 'bytes/frame']];
-  for (const r of pipeline.runs) rows.push([r.workers, fmt(r.fps), fmt(r.cpuMsPerFrame, 2), fmt(r.cores, 2), fmt(r.bytesPerFrame, 0)]);
-  return [`Pipeline: testsrc ${pipeline.width}x${pipeline.height} ${pipeline.format}, unpaced, ${pipeline.cores} cores; 2w/1w = ${fmt(pipeline.scaling2w, 2)}x`, table(rows)];
+  const rows = [['workers', 'fps asked', 'fps', 'CPU ms/frame', 'less render', 'cores used', 'bytes/frame', 'dropped']];
+  for (const r of pipeline.runs) {
+    const dropped = r.stats?.dropped ? Object.values(r.stats.dropped).reduce((a, b) => a + b, 0) : null;
+    rows.push([r.workers, r.requestedFps ?? '-', fmt(r.fps), fmt(r.cpuMsPerFrame, 2), fmt(r.cpuMsPerFrame - (pipeline.renderMsPerFrame ?? NaN), 2), fmt(r.cores, 2), fmt(r.bytesPerFrame, 0), dropped ?? '-']);
+  }
+  return [`Pipeline: testsrc ${pipeline.width}x${pipeline.height} ${pipeline.format}, ${pipeline.cores} cores; 2w/1w = ${fmt(pipeline.scaling2w, 2)}x` +
+    ` (test-pattern rendering costs ${fmt(pipeline.renderMsPerFrame, 2)} ms/frame of the CPU figure)`, table(rows)];
 }
 
 function fanoutSection(fanout) {

@@ -53,6 +53,8 @@ export class MjpegReader {
         if (!/^HTTP\/1\.[01] 200/.test(text)) return this.fail(`response: ${text.split('\r\n')[0]}`);
         continue;
       }
+      // Blank lines between parts (some servers end a body with an extra CRLF) are not a part.
+      if (text.trim() === '') continue;
       const length = /content-length:\s*(\d+)/i.exec(text);
       if (!length) return this.fail('part without Content-Length');
       const timestamp = /x-timestamp:\s*([\d.]+)/i.exec(text);

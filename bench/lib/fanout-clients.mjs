@@ -1,10 +1,11 @@
 // A process of N viewers of /stream on loopback, for the fan-out bench (run as a child so the
 // server's process is not also the clients'). Each viewer is a raw socket with an MjpegReader.
 //   node fanout-clients.mjs PORT COUNT WARMUP_SECONDS WINDOW_SECONDS
-// Prints one JSON line: per-client frames in the window, latencies (receipt - X-Timestamp, ms) and
+// Prints one JSON line: per-client frames in the window, latencies (receipt of the whole JPEG -
+// X-Timestamp, ms) and
 // errors.
 import { connect } from 'node:net';
-import { MjpegReader } from './mjpeg-reader.mjs';
+import { MjpegReader, timestampMs } from './mjpeg-reader.mjs';
 
 const [port, count, warmup, window] = process.argv.slice(2).map(Number);
 const clients = [];
@@ -21,7 +22,7 @@ for (let i = 0; i < count; i++) {
       if (!part.jpeg) badParts += 1;
       if (!measuring) return;
       client.frames += 1;
-      if (part.timestamp !== null) latencies.push(Math.round((part.receivedMs - part.timestamp) * 100) / 100);
+      if (part.timestamp !== null) latencies.push(Math.round((part.receivedMs - timestampMs(part.timestamp, part.receivedMs)) * 100) / 100);
       if (part.sequence !== null && client.lastSequence !== null && part.sequence > client.lastSequence + 1) client.gaps += 1;
       client.lastSequence = part.sequence;
     },

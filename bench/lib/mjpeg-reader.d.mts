@@ -11,3 +11,4 @@ export class MjpegReader {
   push(chunk: Buffer): void;
   readonly failed: boolean;
 }
+export function timestampMs(value: number, nowMs: number): number;

@@ -6,6 +6,13 @@
 const HEADER_END = Buffer.from('\r\n\r\n');
 const MAX_HEADER_BYTES = 64 * 1024;
 
+/** X-Timestamp in CLOCK_MONOTONIC milliseconds. µStreamer (and turbocam, after it) send seconds
+ *  with a fraction; a server may send milliseconds: whichever reading is nearer `nowMs` wins, as
+ *  the two differ by a factor of 1000. */
+export function timestampMs(value, nowMs) {
+  return Math.abs(nowMs - value * 1000) < Math.abs(nowMs - value) ? value * 1000 : value;
+}
+
 export class MjpegReader {
   /** onPart({ timestamp, sequence, bytes, receivedMs, jpeg }) once per complete part;
    *  onBodyStart(receivedMs) when the first byte of a part body arrives. */

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildCeiling, runCeiling } from '../../bench/lib/ceiling.mjs';
 import { benchEncoder, type EncoderResults } from '../../bench/lib/encoder-bench.mjs';
 import { benchFrame, dumpFrame, toRgb } from '../../bench/lib/frames.mjs';
-import { MjpegReader, type MjpegPart } from '../../bench/lib/mjpeg-reader.mjs';
+import { MjpegReader, timestampMs, type MjpegPart } from '../../bench/lib/mjpeg-reader.mjs';
 import { encodeRatio, evaluateTargets, renderComparison, renderReport } from '../../bench/lib/report.mjs';
 import { quantile } from '../../bench/lib/stats.mjs';
 
@@ -97,6 +97,12 @@ describe('MjpegReader', () => {
     server.close();
     expect(parts.map((p) => p.sequence)).toEqual([0, 1, 2, 3, 4]);
     expect(parts.every((p) => p.jpeg)).toBe(true);
+  });
+
+  it('reads X-Timestamp in seconds (µStreamer) or milliseconds against the local clock', () => {
+    const now = Number(process.hrtime.bigint()) / 1e6;
+    expect(timestampMs((now - 20) / 1000, now)).toBeCloseTo(now - 20, 6);
+    expect(timestampMs(now - 20, now)).toBe(now - 20);
   });
 
   it('reports a part without Content-Length instead of guessing', () => {

@@ -10,7 +10,7 @@ export interface EncoderResults {
     height: number;
     format: string;
     input: number;
-    contestants: Record<string, { fps?: number; cpuFps?: number; mpps?: number; bytes?: number; error?: string }>;
+    contestants: Record<string, { fps?: number; wallFps?: number; mpps?: number; bytes?: number; error?: string }>;
   }>;
 }
 export function benchEncoder(options: {

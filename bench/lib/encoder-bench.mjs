@@ -1,6 +1,7 @@
 // Part 1: single-thread encode speed of turbocam against the ceiling and the alternatives, on the
-// same raw pixels, quality 80. Trials of each contestant are interleaved and the best trial kept,
-// which is what survives best of a machine shared with other work.
+// same raw pixels, quality 80. `fps` is frames per CPU-second of the encoding process: on a
+// machine shared with other work, time a contestant spends preempted does not count against it
+// (wall-clock fps is kept as `wallFps`). Trials are interleaved and the best one kept.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { buildCeiling, runCeiling } from './ceiling.mjs';
@@ -28,17 +29,18 @@ async function timeLoop(encodeOnce, seconds, minFrames = 2) {
   } while (wall < seconds || frames < minFrames);
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { frames, wallSeconds: wall, fps: frames / wall, cpuFps: frames / cpuSeconds, bytes };
+  return { frames, wallSeconds: wall, cpuSeconds, fps: frames / cpuSeconds, wallFps: frames / wall, bytes };
 }
 
 function best(trials) {
   return trials.reduce((a, b) => (b.fps > a.fps ? b : a));
 }
 
-/** ffmpeg's mjpeg encoder on `count` copies of the frame fed through a pipe; wall time of the run. */
+/** ffmpeg's mjpeg encoder on `count` copies of the frame fed through a pipe: wall time of the run
+ *  and ffmpeg's own CPU time (its -benchmark report). */
 function ffmpegRun({ format, width, height, frame, count, qscale }) {
   return new Promise((resolve, reject) => {
-    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX[format], '-s', `${width}x${height}`,
+    const args = ['-hide_banner', '-loglevel', 'info', '-nostats', '-benchmark', '-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX[format], '-s', `${width}x${height}`,
       '-framerate', '30', '-i', 'pipe:0', '-c:v', 'mjpeg', '-q:v', String(qscale), '-huffman', 'default', '-threads', '1',
       '-pix_fmt', FFMPEG_OUT[format], '-f', 'mjpeg', 'pipe:1'];
     const t0 = process.hrtime.bigint();
@@ -50,8 +52,9 @@ function ffmpegRun({ format, width, height, frame, count, qscale }) {
     child.stdin.on('error', () => {});
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`ffmpeg exited ${code}: ${stderr.trim()}`));
-      else resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, bytes: outBytes / count });
+      const bench = /bench: utime=([\d.]+)s stime=([\d.]+)s/.exec(stderr);
+      if (code !== 0 || !bench) reject(new Error(`ffmpeg exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+      else resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: Number(bench[1]) + Number(bench[2]), bytes: outBytes / count });
     });
     let written = 0;
     const feed = () => {
@@ -68,17 +71,20 @@ function ffmpegRun({ format, width, height, frame, count, qscale }) {
 /** Per-frame ffmpeg speed: the best run of `count` frames minus the best run of one frame
  *  (process start, probing, muxer set-up), so ffmpeg is compared per frame, not per launch. */
 async function ffmpegTrials(options, count, trials) {
-  let one = Infinity;
-  let many = Infinity;
+  const one = { seconds: Infinity, cpuSeconds: Infinity };
+  const many = { seconds: Infinity, cpuSeconds: Infinity };
   let bytes = 0;
   for (let i = 0; i < trials; i++) {
-    one = Math.min(one, (await ffmpegRun({ ...options, count: 1 })).seconds);
+    const single = await ffmpegRun({ ...options, count: 1 });
     const run = await ffmpegRun({ ...options, count });
-    many = Math.min(many, run.seconds);
+    for (const key of ['seconds', 'cpuSeconds']) {
+      one[key] = Math.min(one[key], single[key]);
+      many[key] = Math.min(many[key], run[key]);
+    }
     bytes = run.bytes;
   }
-  const perFrame = Math.max((many - one) / (count - 1), 1e-6);
-  return { frames: count, fps: 1 / perFrame, bytes: Math.round(bytes), startupSeconds: one };
+  const perFrame = (key) => Math.max((many[key] - one[key]) / (count - 1), 1e-6);
+  return { frames: count, fps: 1 / perFrame('cpuSeconds'), wallFps: 1 / perFrame('seconds'), bytes: Math.round(bytes), startupSeconds: one.seconds };
 }
 
 /** The ffmpeg -q:v whose JPEG size is nearest the ceiling's at quality 80 (2..5), so ffmpeg is not
@@ -125,7 +131,8 @@ export async function benchEncoder({ buildDir, quick, log, sizes = SIZES, format
       const ceilingTrials = [];
       const turbocamTrials = [];
       for (let i = 0; i < trials; i++) {
-        ceilingTrials.push(runCeiling(ceiling, { format, width, height, quality: QUALITY, input, seconds: trialSeconds }));
+        const run = runCeiling(ceiling, { format, width, height, quality: QUALITY, input, seconds: trialSeconds });
+        ceilingTrials.push({ ...run, fps: run.cpuFps, wallFps: run.fps });
         if (encodeSync) {
           const options = { width, height, format, quality: QUALITY };
           turbocamTrials.push(await timeLoop(() => encodeSync(frame, options), trialSeconds));
@@ -137,7 +144,8 @@ export async function benchEncoder({ buildDir, quick, log, sizes = SIZES, format
         : { error: `turbocam encodeSync unavailable (${loadTurbocam.loadError ?? 'not exported by dist/index.js'})` };
 
       if (qscale === null) qscale = await calibrateQscale(format, width, height, frame, contestants.ceiling.bytes);
-      const ffCount = Math.max(8, Math.round(contestants.ceiling.fps * trialSeconds * 0.5));
+      // Enough frames for ffmpeg's millisecond CPU clock to resolve the per-frame cost.
+      const ffCount = Math.max(10, Math.round(contestants.ceiling.fps * Math.max(trialSeconds, 0.2) * 0.5));
       try {
         contestants.ffmpeg = withMpps(await ffmpegTrials({ format, width, height, frame, qscale }, ffCount, trials));
       } catch (error) {

@@ -3,6 +3,7 @@
 // Server CPU and RSS come from /proc/<pid>; the 0-viewer level is the baseline that "beyond
 // encoding" is measured against (capture, encode and idle timers, with no one to serve).
 import { fork } from 'node:child_process';
+import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, firstJpegByte, freePort, rssMb, spawnServer, stopServer } from './server-process.mjs';
 import { median, quantile } from './stats.mjs';
@@ -25,6 +26,22 @@ function runClients(port, count, warmup, window) {
   });
 }
 
+/** The server's own account (/state): its source fps and drops explain a client shortfall. */
+function serverState(port) {
+  return new Promise((resolve) => {
+    const request = get({ host: '127.0.0.1', port, path: '/state', timeout: 3000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { body += chunk; });
+      res.on('end', () => {
+        try { resolve(JSON.parse(body).result?.source ?? null); } catch { resolve(null); }
+      });
+    });
+    request.on('error', () => resolve(null));
+    request.on('timeout', () => request.destroy());
+  });
+}
+
 async function runLevel({ port, pid, clients, warmup, window }) {
   const processes = [];
   for (let left = clients; left > 0; left -= PER_PROCESS) processes.push(runClients(port, Math.min(PER_PROCESS, left), warmup, window));
@@ -38,6 +55,7 @@ async function runLevel({ port, pid, clients, warmup, window }) {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cores = (cpuSeconds(pid) - cpu0) / seconds;
   rssMax = Math.max(rssMax, rssMb(pid));
+  const source = await serverState(port);
   const results = await Promise.all(processes);
   const perClient = results.flatMap((r) => r.clients);
   const latencies = results.flatMap((r) => r.latencies);
@@ -49,6 +67,10 @@ async function runLevel({ port, pid, clients, warmup, window }) {
     serverCores: cores,
     serverCpuMsPerDeliveredFrame: delivered > 0 ? (cores * 1000) / deliveredPerSecond : null,
     rssMb: rssMax,
+    clientCores: results.reduce((sum, r) => sum + r.cores, 0),
+    sourceFps: source?.captured_fps ?? null,
+    encodeMs: source?.encode_ms ?? null,
+    sourceDropped: source?.dropped ?? null,
     fpsMin: clients ? Math.min(...fps) : null,
     fpsMedian: clients ? median(fps) : null,
     latencyP50Ms: latencies.length ? quantile(latencies, 0.5) : null,

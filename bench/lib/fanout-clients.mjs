@@ -43,11 +43,14 @@ setTimeout(() => {
   measuring = true;
   process.send?.({ event: 'window-start' });
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   setTimeout(() => {
     measuring = false;
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
     const result = {
       seconds,
+      cores: (cpu.user + cpu.system) / 1e6 / seconds,
       badParts,
       clients: clients.map(({ frames, error, gaps }) => ({ frames, fps: frames / seconds, error, gaps })),
       latencies,

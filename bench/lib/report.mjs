@@ -126,7 +126,7 @@ export function metrics(results) {
 function encoderSection(encoder) {
   if (!encoder) return [];
   if (encoder.error) return [`Encoder: not run (${encoder.error})`];
-  const lines = [`Encoder: frames per second, quality ${encoder.quality}, one thread, best of ${encoder.trials} trials of ${encoder.trialSeconds} s` +
+  const lines = [`Encoder: frames per CPU-second, quality ${encoder.quality}, one thread, best of ${encoder.trials} trials of ${encoder.trialSeconds} s` +
     ` (input: ${encoder.frameOrigin}; ffmpeg -q:v ${encoder.qscale}, RGB-only encoders fed the same picture as RGB)`];
   const head = ['frame', ...CONTESTANTS.map(([, short]) => short), 'x ceil', 'x ffmpeg', 'x sharp', 'x jt-npm', 'x jpeg-js'];
   const rows = [head];
@@ -160,10 +160,10 @@ function pipelineSection(pipeline) {
 function fanoutSection(fanout) {
   if (!fanout) return [];
   if (fanout.error) return [`Fan-out: not run (${fanout.error})`];
-  const rows = [['clients', 'fps min', 'fps median', 'server cores', 'beyond encode', 'beyond 0-client', 'ms/deliv. frame', 'RSS MB', 'p50 ms', 'p99 ms', 'errors']];
+  const rows = [['clients', 'fps min', 'fps median', 'server cores', 'beyond encode', 'beyond 0-client', 'ms/deliv. frame', 'RSS MB', 'p50 ms', 'p99 ms', 'errors', 'src fps', 'client cores']];
   for (const l of fanout.levels) {
     rows.push([l.clients, fmt(l.fpsMin), fmt(l.fpsMedian), fmt(l.serverCores, 3), fmt(l.serverCoresBeyondEncode, 3), fmt(l.serverCoresBeyondBaseline, 3), fmt(l.serverCpuMsPerDeliveredFrame, 3),
-      fmt(l.rssMb), fmt(l.latencyP50Ms), fmt(l.latencyP99Ms), l.errors]);
+      fmt(l.rssMb), fmt(l.latencyP50Ms), fmt(l.latencyP99Ms), l.errors, fmt(l.sourceFps), fmt(l.clientCores, 2)]);
   }
   return [`Fan-out: the CLI on testsrc ${fanout.width}x${fanout.height}@${fanout.fps}, loopback /stream clients in separate processes, ` +
     `${fanout.windowSeconds} s per level after ${fanout.warmupSeconds} s warm-up; encode cost from part 2: ${fmt(fanout.encodeCores, 3)} cores; ` +

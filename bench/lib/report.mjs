@@ -217,7 +217,8 @@ export function renderComparison(current, saved) {
   }
   const lines = [`Compared with ${saved.startedAt ?? 'the saved run'}${saved.quick ? ' (quick)' : ''}`, table(rows)];
   const oldTargets = new Map(evaluateTargets(saved).map((t) => [t.id, t.status]));
-  const flips = evaluateTargets(current).filter((t) => oldTargets.has(t.id) && oldTargets.get(t.id) !== t.status);
+  // A part run in only one of the two is not a change of status.
+  const flips = evaluateTargets(current).filter((t) => t.status !== 'N/A' && oldTargets.has(t.id) && !['N/A', t.status].includes(oldTargets.get(t.id)));
   lines.push(flips.length ? flips.map((t) => `target ${t.id}: ${oldTargets.get(t.id)} -> ${t.status}`).join('\n') : 'No target changed status.');
   return lines.join('\n');
 }

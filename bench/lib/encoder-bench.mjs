@@ -3,7 +3,9 @@
 // machine shared with other work, time a contestant spends preempted does not count against it
 // (wall-clock fps is kept as `wallFps`). Trials are interleaved and the best one kept.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { buildCeiling, runCeiling } from './ceiling.mjs';
 import { FORMATS, benchFrame, dumpFrame, loadTurbocam, toRgb } from './frames.mjs';
 
@@ -13,6 +15,19 @@ const QUALITY = 80;
 const FFMPEG_PIX = { yuyv: 'yuyv422', nv12: 'nv12', rgb24: 'rgb24' };
 // The JPEG layout turbocam produces for each input: ffmpeg is asked for the same.
 const FFMPEG_OUT = { yuyv: 'yuvj422p', nv12: 'yuvj420p', rgb24: 'yuvj420p' };
+
+/** The libjpeg-turbo version @julusian/jpeg-turbo bundles (it does not use the system's), read
+ *  from the version string inside its shared library; null when not found. */
+function bundledTurboVersion() {
+  try {
+    const dir = join(dirname(require.resolve('@julusian/jpeg-turbo')), 'prebuilds', `jpeg-turbo-${process.platform}-${process.arch}`);
+    const lib = readdirSync(dir).find((f) => f.startsWith('libturbojpeg'));
+    const text = readFileSync(join(dir, lib)).toString('latin1');
+    return /libjpeg-turbo version ([\d.]+)/.exec(text)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /** Runs `encodeOnce` (sync or async) for about `seconds` (at least `minFrames` frames). */
 async function timeLoop(encodeOnce, seconds, minFrames = 2) {
@@ -161,9 +176,11 @@ export async function benchEncoder({ buildDir, quick, log, sizes = SIZES, format
         const turboOptions = { format: jpegTurbo.FORMAT_RGB, width, height, subsampling: jpegTurbo.SAMP_420, quality: QUALITY };
         const sharpTrials = [];
         const turboTrials = [];
+        // Standard Huffman tables for everyone, as turbocam writes them: sharp would otherwise
+        // optimise them (a second pass over the coefficients), and ffmpeg gets -huffman default.
         for (let i = 0; i < trials; i++) {
           sharpTrials.push(await timeLoop(() => sharp(rgb, { raw: { width, height, channels: 3 } })
-            .jpeg({ quality: QUALITY, chromaSubsampling: '4:2:0' }).toBuffer(), trialSeconds));
+            .jpeg({ quality: QUALITY, chromaSubsampling: '4:2:0', optimiseCoding: false }).toBuffer(), trialSeconds));
           turboTrials.push(await timeLoop(() => jpegTurbo.compressSync(rgb, out, turboOptions), trialSeconds));
         }
         rgbAlternatives.sharp = withMpps(best(sharpTrials));
@@ -175,5 +192,5 @@ export async function benchEncoder({ buildDir, quick, log, sizes = SIZES, format
     }
     for (const row of rows) if (row.width === width) Object.assign(row.contestants, rgbAlternatives);
   }
-  return { quality: QUALITY, qscale, frameOrigin, trialSeconds, trials, rows };
+  return { quality: QUALITY, qscale, frameOrigin, trialSeconds, trials, npmTurboVersion: bundledTurboVersion(), rows };
 }

@@ -134,7 +134,9 @@ function encoderSection(encoder) {
     rows.push([rowName(row), ...CONTESTANTS.map(([name]) => fmt(row.contestants[name]?.fps)),
       ...['ceiling', 'ffmpeg', 'sharp', 'jpeg-turbo (npm)', 'jpeg-js'].map((c) => fmt(encodeRatio(row, c), 2))]);
   }
-  lines.push(table(rows), '', 'Encoder: megapixels per second and bytes per frame');
+  lines.push(table(rows));
+  if (encoder.npmTurboVersion) lines.push(`  jpeg-turbo (npm) bundles libjpeg-turbo ${encoder.npmTurboVersion}; turbocam and the ceiling use the system's.`);
+  lines.push('', 'Encoder: megapixels per second and bytes per frame');
   const detail = [['frame', ...CONTESTANTS.map(([, short]) => `${short} MP/s`), ...CONTESTANTS.map(([, short]) => `${short} B`)]];
   for (const row of encoder.rows) {
     detail.push([rowName(row), ...CONTESTANTS.map(([name]) => fmt(row.contestants[name]?.mpps)), ...CONTESTANTS.map(([name]) => fmt(row.contestants[name]?.bytes, 0))]);

@@ -13,7 +13,7 @@ export function buildCeiling(buildDir) {
   const binary = join(buildDir, 'ceiling');
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(SOURCE).mtimeMs) return binary;
   const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libturbojpeg'], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
-  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', binary, SOURCE, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Wshadow', '-o', binary, SOURCE, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   return binary;
 }
 

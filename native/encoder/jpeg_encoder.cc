@@ -134,7 +134,12 @@ void JpegEncoder::validate(const RawFrame& frame, const EncodeOptions& options) 
 
 size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& options) {
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
-  return tjBufSize(frame.width, frame.height, tjSubsampling(s));
+  const unsigned long size = tjBufSize(frame.width, frame.height, tjSubsampling(s));
+  // TurboJPEG signals overflow of its own unsigned long arithmetic (32-bit boards) with -1.
+  if (size == static_cast<unsigned long>(-1)) {
+    throw Error("ERR_FRAME_SIZE", "a " + frameName(frame) + " JPEG exceeds this platform's address space");
+  }
+  return size;
 }
 
 size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst, size_t capacity) {

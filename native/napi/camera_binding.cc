@@ -2,6 +2,7 @@
 // closing run on the libuv pool; frames reach JS through a thread-safe function fed by the
 // pipeline's latest-frame slot, so at most one delivery is ever pending.
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "error.h"
@@ -21,6 +22,8 @@ namespace {
 // Shared by the JS handle and the thread-safe function; outlives whichever goes first.
 struct CameraState {
   std::unique_ptr<CapturePipeline> pipeline;
+  // Held by control calls on the pool while they use the device, and by close while it destroys it.
+  std::mutex deviceMutex;
   Napi::FunctionReference onFailure;
   bool closed = false;
 };
@@ -129,12 +132,12 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info) {
-    if (!state_ || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
+    if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
     return formatToJs(info.Env(), state_->pipeline->format());
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
-    if (!state_ || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
+    if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
     return statsToJs(info.Env(), state_->pipeline->stats());
   }
 
@@ -149,7 +152,13 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     std::shared_ptr<CameraState> state = state_;
     FrameTsfn tsfn = tsfn_;
     return PromiseWorker::run(
-        env, [state] { state->pipeline->stop(); },
+        env,
+        [state] {
+          state->pipeline->stop();
+          // Destroying the pipeline closes the device: it can be opened again at once.
+          std::lock_guard<std::mutex> lock(state->deviceMutex);
+          state->pipeline.reset();
+        },
         [state, tsfn](Napi::Env e) mutable {
           tsfn.Release();
           state->onFailure.Reset();
@@ -173,7 +182,11 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     auto state = state_;
     auto list = std::make_shared<std::vector<ControlDescription>>();
     return PromiseWorker::run(
-        info.Env(), [state, &dev, list] { *list = listControls(dev); },
+        info.Env(), [state, &dev, list] {
+          std::lock_guard<std::mutex> lock(state->deviceMutex);
+          if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
+          *list = listControls(dev);
+        },
         [state, list](Napi::Env env) {
           Napi::Array out = Napi::Array::New(env, list->size());
           for (size_t i = 0; i < list->size(); i++) {
@@ -209,7 +222,11 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     auto state = state_;
     auto value = std::make_shared<int64_t>(0);
     return PromiseWorker::run(
-        info.Env(), [state, &dev, name, value] { *value = getControl(dev, name); },
+        info.Env(), [state, &dev, name, value] {
+          std::lock_guard<std::mutex> lock(state->deviceMutex);
+          if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
+          *value = getControl(dev, name);
+        },
         [state, value](Napi::Env env) { return Napi::Number::New(env, static_cast<double>(*value)); });
   }
 
@@ -219,7 +236,11 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     int64_t value = info[1].ToNumber().Int64Value();
     auto state = state_;
     return PromiseWorker::run(
-        info.Env(), [state, &dev, name, value] { setControl(dev, name, value); },
+        info.Env(), [state, &dev, name, value] {
+          std::lock_guard<std::mutex> lock(state->deviceMutex);
+          if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
+          setControl(dev, name, value);
+        },
         [state](Napi::Env env) { return env.Undefined(); });
   }
 

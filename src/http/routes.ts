@@ -118,7 +118,8 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
       return;
     }
     const fps = Number(query.get('fps') ?? 0);
-    const key = query.get('key') ?? undefined;
+    // Shown in logs and /state: printable and short, so it cannot forge log lines.
+    const key = query.get('key')?.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
     const options: MjpegWriterOptions = {
       fps: Number.isFinite(fps) && fps > 0 ? fps : 0,
       extraHeaders: flag(query, 'extra_headers'),
@@ -137,6 +138,7 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
       const stats = writer.stats();
       ctx.counters.goneSent += stats.sent;
       ctx.counters.goneDropped += stats.dropped;
+      ctx.counters.goneSkipped += stats.skipped;
       ctx.counters.goneBytes += stats.bytes;
       ctx.log('info', `client ${writer.id} ${address} disconnected: ${stats.sent} frames sent, ${stats.dropped} dropped`);
     });

@@ -73,6 +73,8 @@ describe('turbocam CLI', () => {
       expect(snapshot.status).toBe(200);
       expect(jpeg.decode(snapshot.body).width).toBeGreaterThan(0);
       if (!existsSync('/dev/video0')) expect(cli.stderr).toMatch(/no \/dev\/video0: streaming the test pattern/);
+      // Loopback only unless --host says otherwise.
+      expect(cli.base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       for (const path of ['', 'stream', 'snapshot', 'state', 'metrics']) expect(cli.stdout).toContain(`${cli.base}${path}`);
     } finally {
       await cli.stop();
@@ -216,7 +218,7 @@ describe('turbocam CLI', () => {
     listener.close();
     try {
       let stdout = '';
-      await new Promise<void>((resolve) => child.stdout.on('data', (c: Buffer) => ((stdout += c.toString()), stdout.includes('/metrics') && resolve())));
+      await new Promise<void>((resolve) => child.stdout?.on('data', (c: Buffer) => ((stdout += c.toString()), stdout.includes('/metrics') && resolve())));
       expect(stdout).toContain(`http://127.0.0.1:${port}/stream`);
       const snap = await fetchRaw({ port }, '/snapshot');
       expect(snap.status).toBe(200);

@@ -134,4 +134,24 @@ describe('FrameHub through the server', () => {
     expect(source.pauseCalls).toBeGreaterThanOrEqual(2);
     expect(source.resumeCalls).toBeGreaterThanOrEqual(2);
   });
+
+  it('/snapshot waits briefly for the first frame, then gives up with 503', async () => {
+    const source = new ControlledSource(64, 48);
+    const port = await start(source);
+    const pending = fetchRaw({ port }, '/snapshot');
+    await sleep(300);
+    const first = solidJpeg(64, 48, 7);
+    source.push(first);
+    const answer = await pending;
+    expect(answer.status).toBe(200);
+    expect(answer.body.equals(first)).toBe(true);
+    expect(answer.headers['x-sequence']).toBe('0');
+
+    const silent = new ControlledSource(64, 48);
+    await server?.close();
+    const silentPort = await start(silent);
+    const nothing = await fetchRaw({ port: silentPort }, '/snapshot');
+    expect(nothing.status).toBe(503);
+    expect(nothing.headers['retry-after']).toBe('1');
+  });
 });

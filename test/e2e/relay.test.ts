@@ -1,6 +1,10 @@
 // One turbocam relaying another: frames pass through, an upstream loss shows NO SIGNAL, and the
 // relay resumes when the upstream is back on the same address.
 import { spawn } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
+import { openRelay } from '../../src/sources/relay.js';
+import type { Frame } from '../../src/types.js';
+import { solidJpeg } from '../helpers/controlled-source.js';
 import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, startCli } from '../helpers/cli.js';
@@ -69,5 +73,49 @@ describe('relay of another turbocam', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^turbocam: ECONNREFUSED: http:\/\/127\.0\.0\.1:9\/stream/);
+  });
+
+  it('reads upstreams with bare LF, no Content-Length and a dashed boundary, and reports loss and return', async () => {
+    const frames = [solidJpeg(48, 32, 1), solidJpeg(48, 32, 2), solidJpeg(48, 32, 3)];
+    // An mjpg-streamer-like upstream with the sloppy framing real servers send.
+    const upstream = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace;boundary="--sloppy"' });
+      let i = 0;
+      const timer = setInterval(() => {
+        const frame = frames[i % frames.length] ?? Buffer.alloc(0);
+        res.write(Buffer.concat([Buffer.from('--sloppy\nContent-Type: image/jpeg\n\n'), frame, Buffer.from('\n')]));
+        i += 1;
+      }, 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const address = upstream.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const relay = await openRelay({ url: `http://127.0.0.1:${port}/`, timeoutMs: 1000, retryMs: 100 });
+    try {
+      const got: Frame[] = [];
+      relay.on('frame', (frame: Frame) => got.push(frame));
+      while (got.length < 6) await sleep(20);
+      for (const frame of got) expect(frames.some((f) => f.equals(frame.data))).toBe(true);
+      expect(relay.info).toMatchObject({ kind: 'relay', width: 48, height: 32, format: 'mjpeg' });
+      expect(got.map((f) => f.sequence)).toEqual(got.map((_, i) => (got[0]?.sequence ?? 0) + i));
+
+      const events: string[] = [];
+      relay.on('disconnect', () => events.push('disconnect'));
+      relay.on('reconnect', () => events.push('reconnect'));
+      upstream.closeAllConnections();
+      await sleep(300);
+      expect(events[0]).toBe('disconnect');
+      while (!events.includes('reconnect')) await sleep(20);
+      const count = got.length;
+      await sleep(200);
+      expect(got.length).toBeGreaterThan(count);
+      expect(relay.stats().dropped.corrupt).toBe(0);
+      expect(relay.stats().delivered).toBeGreaterThanOrEqual(got.length);
+    } finally {
+      await relay.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
   });
 });

@@ -35,22 +35,29 @@ async function renderMs(width, height, format) {
 /**
  * The test source renders a frame every 1/fps s on the capture thread whether or not a worker is
  * free, so asking for 1000 fps would spend a core rendering frames that are then dropped. A short
- * 1-worker probe at 1000 fps finds the encode rate R; each run then asks for 1.25 x workers x R
+ * 1-worker probe at 1000 fps finds the encode rate R; each run then asks for 1.5 x workers x R
  * (at most 1000), enough to keep every worker busy without rendering much to throw away.
  */
 export async function benchPipeline({ quick, log, width = 1280, height = 720, format = 'yuyv' }) {
   const warmup = quick ? 0.5 : 1;
-  const window = quick ? 2 : 4;
+  const window = quick ? 1.5 : 3;
+  const rounds = 2;
   log('pipeline probe');
   const probe = await runOnce([1, width, height, format, 1000, 0.5, 1]);
-  const runs = [];
-  for (const workers of workerCounts()) {
-    const fps = Math.min(1000, Math.ceil(1.25 * workers * probe.fps));
-    log(`pipeline ${workers} worker(s) at ${fps} fps asked`);
-    runs.push(await runOnce([workers, width, height, format, fps, warmup, window]));
+  // Rounds over every worker count, best run of each kept: a burst of other work on the machine
+  // then spoils one run, not the scaling ratio.
+  const best = new Map();
+  for (let round = 1; round <= rounds; round++) {
+    for (const workers of workerCounts()) {
+      const fps = Math.min(1000, Math.ceil(1.5 * workers * probe.fps));
+      log(`pipeline ${workers} worker(s) at ${fps} fps asked, round ${round}/${rounds}`);
+      const run = await runOnce([workers, width, height, format, fps, warmup, window]);
+      if (!best.has(workers) || run.fps > best.get(workers).fps) best.set(workers, run);
+    }
   }
-  const one = runs.find((r) => r.workers === 1);
-  const two = runs.find((r) => r.workers === 2);
-  return { width, height, format, cores: availableParallelism(), probeFps: probe.fps, renderMsPerFrame: await renderMs(width, height, format),
+  const runs = [...best.values()];
+  const one = best.get(1);
+  const two = best.get(2);
+  return { width, height, format, cores: availableParallelism(), probeFps: probe.fps, rounds, renderMsPerFrame: await renderMs(width, height, format),
     runs, scaling2w: one && two ? two.fps / one.fps : null };
 }

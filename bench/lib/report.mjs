@@ -156,7 +156,7 @@ function pipelineSection(pipeline) {
     rows.push([r.workers, r.requestedFps ?? '-', fmt(r.fps), fmt(r.cpuMsPerFrame, 2), fmt(r.cpuMsPerFrame - (pipeline.renderMsPerFrame ?? NaN), 2), fmt(r.cores, 2), fmt(r.bytesPerFrame, 0), dropped ?? '-']);
   }
   return [`Pipeline: testsrc ${pipeline.width}x${pipeline.height} ${pipeline.format}, ${pipeline.cores} cores; 2w/1w = ${fmt(pipeline.scaling2w, 2)}x` +
-    ` (test-pattern rendering costs ${fmt(pipeline.renderMsPerFrame, 2)} ms/frame of the CPU figure)`, table(rows)];
+    `, best of ${pipeline.rounds ?? 1} rounds (test-pattern rendering costs ${fmt(pipeline.renderMsPerFrame, 2)} ms/frame of the CPU figure)`, table(rows)];
 }
 
 function fanoutSection(fanout) {

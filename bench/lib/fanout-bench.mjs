@@ -73,6 +73,8 @@ async function runLevel({ port, pid, clients, warmup, window }) {
     sourceDropped: source?.dropped ?? null,
     fpsMin: clients ? Math.min(...fps) : null,
     fpsMedian: clients ? median(fps) : null,
+    fpsP05: clients ? quantile(fps, 0.05) : null,
+    starvedClients: clients ? fps.filter((f) => f < median(fps) / 2).length : null,
     latencyP50Ms: latencies.length ? quantile(latencies, 0.5) : null,
     latencyP99Ms: latencies.length ? quantile(latencies, 0.99) : null,
     delivered,

@@ -39,7 +39,7 @@ async function poll() {
     const state = (await (await fetch('state', { cache: 'no-store' })).json()).result;
     const s = state.source;
     show([
-      ['source', s.kind + ' ' + s.name + (s.online ? '' : ' (NO SIGNAL)')],
+      ['source', (s.kind === s.name ? s.name : s.kind + ' ' + s.name) + (s.online ? '' : ' (NO SIGNAL)')],
       ['format', s.format + ' ' + s.resolution.width + 'x' + s.resolution.height],
       ['fps', 'desired ' + s.desired_fps + ', captured ' + s.captured_fps.toFixed(1) + ', encoded ' + s.encoded_fps.toFixed(1) + ', sent ' + state.stream.queued_fps.toFixed(1)],
       ['sequence', String(state.stream.sequence)],

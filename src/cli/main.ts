@@ -25,9 +25,9 @@ function describeError(error: unknown, fallbackPath: string): string {
   if (isCodedError(error)) {
     const e = error as TurbocamError;
     const path = e.path ?? fallbackPath;
-    if (path === '') return `${e.code}: ${e.message}`;
-    const message = e.message.startsWith(path) ? e.message.slice(path.length).replace(/^[:\s]+/, '') : e.message;
-    return `${e.code}: ${path}: ${message}`;
+    // Native messages usually name the device already ("cannot open /dev/video0: ..."): say it once.
+    if (path === '' || e.message.includes(path)) return `${e.code}: ${e.message}`;
+    return `${e.code}: ${path}: ${e.message}`;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -63,7 +63,7 @@ describe('turbocam CLI', () => {
     expect(result.code).toBe(1);
     const lines = result.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^turbocam: ENOENT: \/dev\/video97: /);
+    expect(lines[0]).toMatch(/^turbocam: ENOENT: cannot open \/dev\/video97: /);
   });
 
   it('without a source streams /dev/video0, or the test pattern and says so', async () => {

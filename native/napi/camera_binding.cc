@@ -110,8 +110,6 @@ Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f) {
 
 class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
  public:
-  static Napi::FunctionReference constructor;
-
   static void Init(Napi::Env env) {
     Napi::Function ctor = DefineClass(env, "CaptureHandle",
                                       {InstanceMethod("info", &CaptureHandle::Info),
@@ -120,8 +118,12 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
                                        InstanceMethod("listControls", &CaptureHandle::ListControls),
                                        InstanceMethod("getControl", &CaptureHandle::GetControl),
                                        InstanceMethod("setControl", &CaptureHandle::SetControl)});
-    constructor = Napi::Persistent(ctor);
+    // Per environment, never a static: a static reference is deleted by atexit after the env is
+    // gone (a crash at exit on armhf), and each worker thread has an env of its own.
+    env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
   }
+
+  static Napi::Object New(Napi::Env env) { return env.GetInstanceData<Napi::FunctionReference>()->New({}); }
 
   explicit CaptureHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CaptureHandle>(info) {}
 
@@ -248,7 +250,6 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   FrameTsfn tsfn_;
 };
 
-Napi::FunctionReference CaptureHandle::constructor;
 
 Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -280,7 +281,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
         state->pipeline->start();
       },
       [state, tsfn](Napi::Env e) {
-        Napi::Object handle = CaptureHandle::constructor.New({});
+        Napi::Object handle = CaptureHandle::New(e);
         CaptureHandle::Unwrap(handle)->attach(state, tsfn);
         return handle;
       },

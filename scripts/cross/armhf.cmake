@@ -4,6 +4,3 @@ set(CMAKE_SYSTEM_PROCESSOR arm)
 set(CMAKE_C_COMPILER arm-linux-gnueabihf-gcc)
 set(CMAKE_CXX_COMPILER arm-linux-gnueabihf-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE arm-linux-gnueabihf)
-# GCC notes that passing some structs changed ABI in GCC 7.1; the addon and everything it links
-# is built by one compiler, so the note is noise in an otherwise warning-free build.
-set(CMAKE_CXX_FLAGS_INIT "-Wno-psabi")

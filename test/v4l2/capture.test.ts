@@ -1,0 +1,118 @@
+// Capture from vivid inside the VM harness: every raw format at two sizes, decoded by jpeg-js and
+// checked for vivid's 75 % colour bars; fps negotiation; listDevices; close and reopen; EBUSY.
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listDevices, openCamera } from '../../src/index.js';
+import type { Camera } from '../../src/index.js';
+import type { Frame, RawPixelFormatName } from '../../src/types.js';
+import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
+import { DEVICE, vividUnavailable } from '../helpers/vivid.js';
+
+const unavailable = await vividUnavailable();
+// vivid prints its status text over the top of the picture unless told not to.
+const NO_OSD = { osd_text_mode: 2 };
+
+const open: Camera[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((camera) => camera.close()));
+});
+
+async function firstFrames(camera: Camera, count: number): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  for await (const frame of camera) {
+    frames.push(frame);
+    if (frames.length >= count) break;
+  }
+  return frames;
+}
+
+describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
+  const cases: Array<[RawPixelFormatName, number, number]> = [];
+  for (const format of ['yuyv', 'uyvy', 'nv12', 'i420', 'rgb24', 'grey'] as const) {
+    cases.push([format, 320, 180], [format, 640, 360]);
+  }
+
+  it.each(cases)('captures %s at %ix%i and the JPEG shows the colour bars', async (format, width, height) => {
+    const camera = await openCamera({ source: DEVICE, format, width, height, fps: 30, controls: NO_OSD });
+    open.push(camera);
+    expect(camera.info).toMatchObject({ kind: 'v4l2', name: DEVICE, format, width, height });
+    const frames = await firstFrames(camera, 3);
+    const frame = frames.at(-1)!;
+    expect(frame).toMatchObject({ format, width, height });
+    const image = decodeJpeg(frame.data);
+    expect([image.width, image.height]).toEqual([width, height]);
+    expect(colourBarMismatches(image, 0.1, 0.9, format === 'grey')).toEqual([]);
+  });
+
+  it('negotiates the frame rate and reports the driver’s choice', async () => {
+    const slow = await openCamera({ source: DEVICE, width: 320, height: 180, fps: 5 });
+    expect(slow.info.fps).toBe(5);
+    const [a, b] = await firstFrames(slow, 2);
+    await slow.close();
+    // vivid paces frames by the negotiated interval: 200 ms at 5 fps, generous for emulation.
+    expect(b!.timestamp - a!.timestamp).toBeGreaterThan(150);
+
+    const odd = await openCamera({ source: DEVICE, width: 320, height: 180, fps: 27 });
+    open.push(odd);
+    const offered = (await listDevices()).find((d) => d.path === DEVICE)!.formats.find((f) => f.format === odd.info.format)!
+      .sizes.find((s) => s.width === 320 && s.height === 180)!.fps;
+    expect(offered).toContain(odd.info.fps);
+    expect(odd.info.fps).not.toBe(27);
+  });
+
+  it('lists vivid with its formats, sizes and rates', async () => {
+    const device = (await listDevices()).find((d) => d.path === DEVICE)!;
+    expect(device.driver).toBe('vivid');
+    const yuyv = device.formats.find((f) => f.format === 'yuyv')!;
+    expect(yuyv.fourcc).toBe('YUYV');
+    expect(yuyv.sizes).toContainEqual(expect.objectContaining({ width: 640, height: 360 }));
+    expect(yuyv.sizes[0]!.fps.length).toBeGreaterThan(1);
+  });
+
+  it('picks a raw format for format auto when the device has no MJPEG', async () => {
+    const camera = await openCamera({ source: DEVICE, width: 320, height: 180 });
+    open.push(camera);
+    expect(camera.info.format).toBe('yuyv');
+    const [frame] = await firstFrames(camera, 1);
+    expect(decodeJpeg(frame!.data).width).toBe(320);
+  });
+
+  it('rejects a format the device does not offer, listing what it offers', async () => {
+    const devices = await listDevices();
+    const offered = devices.find((d) => d.path === DEVICE)!.formats.map((f) => f.format);
+    expect(offered).not.toContain('mjpeg');
+    const error = await openCamera({ source: DEVICE, format: 'mjpeg' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT', path: DEVICE });
+    expect((error as Error).message).toContain('yuyv');
+  });
+
+  it('can be opened again at once after close', async () => {
+    for (let round = 0; round < 3; round++) {
+      const camera = await openCamera({ source: DEVICE, width: 320, height: 180 });
+      const [frame] = await firstFrames(camera, 1);
+      expect(frame!.sequence).toBe(0);
+      await camera.close();
+    }
+  });
+
+  it('reports EBUSY while another process streams from the device', async () => {
+    const other = spawn('v4l2-ctl', ['-d', DEVICE, '--stream-mmap', '--stream-count=100000', '--stream-to=/dev/null'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const error = await openCamera({ source: DEVICE, width: 320, height: 180 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'EBUSY', path: DEVICE });
+    } finally {
+      other.kill();
+      await new Promise((resolve) => other.once('exit', resolve));
+    }
+    const camera = await openCamera({ source: DEVICE, width: 320, height: 180 });
+    open.push(camera);
+    expect((await firstFrames(camera, 1)).length).toBe(1);
+  });
+});
+
+if (unavailable !== null) {
+  describe('V4L2 capture', () => {
+    it.skip(`skipped: ${unavailable}`, () => {});
+  });
+}

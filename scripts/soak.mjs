@@ -195,6 +195,8 @@ try {
   const fifoServer = startServer('fifo', ['--source', fifo, '--format', 'mjpeg', '--persistent', '--device-timeout', '2']);
   const fed = feedFifo(fifo);
   servers.push(await fifoServer);
+  // The start-up probes' sockets close first.
+  await sleep(1000);
   for (const server of servers) server.fdStart = fdsOf(server.child.pid);
 
   const sampler = setInterval(() => {
@@ -235,7 +237,7 @@ try {
     );
     if (server.exited) exitCode = 1;
     if (drift >= 0.1) exitCode = 1;
-    if (fdEnd !== server.fdStart) exitCode = 1;
+    if (server.exited || fdEnd > server.fdStart) exitCode = 1;
   }
   console.log(`soak: the FIFO got ${counts.fed.frames} frames with ${counts.fed.stalls} stalls of 6 s`);
   if (counts.unexpected > 0) {

@@ -249,3 +249,29 @@ describe('request targets and queries under fuzzing (real server)', () => {
     expect(server.clientCount).toBe(0);
   });
 });
+
+describe('multipart parser cost', () => {
+  it('a large part arriving in small reads is copied a bounded number of times, not once per read', () => {
+    const size = 4 * 1024 * 1024;
+    const body = Buffer.alloc(size, 7);
+    const stream = Buffer.concat([Buffer.from(`--b\r\nContent-Length: ${size}\r\n\r\n`), body, Buffer.from('\r\n--b\r\n')]);
+    const concat = Buffer.concat;
+    let copied = 0;
+    Buffer.concat = ((list: readonly Uint8Array[], total?: number) => {
+      const out = concat(list, total);
+      copied += out.length;
+      return out;
+    }) as typeof Buffer.concat;
+    try {
+      const parser = new MultipartParser('b');
+      const parts: MultipartPart[] = [];
+      for (let at = 0; at < stream.length; at += 16 * 1024) parts.push(...parser.push(stream.subarray(at, at + 16 * 1024)));
+      expect(parts.map((part) => part.body.length)).toEqual([size]);
+      expect(parts[0]?.body.equals(body)).toBe(true);
+    } finally {
+      Buffer.concat = concat;
+    }
+    // Once when the body completes (plus small framing); per-read copying would be ~256 x size.
+    expect(copied).toBeLessThan(2 * size);
+  });
+});

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 
 const RUNTIME = /libasan|libubsan|libstdc\+\+|libc\.so|libgcc|libturbojpeg|operator new|malloc|calloc|realloc|__interceptor/;
-const OURS = /turbocam\.node|\/native\//;
+const OURS = /turbocam\.node|(?:^|[\s/(])native\//;
 
 const logs = process.argv.slice(2).filter((file) => existsSync(file));
 let ours = 0;

@@ -20,7 +20,8 @@ namespace {
 
 // Shared by the JS handle and the thread-safe function; outlives whichever goes first.
 struct CameraState {
-  std::unique_ptr<CapturePipeline> pipeline;
+  // Shared with in-flight control calls, so close() can drop it while one still runs.
+  std::shared_ptr<CapturePipeline> pipeline;
   Napi::FunctionReference onFailure;
   bool closed = false;
 };
@@ -151,6 +152,10 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     return PromiseWorker::run(
         env, [state] { state->pipeline->stop(); },
         [state, tsfn](Napi::Env e) mutable {
+          // Destroying the pipeline closes the device (or pipe) fd now, not when the GC gets to
+          // the handle: a persistent camera reopening a flaky device would pile fds up meanwhile.
+          // Done here, on the JS thread, so no stats() call can race it.
+          state->pipeline.reset();
           tsfn.Release();
           state->onFailure.Reset();
           return e.Undefined();
@@ -173,7 +178,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     auto state = state_;
     auto list = std::make_shared<std::vector<ControlDescription>>();
     return PromiseWorker::run(
-        info.Env(), [state, &dev, list] { *list = listControls(dev); },
+        info.Env(), [pipeline = state->pipeline, &dev, list] { *list = listControls(dev); },
         [state, list](Napi::Env env) {
           Napi::Array out = Napi::Array::New(env, list->size());
           for (size_t i = 0; i < list->size(); i++) {
@@ -209,7 +214,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     auto state = state_;
     auto value = std::make_shared<int64_t>(0);
     return PromiseWorker::run(
-        info.Env(), [state, &dev, name, value] { *value = getControl(dev, name); },
+        info.Env(), [pipeline = state->pipeline, &dev, name, value] { *value = getControl(dev, name); },
         [state, value](Napi::Env env) { return Napi::Number::New(env, static_cast<double>(*value)); });
   }
 
@@ -219,7 +224,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     int64_t value = info[1].ToNumber().Int64Value();
     auto state = state_;
     return PromiseWorker::run(
-        info.Env(), [state, &dev, name, value] { setControl(dev, name, value); },
+        info.Env(), [pipeline = state->pipeline, &dev, name, value] { setControl(dev, name, value); },
         [state](Napi::Env env) { return env.Undefined(); });
   }
 

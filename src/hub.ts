@@ -58,6 +58,9 @@ export class FrameHub extends EventEmitter {
   private failure: Error | undefined;
   /** Counters for /state and /metrics. */
   readonly counters = { published: 0, droppedSame: 0, refreshed: 0, noSignal: 0 };
+  /** Captured and encoded frames per second, from the source's counters over the last second. */
+  readonly rates = { captured: 0, encoded: 0, delivered: 0 };
+  private rateSample: { at: number; captured: number; encoded: number; delivered: number } | undefined;
   private readonly onFrame = (frame: Frame): void => this.accept(frame);
   private readonly onDisconnect = (): void => this.setSignal(false);
   private readonly onReconnect = (): void => this.setSignal(true);
@@ -79,10 +82,9 @@ export class FrameHub extends EventEmitter {
     source.on('disconnect', this.onDisconnect);
     source.on('reconnect', this.onReconnect);
     source.on('error', this.onError);
-    if (this.refreshMs > 0) {
-      this.refreshTimer = setInterval(() => this.refresh(), Math.max(50, Math.floor(this.refreshMs / 4)));
-      this.refreshTimer.unref();
-    }
+    // One timer samples the rates and, when enabled, refreshes idle streams.
+    this.refreshTimer = setInterval(() => this.refresh(), this.refreshMs > 0 ? Math.max(50, Math.floor(this.refreshMs / 4)) : 250);
+    this.refreshTimer.unref();
     // Nobody watches yet: let a pausable source rest until someone does.
     this.schedulePause();
   }
@@ -103,10 +105,6 @@ export class FrameHub extends EventEmitter {
   /** Why the source stopped for good, if it did. */
   get error(): Error | undefined {
     return this.failure;
-  }
-
-  get subscribers(): number {
-    return this.frameListeners.size;
   }
 
   /** Calls `listener` with every published frame until the returned function is called. */
@@ -143,12 +141,12 @@ export class FrameHub extends EventEmitter {
   }
 
   /**
-   * The newest frame, waiting up to `timeoutMs` for one when there is none yet (or only a frame
-   * older than `maxAgeMs`, which a paused source may have left behind).
+   * The newest frame, waiting up to `timeoutMs` for one when there is none yet, or when the
+   * newest is older than `maxAgeMs` or was left behind by a source paused since.
    */
   async nextFrame(timeoutMs: number, maxAgeMs = Number.POSITIVE_INFINITY): Promise<Frame | undefined> {
     const current = this.newest;
-    if (current !== undefined && (!this.hasSignal || monotonicMs() - current.timestamp <= maxAgeMs)) return current;
+    if (current !== undefined && !this.paused && (!this.hasSignal || monotonicMs() - current.timestamp <= maxAgeMs)) return current;
     const release = this.hold();
     try {
       return await new Promise<Frame | undefined>((resolve) => {
@@ -207,9 +205,24 @@ export class FrameHub extends EventEmitter {
     this.emit('frame', frame);
   }
 
+  private sampleRates(): void {
+    const now = Date.now();
+    const previous = this.rateSample;
+    if (previous !== undefined && now - previous.at < 1000) return;
+    const { captured, encoded, delivered } = this.source.stats();
+    if (previous !== undefined) {
+      const seconds = (now - previous.at) / 1000;
+      this.rates.captured = Math.round(((captured - previous.captured) / seconds) * 10) / 10;
+      this.rates.encoded = Math.round(((encoded - previous.encoded) / seconds) * 10) / 10;
+      this.rates.delivered = Math.round(((delivered - previous.delivered) / seconds) * 10) / 10;
+    }
+    this.rateSample = { at: now, captured, encoded, delivered };
+  }
+
   private refresh(): void {
+    this.sampleRates();
     const frame = this.newest;
-    if (frame === undefined || !this.hasSignal || this.frameListeners.size === 0) return;
+    if (this.refreshMs <= 0 || frame === undefined || !this.hasSignal || this.frameListeners.size === 0) return;
     if (Date.now() - this.lastPublishAt < this.refreshMs) return;
     this.counters.refreshed += 1;
     this.publish(frame);

@@ -2,6 +2,7 @@
 // closing run on the libuv pool; frames reach JS through a thread-safe function fed by the
 // pipeline's latest-frame slot, so at most one delivery is ever pending.
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "error.h"
@@ -20,8 +21,9 @@ namespace {
 
 // Shared by the JS handle and the thread-safe function; outlives whichever goes first.
 struct CameraState {
-  // Shared with in-flight control calls, so close() can drop it while one still runs.
-  std::shared_ptr<CapturePipeline> pipeline;
+  std::unique_ptr<CapturePipeline> pipeline;
+  // Held by control calls on the pool while they use the device, and by close while it destroys it.
+  std::mutex deviceMutex;
   Napi::FunctionReference onFailure;
   bool closed = false;
 };
@@ -130,12 +132,12 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info) {
-    if (!state_ || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
+    if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
     return formatToJs(info.Env(), state_->pipeline->format());
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
-    if (!state_ || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
+    if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
     return statsToJs(info.Env(), state_->pipeline->stats());
   }
 
@@ -150,12 +152,14 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     std::shared_ptr<CameraState> state = state_;
     FrameTsfn tsfn = tsfn_;
     return PromiseWorker::run(
-        env, [state] { state->pipeline->stop(); },
-        [state, tsfn](Napi::Env e) mutable {
-          // Destroying the pipeline closes the device (or pipe) fd now, not when the GC gets to
-          // the handle: a persistent camera reopening a flaky device would pile fds up meanwhile.
-          // Done here, on the JS thread, so no stats() call can race it.
+        env,
+        [state] {
+          state->pipeline->stop();
+          // Destroying the pipeline closes the device: it can be opened again at once.
+          std::lock_guard<std::mutex> lock(state->deviceMutex);
           state->pipeline.reset();
+        },
+        [state, tsfn](Napi::Env e) mutable {
           tsfn.Release();
           state->onFailure.Reset();
           return e.Undefined();
@@ -178,7 +182,11 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     auto state = state_;
     auto list = std::make_shared<std::vector<ControlDescription>>();
     return PromiseWorker::run(
-        info.Env(), [pipeline = state->pipeline, &dev, list] { *list = listControls(dev); },
+        info.Env(), [state, &dev, list] {
+          std::lock_guard<std::mutex> lock(state->deviceMutex);
+          if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
+          *list = listControls(dev);
+        },
         [state, list](Napi::Env env) {
           Napi::Array out = Napi::Array::New(env, list->size());
           for (size_t i = 0; i < list->size(); i++) {
@@ -214,7 +222,11 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     auto state = state_;
     auto value = std::make_shared<int64_t>(0);
     return PromiseWorker::run(
-        info.Env(), [pipeline = state->pipeline, &dev, name, value] { *value = getControl(dev, name); },
+        info.Env(), [state, &dev, name, value] {
+          std::lock_guard<std::mutex> lock(state->deviceMutex);
+          if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
+          *value = getControl(dev, name);
+        },
         [state, value](Napi::Env env) { return Napi::Number::New(env, static_cast<double>(*value)); });
   }
 
@@ -224,7 +236,11 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     int64_t value = info[1].ToNumber().Int64Value();
     auto state = state_;
     return PromiseWorker::run(
-        info.Env(), [pipeline = state->pipeline, &dev, name, value] { setControl(dev, name, value); },
+        info.Env(), [state, &dev, name, value] {
+          std::lock_guard<std::mutex> lock(state->deviceMutex);
+          if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
+          setControl(dev, name, value);
+        },
         [state](Napi::Env env) { return env.Undefined(); });
   }
 

@@ -25,6 +25,7 @@ function describeError(error: unknown, fallbackPath: string): string {
   if (isCodedError(error)) {
     const e = error as TurbocamError;
     const path = e.path ?? fallbackPath;
+    if (path === '') return `${e.code}: ${e.message}`;
     const message = e.message.startsWith(path) ? e.message.slice(path.length).replace(/^[:\s]+/, '') : e.message;
     return `${e.code}: ${path}: ${message}`;
   }
@@ -47,12 +48,13 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     width: config.width,
     height: config.height,
     fps: config.fps,
-    format: config.format,
     quality: config.quality,
     controls: config.controls,
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,
   };
+  // `auto` is the Camera's own default, and pipes pick theirs (mjpeg) only when none is given.
+  if (config.format !== 'auto') options.format = config.format;
   if (config.workers !== undefined) options.workers = config.workers;
   if (config.buffers !== undefined) options.buffers = config.buffers;
   return openCamera(options);
@@ -117,6 +119,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // Loading the server while the source opens saves start-up time.
+  const serverModule = import('../http/server.js');
   let source: FrameSource;
   try {
     source = await openSource(config, log);
@@ -127,13 +131,16 @@ async function main(argv: string[]): Promise<number> {
   if (config.listControls) {
     try {
       await listControls(source);
+      return 0;
+    } catch (error) {
+      process.stderr.write(`turbocam: ${describeError(error, source.info.name)}\n`);
+      return 1;
     } finally {
       await source.close();
     }
-    return 0;
   }
 
-  const { createServer } = await import('../http/server.js');
+  const { createServer } = await serverModule;
   const server = createServer({
     source,
     auth: credentials,

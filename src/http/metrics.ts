@@ -29,6 +29,8 @@ export function renderMetrics(view: ServerView): string {
   metric('turbocam_source_online', 'gauge', 'Whether the source delivers frames (0 while NO SIGNAL).', hub.signal ? 1 : 0);
   metric('turbocam_source_desired_fps', 'gauge', 'Frames per second asked of the source.', hub.info.fps);
   metric('turbocam_source_fps', 'gauge', 'Frames per second the source delivered over the last second.', stats.fps);
+  metric('turbocam_source_captured_fps', 'gauge', 'Frames per second captured.', hub.rates.captured);
+  metric('turbocam_source_encoded_fps', 'gauge', 'Frames per second encoded.', hub.rates.encoded);
   metric('turbocam_source_width_pixels', 'gauge', 'Width of the frames.', hub.latest?.width ?? hub.info.width);
   metric('turbocam_source_height_pixels', 'gauge', 'Height of the frames.', hub.latest?.height ?? hub.info.height);
   metric('turbocam_frames_captured_total', 'counter', 'Frames captured by the source.', stats.captured);
@@ -50,6 +52,7 @@ export function renderMetrics(view: ServerView): string {
   metric('turbocam_client_rejected_total', 'counter', 'Stream clients refused by --max-clients.', view.counters.rejected);
   metric('turbocam_client_frames_sent_total', 'counter', 'Frames written to stream clients.', totals.sent);
   metric('turbocam_client_frames_dropped_total', 'counter', 'Frames stream clients skipped because they had not drained.', totals.dropped);
+  metric('turbocam_client_frames_skipped_total', 'counter', "Frames stream clients skipped under their own ?fps= cap.", totals.skipped);
   metric('turbocam_client_bytes_total', 'counter', 'JPEG bytes written to stream clients.', totals.bytes);
   metric('turbocam_auth_failures_total', 'counter', 'Requests with wrong credentials.', view.authFailures);
   metric('turbocam_auth_refused_total', 'counter', 'Requests refused after too many failures.', view.authRefused);

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { monotonicMs } from '../hub.js';
 import type { Frame } from '../types.js';
+import { SendBufferCap } from './send-buffer.js';
 
 export const BOUNDARY = 'turbocamframe';
 
@@ -22,6 +23,8 @@ export interface MjpegWriterOptions {
   stallTimeoutMs?: number;
   /** Client-chosen label shown in /state (µStreamer's `key`). */
   key?: string;
+  /** Cap the kernel send buffer to about two frames (default true). */
+  capSendBuffer?: boolean;
 }
 
 export interface MjpegClientStats {
@@ -30,7 +33,10 @@ export interface MjpegClientStats {
   key: string | undefined;
   connectedAt: number;
   sent: number;
+  /** Frames skipped because the client had not drained the previous one. */
   dropped: number;
+  /** Frames skipped by the client's own `?fps=` cap. */
+  skipped: number;
   bytes: number;
   fps: number;
   fpsCap: number;
@@ -45,6 +51,7 @@ export class MjpegWriter {
   readonly address: string;
   private readonly res: ServerResponse;
   private readonly options: Required<Omit<MjpegWriterOptions, 'key'>> & { key: string | undefined };
+  private sendBuffer: SendBufferCap | undefined;
   private readonly minIntervalMs: number;
   private readonly connectedAt = Date.now();
   private inFlight = false;
@@ -56,6 +63,7 @@ export class MjpegWriter {
   private closed = false;
   private sent = 0;
   private dropped = 0;
+  private skipped = 0;
   private bytes = 0;
   private readonly recentSends: number[] = [];
   private readonly onClose: () => void;
@@ -71,6 +79,7 @@ export class MjpegWriter {
       dualFinalFrames: options.dualFinalFrames ?? false,
       stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
       key: options.key,
+      capSendBuffer: options.capSendBuffer ?? true,
     };
     this.minIntervalMs = this.options.fps > 0 ? 1000 / this.options.fps : 0;
     res.on('close', () => this.close());
@@ -92,6 +101,7 @@ export class MjpegWriter {
       'X-Accel-Buffering': 'no',
     });
     res.socket?.setNoDelay(true);
+    if (this.options.capSendBuffer) this.sendBuffer = new SendBufferCap(res.socket);
     const opening = `--${BOUNDARY}\r\n${this.options.advanceHeaders ? this.partHeaders(undefined) : ''}`;
     this.inFlight = true;
     res.write(opening, () => this.drained());
@@ -101,7 +111,10 @@ export class MjpegWriter {
   /** Offers the newest frame; sent now, or when the client drains, or when its fps cap allows. */
   offer(frame: Frame): void {
     if (this.closed) return;
-    if (this.pending !== undefined) this.dropped += 1;
+    if (this.pending !== undefined) {
+      if (this.inFlight) this.dropped += 1;
+      else this.skipped += 1;
+    }
     this.pending = frame;
     this.flush();
   }
@@ -116,6 +129,7 @@ export class MjpegWriter {
       connectedAt: this.connectedAt,
       sent: this.sent,
       dropped: this.dropped,
+      skipped: this.skipped,
       bytes: this.bytes,
       fps: this.recentSends.length / 2,
       fpsCap: this.options.fps,
@@ -160,6 +174,7 @@ export class MjpegWriter {
   private send(frame: Frame): void {
     const res = this.res;
     const socket = res.socket;
+    this.sendBuffer?.fit(frame.data.length);
     this.inFlight = true;
     this.lastSentAt = Date.now();
     const copies = this.options.dualFinalFrames && frame.sequence !== this.lastSentSequence ? 2 : 1;

@@ -41,7 +41,7 @@ async function poll() {
     show([
       ['source', s.kind + ' ' + s.name + (s.online ? '' : ' (NO SIGNAL)')],
       ['format', s.format + ' ' + s.resolution.width + 'x' + s.resolution.height],
-      ['fps', 'desired ' + s.desired_fps + ', captured ' + s.captured_fps.toFixed(1) + ', sent ' + state.stream.queued_fps.toFixed(1)],
+      ['fps', 'desired ' + s.desired_fps + ', captured ' + s.captured_fps.toFixed(1) + ', encoded ' + s.encoded_fps.toFixed(1) + ', sent ' + state.stream.queued_fps.toFixed(1)],
       ['sequence', String(state.stream.sequence)],
       ['clients', String(state.stream.clients)],
     ]);

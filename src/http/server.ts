@@ -56,7 +56,7 @@ export class TurbocamServer {
       instance: options.instance ?? options.source.info.name,
       hub: this.hub,
       clients: new Set<MjpegWriter>(),
-      counters: { goneSent: 0, goneDropped: 0, goneBytes: 0, connections: 0, rejected: 0, requests: new Map() },
+      counters: { goneSent: 0, goneDropped: 0, goneSkipped: 0, goneBytes: 0, connections: 0, rejected: 0, requests: new Map() },
       authFailures: 0,
       authRefused: 0,
       startedAt: Date.now(),

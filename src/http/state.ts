@@ -7,6 +7,7 @@ export interface ServerCounters {
   /** Frames, drops and bytes of clients that have left (live ones are summed on demand). */
   goneSent: number;
   goneDropped: number;
+  goneSkipped: number;
   goneBytes: number;
   connections: number;
   rejected: number;
@@ -26,14 +27,17 @@ export interface ServerView {
 export interface ClientTotals {
   sent: number;
   dropped: number;
+  skipped: number;
   bytes: number;
 }
 
 export function clientTotals(view: ServerView, live: MjpegClientStats[]): ClientTotals {
-  const totals = { sent: view.counters.goneSent, dropped: view.counters.goneDropped, bytes: view.counters.goneBytes };
+  const { goneSent, goneDropped, goneSkipped, goneBytes } = view.counters;
+  const totals = { sent: goneSent, dropped: goneDropped, skipped: goneSkipped, bytes: goneBytes };
   for (const client of live) {
     totals.sent += client.sent;
     totals.dropped += client.dropped;
+    totals.skipped += client.skipped;
     totals.bytes += client.bytes;
   }
   return totals;
@@ -59,7 +63,9 @@ export function buildState(view: ServerView): object {
         format: info.format,
         resolution: { width: latest?.width ?? info.width, height: latest?.height ?? info.height },
         desired_fps: info.fps,
-        captured_fps: stats.fps,
+        captured_fps: hub.rates.captured,
+        encoded_fps: hub.rates.encoded,
+        delivered_fps: Math.round(stats.fps * 10) / 10,
         captured: stats.captured,
         encoded: stats.encoded,
         delivered: stats.delivered,
@@ -87,6 +93,7 @@ export function buildState(view: ServerView): object {
               fps_cap: c.fpsCap,
               sent: c.sent,
               dropped: c.dropped,
+              skipped_by_fps_cap: c.skipped,
               bytes: c.bytes,
               connected_s: Math.round((Date.now() - c.connectedAt) / 1000),
             },

@@ -12,7 +12,7 @@ export interface MultipartPart {
 
 /** The boundary of a `multipart/x-mixed-replace; boundary=...` Content-Type. */
 export function boundaryOf(contentType: string | undefined): string {
-  if (contentType === undefined || !/^\s*multipart\/x-mixed-replace\s*;/i.test(contentType)) {
+  if (contentType === undefined || !/^\s*multipart\/x-mixed-replace\s*(;|$)/i.test(contentType)) {
     throw codedError('ERR_UPSTREAM_FORMAT', `upstream is not multipart/x-mixed-replace (Content-Type: ${contentType ?? 'none'})`);
   }
   const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);

@@ -97,6 +97,12 @@ describe('MJPEG over HTTP', () => {
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toMatch(/^multipart\/x-mixed-replace; boundary=/);
     expect(stream.body.length).toBe(0);
+    for (const path of ['/', '/state', '/metrics']) {
+      const head = await fetchRaw({ port }, path, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+      expect(head.body.length).toBe(0);
+    }
   });
 
   it('answers unknown paths with JSON 404 and wrong methods with JSON 405', async () => {
@@ -114,19 +120,25 @@ describe('MJPEG over HTTP', () => {
 
   it('/state reports source, fps and each client with its fps and drops', async () => {
     const client = new StrictMjpegClient({ port, path: '/stream?key=watcher' });
+    const forged = new StrictMjpegClient({ port, path: `/stream?key=${encodeURIComponent('x\n2026 info forged')}` });
     await client.waitForParts(40);
+    await forged.waitForParts(1);
     const answer = await fetchRaw({ port }, '/state');
     client.close();
+    forged.close();
     expect(answer.status).toBe(200);
     const state = JSON.parse(answer.body.toString()).result;
     expect(state.source).toMatchObject({ kind: 'testsrc', format: source.info.format, resolution: { width: WIDTH, height: HEIGHT }, desired_fps: 30, online: true });
-    expect(typeof state.source.captured_fps).toBe('number');
+    // testsrc captures and encodes at the asked rate (the tolerance is for a loaded machine).
+    expect(state.source.captured_fps).toBeGreaterThan(10);
+    expect(state.source.encoded_fps).toBeGreaterThan(10);
     const clients = Object.values(state.stream.clients_stat) as Array<{ key: string; fps: number; dropped: number; address: string }>;
     const watcher = clients.find((c) => c.key === 'watcher');
     expect(watcher).toBeDefined();
     expect(watcher?.fps).toBeGreaterThan(5);
     expect(watcher?.dropped).toBeGreaterThanOrEqual(0);
     expect(watcher?.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(clients.map((c) => c.key)).toContain('x?2026 info forged');
   });
 
   it('/metrics is Prometheus text with frame and client counters', async () => {
@@ -150,11 +162,16 @@ describe('MJPEG over HTTP', () => {
     const seconds = (Date.now() - start) / 1000;
     const cappedCount = capped.parts.length;
     const fullCount = full.parts.length;
-    capped.close();
-    full.close();
+    const stat = JSON.parse((await fetchRaw({ port }, '/state')).body.toString()).result.stream.clients_stat as Record<string, { fps_cap: number; skipped_by_fps_cap: number }>;
+    const cappedStat = Object.values(stat).find((c) => c.fps_cap === 5);
+    expect(cappedStat?.skipped_by_fps_cap).toBeGreaterThan(10);
     expect(cappedCount).toBeLessThanOrEqual(5 * seconds + 2);
     expect(cappedCount).toBeGreaterThanOrEqual(5);
     expect(fullCount).toBeGreaterThan(cappedCount * 2);
+    const metrics = (await fetchRaw({ port }, '/metrics')).body.toString();
+    expect(Number(/^turbocam_client_frames_skipped_total\{[^}]*\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(10);
+    capped.close();
+    full.close();
   });
 
   it('µStreamer options: extra_headers adds no-cache part headers, dual_final_frames sends frames twice', async () => {

@@ -1,0 +1,161 @@
+// Pipe sources end to end with ffmpeg as the writer: raw I420 and MJPEG through a FIFO, a file
+// and stdin (a child process reading its stdin, as `ffmpeg ... | turbocam` would).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openCamera } from '../../src/index.js';
+import type { Camera } from '../../src/index.js';
+import type { Frame } from '../../src/types.js';
+import { DIST, ensureBuilt } from '../helpers/cli.js';
+import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'turbocam-pipe-'));
+const BARS = ['-f', 'lavfi', '-i', 'pal75bars=size=320x240:rate=25'];
+
+function ffmpeg(args: string[]) {
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+const open: Camera[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((camera) => camera.close()));
+});
+
+/** Frames until the source ends (the writer closed: ERR_END_OF_STREAM). */
+function collectUntilEnd(camera: Camera): Promise<{ frames: Frame[]; end: Error & { code: string } }> {
+  const frames: Frame[] = [];
+  camera.on('frame', (frame: Frame) => frames.push(frame));
+  return new Promise((resolve) => camera.once('error', (end: Error & { code: string }) => resolve({ frames, end })));
+}
+
+function expectInOrder(frames: Frame[]): void {
+  for (let i = 1; i < frames.length; i++) expect(frames[i]!.sequence).toBeGreaterThan(frames[i - 1]!.sequence);
+}
+
+describe('FIFO and file sources', () => {
+  it('reads raw i420 frames from a FIFO', async () => {
+    const fifo = join(dir, 'raw.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const camera = await openCamera({ source: fifo, format: 'i420', width: 320, height: 240 });
+    open.push(camera);
+    expect(camera.info).toMatchObject({ kind: 'pipe', name: fifo, format: 'i420', width: 320, height: 240 });
+    const done = collectUntilEnd(camera);
+    ffmpeg([...BARS, '-frames:v', '20', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', fifo]);
+    const { frames, end } = await done;
+    expect(end.code).toBe('ERR_END_OF_STREAM');
+    expect(frames.length).toBeGreaterThan(0);
+    expectInOrder(frames);
+    const stats = camera.stats();
+    // Every one of the 20 frames was read: delivered, or counted as dropped.
+    const dropped = stats.dropped.busy + stats.dropped.late + stats.dropped.corrupt + stats.dropped.error;
+    expect(stats.delivered + dropped).toBe(20);
+    const image = decodeJpeg(frames.at(-1)!.data);
+    expect([image.width, image.height]).toEqual([320, 240]);
+    expect(colourBarMismatches(image, 0.1, 0.9)).toEqual([]);
+  });
+
+  it('splits concatenated MJPEG from a FIFO and passes the JPEGs through', async () => {
+    const fifo = join(dir, 'mjpeg.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const camera = await openCamera({ source: fifo, format: 'mjpeg' });
+    open.push(camera);
+    const done = collectUntilEnd(camera);
+    ffmpeg([...BARS, '-frames:v', '15', '-q:v', '3', '-f', 'mjpeg', fifo]);
+    const { frames, end } = await done;
+    expect(end.code).toBe('ERR_END_OF_STREAM');
+    expect(frames.length).toBeGreaterThan(0);
+    expectInOrder(frames);
+    const stats = camera.stats();
+    expect(stats.captured).toBe(15);
+    expect(stats.encodeMs).toBe(0);
+    for (const frame of frames) {
+      expect(frame.format).toBe('mjpeg');
+      const image = decodeJpeg(frame.data);
+      expect([image.width, image.height]).toEqual([320, 240]);
+    }
+    expect(colourBarMismatches(decodeJpeg(frames.at(-1)!.data), 0.1, 0.9)).toEqual([]);
+  });
+
+  it('reads an MJPEG file paced at the requested fps', async () => {
+    const file = join(dir, 'clip.mjpeg');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...BARS, '-frames:v', '10', '-f', 'mjpeg', file]);
+    const camera = await openCamera({ source: file, format: 'mjpeg', fps: 20 });
+    open.push(camera);
+    const { frames, end } = await collectUntilEnd(camera);
+    expect(end.code).toBe('ERR_END_OF_STREAM');
+    expect(frames.length).toBe(10);
+    expect(frames.map((f) => f.sequence)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // Paced: ten frames at 20 fps span at least 400 ms of capture timestamps.
+    expect(frames.at(-1)!.timestamp - frames[0]!.timestamp).toBeGreaterThan(400);
+  });
+
+  it('skips garbage between JPEGs and keeps going', async () => {
+    const clip = join(dir, 'clip2.mjpeg');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...BARS, '-frames:v', '3', '-f', 'mjpeg', clip]);
+    const jpegs = readFileSync(clip);
+    const noisy = join(dir, 'noisy.mjpeg');
+    writeFileSync(noisy, Buffer.concat([Buffer.from('garbage'), jpegs, Buffer.from([0xff, 0x00, 0x12]), jpegs]));
+    const camera = await openCamera({ source: noisy, format: 'mjpeg', fps: 50 });
+    open.push(camera);
+    const { frames } = await collectUntilEnd(camera);
+    expect(frames.length).toBe(6);
+    for (const frame of frames) expect(decodeJpeg(frame.data).width).toBe(320);
+  });
+});
+
+describe('stdin', () => {
+  let child: string;
+  beforeAll(() => {
+    // The child imports the compiled library, as a user's script would.
+    ensureBuilt();
+    child = join(dir, 'stdin-reader.mjs');
+    writeFileSync(
+      child,
+      `import { openCamera } from ${JSON.stringify(join(DIST, 'index.js'))};
+const options = JSON.parse(process.argv[2]);
+const camera = await openCamera({ source: 'stdin', ...options });
+const frames = [];
+camera.on('frame', (f) => frames.push(f));
+camera.on('error', async (error) => {
+  const last = frames.at(-1);
+  process.stdout.write(JSON.stringify({ info: camera.info, code: error.code, sequences: frames.map((f) => f.sequence),
+    last: last ? last.data.toString('base64') : null }));
+  await camera.close();
+});
+`,
+    );
+  }, 120_000);
+
+  function run(writer: string[], options: object): Promise<{ info: { format: string }; code: string; sequences: number[]; last: string }> {
+    return new Promise((resolvePromise, reject) => {
+      const reader = spawn(process.execPath, [child, JSON.stringify(options)], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+        env: { ...process.env, TURBOCAM_ADDON: resolve('build/Release/turbocam.node') },
+      });
+      const source = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...writer, '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      source.stdout.pipe(reader.stdin);
+      let out = '';
+      reader.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      reader.on('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out)) : reject(new Error(`reader exited ${code}: ${out}`))));
+    });
+  }
+
+  it('reads MJPEG from stdin (ffmpeg -f mjpeg -)', async () => {
+    const result = await run([...BARS, '-frames:v', '12', '-f', 'mjpeg'], {});
+    expect(result.info.format).toBe('mjpeg');
+    expect(result.code).toBe('ERR_END_OF_STREAM');
+    expect(result.sequences.length).toBeGreaterThan(0);
+    expect(colourBarMismatches(decodeJpeg(Buffer.from(result.last, 'base64')), 0.1, 0.9)).toEqual([]);
+  });
+
+  it('reads raw yuv420 from stdin (rpicam-vid --codec yuv420 style)', async () => {
+    const result = await run([...BARS, '-frames:v', '12', '-pix_fmt', 'yuv420p', '-f', 'rawvideo'], { format: 'i420', width: 320, height: 240 });
+    expect(result.info.format).toBe('i420');
+    expect(result.sequences.length).toBeGreaterThan(0);
+    const image = decodeJpeg(Buffer.from(result.last, 'base64'));
+    expect([image.width, image.height]).toEqual([320, 240]);
+    expect(colourBarMismatches(image, 0.1, 0.9)).toEqual([]);
+  });
+});

@@ -1,0 +1,38 @@
+// Sources that are not cameras get stable codes naming the path, before any thread starts.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openCamera } from '../../src/index.js';
+
+describe('bad sources', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turbocam-bad-'));
+  const file = join(dir, 'frames.bin');
+  writeFileSync(file, Buffer.alloc(1000));
+
+  it('/dev/null is not a capture device', async () => {
+    await expect(openCamera({ source: '/dev/null' })).rejects.toMatchObject({ code: 'ERR_NOT_CAPTURE_DEVICE', path: '/dev/null' });
+  });
+
+  it('a missing path is ENOENT', async () => {
+    await expect(openCamera({ source: '/dev/video-missing-42' })).rejects.toMatchObject({ code: 'ENOENT', path: '/dev/video-missing-42' });
+  });
+
+  it('a regular file without a declared format is not a capture device, and the message says what to do', async () => {
+    const error = await openCamera({ source: file }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_NOT_CAPTURE_DEVICE', path: file });
+    expect((error as Error).message).toMatch(/regular file.*format/);
+  });
+
+  it('a directory is not a capture device', async () => {
+    await expect(openCamera({ source: dir })).rejects.toMatchObject({ code: 'ERR_NOT_CAPTURE_DEVICE', path: dir });
+  });
+
+  it('raw frames from a file need width and height', async () => {
+    await expect(openCamera({ source: file, format: 'i420' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', path: file });
+  });
+
+  it('an unknown format is ERR_UNSUPPORTED_FORMAT', async () => {
+    await expect(openCamera({ source: 'testsrc', format: 'h264' as never })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT' });
+  });
+});

@@ -245,6 +245,7 @@ export class Camera extends EventEmitter implements FrameSource {
         },
       );
     } catch {
+      // Still unplugged (or no signal yet): try again later; `disconnect` was already emitted.
       this.#scheduleRetry();
       return;
     }

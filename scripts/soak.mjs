@@ -104,7 +104,12 @@ function exchange(port, request, { holdMs = 5000, dribbleMs = 0, stallReads = fa
       } else {
         socket.write(request);
       }
-      if (stallReads) socket.pause();
+      if (stallReads) {
+        // A paused socket never reports the server's close; reading again after the server's
+        // client timeout (3 s) drains what the kernel holds and then sees whether it was cut.
+        socket.pause();
+        setTimeout(() => socket.resume(), 8000);
+      }
     });
     socket.on('data', (chunk) => {
       bytes += chunk.length;

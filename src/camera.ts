@@ -195,6 +195,11 @@ export class Camera extends EventEmitter implements FrameSource {
 
   #deliver(data: Buffer, nativeSequence: number, timestamp: number): void {
     if (this.#closed) return;
+    if (this.#info.width === 0) {
+      // An MJPEG pipe declares no size: the first frame's header tells it.
+      const size = jpegSize(data);
+      if (size) this.#info = { ...this.#info, ...size };
+    }
     const sequence = this.#sequenceBase + nativeSequence;
     this.#lastSequence = sequence;
     const frame: Frame = { data, width: this.#info.width, height: this.#info.height, format: this.#info.format, sequence, timestamp };
@@ -245,6 +250,7 @@ export class Camera extends EventEmitter implements FrameSource {
         },
       );
     } catch {
+      // Still unplugged (or no signal yet): try again later; `disconnect` was already emitted.
       this.#scheduleRetry();
       return;
     }
@@ -317,6 +323,24 @@ class FrameQueue implements AsyncIterator<Frame> {
     this.#onDone();
     return Promise.resolve({ value: undefined, done: true });
   }
+}
+
+/** Width and height from a JPEG's SOFn header, or null when it has none. */
+function jpegSize(data: Buffer): { width: number; height: number } | null {
+  let at = 2;
+  while (at + 9 < data.length) {
+    if (data[at] !== 0xff) return null;
+    const marker = data[at + 1] ?? 0;
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) return { height: data.readUInt16BE(at + 5), width: data.readUInt16BE(at + 7) };
+    if (marker === 0xda || marker === 0xd9) return null;
+    at += 2 + data.readUInt16BE(at + 2);
+  }
+  return null;
 }
 
 function emptyStats(): SourceStats {

@@ -20,6 +20,9 @@ void V4l2Capture::start(int bufferCount) {
   if (watchSourceChange_) {
     v4l2_event_subscription sub{};
     sub.type = V4L2_EVENT_SOURCE_CHANGE;
+    // Source-change events are per input: subscribe to the one being captured.
+    int input = 0;
+    if (device_->tryIoctl(VIDIOC_G_INPUT, &input) == 0) sub.id = static_cast<uint32_t>(input);
     device_->tryIoctl(VIDIOC_SUBSCRIBE_EVENT, &sub);  // boards without the event still capture
   }
   buffers_.allocate(bufferCount);

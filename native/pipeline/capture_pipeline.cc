@@ -46,11 +46,12 @@ void CapturePipeline::stop() {
   if (write(stopFd_, &one, sizeof one) < 0) {
     // The eventfd cannot be full after one write; nothing else to do.
   }
-  if (captureThread_.joinable()) captureThread_.join();
   {
     std::lock_guard<std::mutex> lock(jobMutex_);
     jobReady_.notify_all();
+    workersIdle_.notify_all();
   }
+  if (captureThread_.joinable()) captureThread_.join();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
   if (job_) {
@@ -70,6 +71,12 @@ void CapturePipeline::captureLoop() {
     try {
       if (!source_->next(&frame, stopFd_)) break;
     } catch (const Error& error) {
+      // Let the frames already captured reach JS before the failure does (the last frames of a
+      // pipe, say): the hand-off delivers calls in order.
+      {
+        std::unique_lock<std::mutex> lock(jobMutex_);
+        workersIdle_.wait(lock, [this] { return stopping_ || (!job_ && busyWorkers_ == 0); });
+      }
       if (!stopping_ && callbacks_.failed) callbacks_.failed(error);
       break;
     }
@@ -95,8 +102,11 @@ void CapturePipeline::workerLoop() {
       if (stopping_) return;
       job = *job_;
       job_.reset();
+      busyWorkers_++;
     }
     encodeOne(encoder, job.first, job.second);
+    std::lock_guard<std::mutex> lock(jobMutex_);
+    if (--busyWorkers_ == 0 && !job_) workersIdle_.notify_all();
   }
 }
 

@@ -87,6 +87,8 @@ class CapturePipeline {
   std::mutex jobMutex_;
   std::condition_variable jobReady_;
   std::optional<std::pair<SourceFrame, uint64_t>> job_;
+  int busyWorkers_ = 0;
+  std::condition_variable workersIdle_;
 
   std::mutex deliverMutex_;
   Sequencer sequencer_;

@@ -17,6 +17,13 @@ void MjpegSplitter::compact() {
 bool MjpegSplitter::nextFrame(std::vector<uint8_t>* frame) {
   for (;;) {
     if (scan()) {
+      if (pos_ - start_ > maxFrameSize_) {
+        // Completed within one push but over the limit: dropped like one that grew past it.
+        oversizedFrames_++;
+        start_ = pos_;
+        state_ = State::SeekSoi;
+        continue;
+      }
       frame->assign(buffer_.begin() + static_cast<std::ptrdiff_t>(start_), buffer_.begin() + static_cast<std::ptrdiff_t>(pos_));
       start_ = pos_;
       state_ = State::SeekSoi;
@@ -80,12 +87,16 @@ bool MjpegSplitter::scan() {
           state_ = State::SeekSoi;
           break;
         }
-        if (pos_ + 2 + length > end) {
-          if (pos_ + 2 + length - start_ > maxFrameSize_) {
-            pos_ = end;  // let nextFrame() abandon it
-          }
-          return false;
+        if (pos_ + 2 + length - start_ > maxFrameSize_) {
+          // A segment that cannot fit the limit: abandon the frame now, whatever has arrived of
+          // it, and resynchronise after its marker (the result must not depend on chunking).
+          oversizedFrames_++;
+          pos_ += 2;
+          start_ = pos_;
+          state_ = State::SeekSoi;
+          break;
         }
+        if (pos_ + 2 + length > end) return false;
         pos_ += 2 + length;
         if (marker == 0xDA) state_ = State::Entropy;
         break;

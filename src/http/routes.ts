@@ -81,8 +81,11 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
-  const error = (req: IncomingMessage, res: ServerResponse, route: string, status: number, message: string, headers: Record<string, string> = {}): void =>
+  // Every refusal leaves a log line: hostile or broken clients must be visible, not silent.
+  const error = (req: IncomingMessage, res: ServerResponse, route: string, status: number, message: string, headers: Record<string, string> = {}): void => {
+    ctx.log(status >= 500 ? 'warn' : 'info', `${clientAddress(req)} ${JSON.stringify(`${req.method ?? ''} ${req.url ?? ''}`.slice(0, 200))}: ${status} ${message}`);
     sendJson(req, res, route, status, { ok: false, error: { status, message } }, headers);
+  };
 
   const snapshot = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const frame = await ctx.hub.nextFrame(ctx.snapshotTimeoutMs, 1000);
@@ -120,8 +123,13 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
     const fps = Number(query.get('fps') ?? 0);
     // Shown in logs and /state: printable and short, so it cannot forge log lines.
     const key = query.get('key')?.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+    // Refused rather than ignored: a typo should not silently stream at full rate.
+    if (!Number.isFinite(fps) || fps < 0 || fps > 1000) {
+      error(req, res, 'stream', 400, 'fps wants a number in [0, 1000]');
+      return;
+    }
     const options: MjpegWriterOptions = {
-      fps: Number.isFinite(fps) && fps > 0 ? fps : 0,
+      fps,
       extraHeaders: flag(query, 'extra_headers'),
       advanceHeaders: flag(query, 'advance_headers'),
       dualFinalFrames: flag(query, 'dual_final_frames'),
@@ -152,7 +160,16 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
   };
 
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://turbocam.invalid');
+    // A complete request head arrived: the server's head deadline no longer applies.
+    req.socket.setTimeout(0);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://turbocam.invalid');
+    } catch {
+      // e.g. `//[` parses as an authority with a broken host.
+      error(req, res, 'other', 400, 'malformed request target', { Connection: 'close' });
+      return;
+    }
     let route = ROUTES[url.pathname];
     const action = url.searchParams.get('action');
     if (route === 'page' && action !== null) route = MJPG_STREAMER_ACTIONS[action];

@@ -1,6 +1,8 @@
 // The turbocam HTTP server: one FrameHub fanned out to every viewer, on TCP, a Unix socket or a
 // systemd-passed socket. Closing it ends every stream cleanly; the caller closes the source.
 import { createServer as createHttpServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { FrameHub, type FrameHubOptions } from '../hub.js';
 import { renderNoSignal } from '../no-signal.js';
 import type { FrameSource } from '../sources/source.js';
@@ -23,6 +25,9 @@ export interface ServerOptions extends FrameHubOptions {
   snapshotTimeoutMs?: number;
   /** Shown in /state, /metrics and the page: tells instances on one board apart. */
   instance?: string;
+  /** A connection must deliver a complete request head within this long (ms, default 30 s):
+   *  slowloris clients and silent connections are cut, streams never are. */
+  headersTimeoutMs?: number;
   log?: Log;
 }
 
@@ -40,6 +45,7 @@ export class TurbocamServer {
   private readonly context: RouteContext;
   private readonly handler: ReturnType<typeof createRequestHandler>;
   private closing = false;
+  private readonly headersTimeoutMs: number;
   /** Base URLs of everything listened on, filled by listen(). */
   readonly urls: string[] = [];
 
@@ -63,6 +69,7 @@ export class TurbocamServer {
       closing: () => this.closing,
     };
     this.handler = createRequestHandler(this.context);
+    this.headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
   }
 
   /** Connected stream clients. */
@@ -89,16 +96,44 @@ export class TurbocamServer {
       }
     }
     for (const target of targets) {
-      const server = createHttpServer(this.handler);
-      // Streams are long-lived: no request/header timeouts may cut them.
-      server.requestTimeout = 0;
-      server.headersTimeout = 30_000;
+      const headersTimeout = this.headersTimeoutMs;
+      const server = createHttpServer(
+        { connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))), maxHeaderSize: 16 * 1024 },
+        this.handler,
+      );
+      // requestTimeout bounds receiving the request only, so it never cuts a stream.
+      server.requestTimeout = headersTimeout * 2;
+      server.headersTimeout = headersTimeout;
       server.keepAliveTimeout = 5_000;
+      // Node's header deadline starts at the first byte: a connection that sends nothing would
+      // hold its fd forever. The request handler lifts this deadline.
+      // Later than the head deadline, so a partial head is answered 408 by Node first.
+      server.on('connection', (socket: Socket) => {
+        socket.setTimeout(Math.ceil(headersTimeout * 1.5), () => {
+          this.context.log('info', `${socket.remoteAddress ?? 'unix'}: connection idle past its deadline, closing`);
+        });
+      });
+      server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.refuseClient(error, socket));
       await listenOn(server, target);
       this.servers.push(server);
       this.urls.push(...baseUrls(server, target));
     }
     return [...this.urls];
+  }
+
+  // Requests Node's parser rejects (bad request line, oversized head, timeouts) get a status and
+  // a log line instead of the default silent answer.
+  private refuseClient(error: NodeJS.ErrnoException, socket: Duplex): void {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const address = (socket as Socket).remoteAddress ?? 'unix';
+    this.context.counters.requests.set(`other ${status}`, (this.context.counters.requests.get(`other ${status}`) ?? 0) + 1);
+    this.context.log('info', `${address}: ${status} ${error.code ?? 'client error'}: ${error.message}`);
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 
   /** TCP port of the first TCP listener (handy with port 0). */

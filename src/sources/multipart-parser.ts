@@ -32,6 +32,9 @@ export class MultipartParser {
   private contentLength: number | undefined;
   /** Where the search for the closing delimiter resumes, so long bodies are scanned once. */
   private scanFrom = 0;
+  /** Chunks of a body of known length, held aside until it is complete. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   constructor(boundary: string, maxPartBytes = 32 * 1024 * 1024) {
     // Some servers declare the boundary with the dashes it appears with in the body.
@@ -41,7 +44,20 @@ export class MultipartParser {
 
   /** Feeds bytes; returns the parts they completed. Throws ERR_UPSTREAM_FORMAT on broken framing. */
   push(chunk: Buffer): MultipartPart[] {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    // Copying everything received so far on every chunk would be quadratic in the part's size
+    // (a 4 MB frame in 16 KiB reads: over a second): chunks of an incomplete body wait aside.
+    if (this.state === 'body' && this.contentLength !== undefined && this.buffer.length + this.pendingBytes + chunk.length < this.contentLength) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      return [];
+    }
+    if (this.pending.length > 0) {
+      this.buffer = Buffer.concat([this.buffer, ...this.pending, chunk]);
+      this.pending = [];
+      this.pendingBytes = 0;
+    } else {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    }
     const parts: MultipartPart[] = [];
     for (;;) {
       if (this.state === 'delimiter' && !this.readDelimiter()) break;

@@ -70,8 +70,9 @@ describe('FIFO and file sources', () => {
     const stats = camera.stats();
     expect(stats.captured).toBe(15);
     expect(stats.encodeMs).toBe(0);
+    expect(camera.info).toMatchObject({ kind: 'pipe', format: 'mjpeg', width: 320, height: 240 });
     for (const frame of frames) {
-      expect(frame.format).toBe('mjpeg');
+      expect(frame).toMatchObject({ format: 'mjpeg', width: 320, height: 240 });
       const image = decodeJpeg(frame.data);
       expect([image.width, image.height]).toEqual([320, 240]);
     }

@@ -1,0 +1,257 @@
+// Soak test: the real CLI server, twice (the test pattern, and an MJPEG FIFO this driver feeds and
+// stalls), under N minutes of mixed traffic: viewers joining and leaving at random, slow and
+// stalled readers, slowloris partial requests, malformed requests, oversized headers, snapshots
+// and state polls. Reports requests served, errors, RSS and open fds, and exits non-zero when a
+// target is missed: any crash or unexpected answer, RSS drift >= 10 % after warm-up, fds not
+// back to their starting count.
+//   npm run soak -- --minutes N      (needs `npm run build`; the npm script builds first)
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const argv = process.argv.slice(2);
+const minutesAt = argv.indexOf('--minutes');
+const minutes = minutesAt >= 0 ? Number(argv[minutesAt + 1]) : 2;
+if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
+  console.error('soak: --minutes wants a number in (0, 1440]');
+  process.exit(2);
+}
+const durationMs = minutes * 60_000;
+const warmUpMs = Math.min(30_000, durationMs * 0.2);
+const concurrency = Number(process.env.SOAK_CONCURRENCY ?? 24);
+const ROOT = new URL('..', import.meta.url).pathname;
+
+const counts = { requests: 0, streams: 0, frames: 0, byStatus: new Map(), cut: 0, unexpected: 0 };
+const unexpected = [];
+function note(kind, detail) {
+  counts.unexpected += 1;
+  if (unexpected.length < 20) unexpected.push(`${kind}: ${detail}`);
+}
+function status(code) {
+  counts.requests += 1;
+  counts.byStatus.set(code, (counts.byStatus.get(code) ?? 0) + 1);
+}
+
+async function freePort() {
+  const server = createNetServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startServer(name, args) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), ...args, '--port', String(port), '--client-timeout', '3', '--log-level', 'info'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const server = { name, port, child, exited: null, logLines: 0, rss: [], fdStart: 0 };
+  child.stderr.on('data', (chunk) => (server.logLines += chunk.toString().split('\n').length - 1));
+  child.on('exit', (code, signal) => (server.exited = { code, signal }));
+  for (let i = 0; i < 100; i++) {
+    if (await probe(port)) return server;
+    if (server.exited) break;
+    await sleep(100);
+  }
+  throw new Error(`soak: ${name} server did not come up (${JSON.stringify(server.exited)})`);
+}
+
+function probe(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+const rssOf = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const fdsOf = (pid) => readdirSync(`/proc/${pid}/fd`).length;
+
+// One raw HTTP exchange: writes `request` (optionally a byte at a time), reads until close or
+// `holdMs`, optionally pausing reads to play a stalled viewer. Resolves with the status and
+// whether the server closed the connection.
+function exchange(port, request, { holdMs = 5000, dribbleMs = 0, stallReads = false } = {}) {
+  // Nothing outlives the soak by more than a few seconds.
+  holdMs = Math.max(0, Math.min(holdMs, until + 3000 - Date.now()));
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let head = '';
+    let bytes = 0;
+    let done = false;
+    const finish = (closedByServer) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearInterval(drip);
+      socket.destroy();
+      const match = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      resolve({ status: match ? Number(match[1]) : 0, closedByServer, bytes, head });
+    };
+    const timer = setTimeout(() => finish(false), holdMs);
+    let drip;
+    socket.on('connect', () => {
+      if (dribbleMs > 0) {
+        let at = 0;
+        drip = setInterval(() => {
+          if (at < request.length) socket.write(request.slice(at, ++at));
+        }, dribbleMs);
+      } else {
+        socket.write(request);
+      }
+      if (stallReads) {
+        // A paused socket never reports the server's close; reading again after the server's
+        // client timeout (3 s) drains what the kernel holds and then sees whether it was cut.
+        socket.pause();
+        setTimeout(() => socket.resume(), 8000);
+      }
+    });
+    socket.on('data', (chunk) => {
+      bytes += chunk.length;
+      if (head.length < 512) head += chunk.toString('latin1', 0, Math.min(chunk.length, 512));
+      if (bytes > 0 && head.includes('--turbocamframe')) counts.frames += chunk.toString('latin1').split('--turbocamframe').length - 1;
+    });
+    socket.on('error', (error) => {
+      if (error.code === 'ECONNREFUSED') note('refused', `port ${port}`);
+      finish(true);
+    });
+    socket.on('close', () => finish(true));
+  });
+}
+
+const pick = (list) => list[Math.floor(Math.random() * list.length)];
+const between = (a, b) => a + Math.random() * (b - a);
+const EXPECTED = new Set([200, 400, 404, 405, 408, 431, 503]);
+
+async function oneAction(server) {
+  const { port } = server;
+  const roll = Math.random();
+  let result;
+  if (roll < 0.3) {
+    counts.streams += 1;
+    const query = pick(['', '?fps=5', '?fps=1&key=soak', '?advance_headers=1', '?dual_final_frames=1&extra_headers=1']);
+    result = await exchange(port, `GET /stream${query} HTTP/1.1\r\nHost: soak\r\n\r\n`, { holdMs: between(500, 8000) });
+  } else if (roll < 0.4) {
+    // A viewer that stops reading: the server must cut it (client timeout 3 s), not buffer for it.
+    result = await exchange(port, 'GET /stream HTTP/1.1\r\nHost: soak\r\n\r\n', { holdMs: 15_000, stallReads: true });
+    if (result.closedByServer) counts.cut += 1;
+  } else if (roll < 0.6) {
+    result = await exchange(port, `GET ${pick(['/snapshot', '/state', '/metrics', '/', '/?action=snapshot', '/nope', '/../../etc/passwd'])} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`);
+  } else if (roll < 0.67) {
+    // Slowloris: a header byte every 1.5 s; the server's head deadline (30 s) ends it.
+    result = await exchange(port, `GET /stream HTTP/1.1\r\nHost: soak\r\nX-Slow: ${'z'.repeat(60)}\r\n\r\n`, { holdMs: 45_000, dribbleMs: 1500 });
+    if (result.closedByServer) counts.cut += 1;
+  } else if (roll < 0.8) {
+    result = await exchange(port, pick(['GARBAGE\r\n\r\n', 'GET / HTTP/7.0\r\n\r\n', '\x16\x03\x01\x00\xa5\x01\x00', 'POST /stream HTTP/1.1\r\nHost: soak\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc', 'GET /stream?fps=abc HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n', 'GET //[ HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n']));
+  } else if (roll < 0.9) {
+    result = await exchange(port, `GET /state HTTP/1.1\r\nHost: soak\r\nX-Big: ${'b'.repeat(between(17_000, 200_000) | 0)}\r\n\r\n`);
+  } else {
+    // Connect and vanish, with or without a request.
+    result = await exchange(port, pick(['', 'GET /stream HTTP/1.1\r\nHost: soak\r\n\r\n']), { holdMs: between(0, 300) });
+    if (result.status === 0) return;
+  }
+  if (result.status === 0 && !result.closedByServer) return;
+  if (result.status === 0) {
+    status(0);
+    return;
+  }
+  status(result.status);
+  if (!EXPECTED.has(result.status)) note('status', `${result.status} from ${server.name}: ${result.head.slice(0, 80)}`);
+}
+
+// The FIFO source: JPEGs at ~20 fps, with a 6 s stall every 25 s (the server shows NO SIGNAL and
+// recovers when frames return).
+let feeding = true;
+async function feedFifo(fifo) {
+  const frames = [0, 1, 2, 3].map((i) =>
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=1`, '-vf', `trim=start_frame=${i}`, '-frames:v', '1', '-f', 'mjpeg', '-']),
+  );
+  const out = createWriteStream(fifo);
+  out.on('error', () => undefined);
+  let n = 0;
+  let stalls = 0;
+  while (feeding) {
+    if (n > 0 && n % 500 === 0) {
+      stalls += 1;
+      await sleep(6000);
+    }
+    if (!out.write(frames[n % frames.length])) await new Promise((resolve) => out.once('drain', resolve));
+    n += 1;
+    await sleep(50);
+  }
+  out.end();
+  return { frames: n, stalls };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'turbocam-soak-'));
+const fifo = join(dir, 'frames.fifo');
+execFileSync('mkfifo', [fifo]);
+const started = Date.now();
+const until = started + durationMs;
+const servers = [];
+let exitCode = 0;
+try {
+  servers.push(await startServer('testsrc', ['--source', 'testsrc', '--resolution', '640x480', '--fps', '30', '--workers', '1']));
+  const fifoServer = startServer('fifo', ['--source', fifo, '--format', 'mjpeg', '--persistent', '--device-timeout', '2']);
+  const fed = feedFifo(fifo);
+  servers.push(await fifoServer);
+  // The start-up probes' sockets close first.
+  await sleep(1000);
+  for (const server of servers) server.fdStart = fdsOf(server.child.pid);
+
+  const sampler = setInterval(() => {
+    for (const server of servers) if (!server.exited) server.rss.push({ at: Date.now() - started, rss: rssOf(server.child.pid) });
+  }, 1000);
+  const workers = Array.from({ length: concurrency }, async () => {
+    while (Date.now() < until) {
+      const server = pick(servers);
+      if (server.exited) return;
+      await oneAction(server);
+    }
+  });
+  await Promise.all(workers);
+  clearInterval(sampler);
+
+  const windowMs = Math.min(15_000, (durationMs - warmUpMs) / 3);
+  console.log(`soak: ${minutes} min, ${concurrency} concurrent clients, warm-up ${Math.round(warmUpMs / 1000)} s`);
+  console.log(`soak: ${counts.requests} requests answered (${[...counts.byStatus].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}), ${counts.streams} stream viewers, ~${counts.frames} frames received, ${counts.cut} stalled/slowloris clients cut by the server`);
+  for (const server of servers) {
+    // fds settle once the last sockets close.
+    let fdEnd = server.exited ? -1 : fdsOf(server.child.pid);
+    for (let i = 0; i < 40 && !server.exited && fdEnd > server.fdStart; i++) {
+      await sleep(250);
+      fdEnd = fdsOf(server.child.pid);
+    }
+    const median = (list) => list.map((s) => s.rss).sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
+    const base = median(server.rss.filter((s) => s.at >= warmUpMs && s.at < warmUpMs + windowMs));
+    const end = median(server.rss.filter((s) => s.at >= durationMs - windowMs));
+    const first = server.rss[0]?.rss ?? 0;
+    const drift = base > 0 ? (end - base) / base : 0;
+    const mb = (n) => (n / 1048576).toFixed(1);
+    if (server.name === 'fifo') {
+      feeding = false;
+      Object.assign(counts, { fed: await fed });
+    }
+    console.log(
+      `soak: ${server.name}: ${server.exited ? `CRASHED ${JSON.stringify(server.exited)}` : 'alive'}; RSS start ${mb(first)} MB, after warm-up ${mb(base)} MB, end ${mb(end)} MB (drift ${(drift * 100).toFixed(1)} %); fds start ${server.fdStart}, end ${fdEnd}; ${server.logLines} log lines`,
+    );
+    if (server.exited) exitCode = 1;
+    if (drift >= 0.1) exitCode = 1;
+    if (server.exited || fdEnd > server.fdStart) exitCode = 1;
+  }
+  console.log(`soak: the FIFO got ${counts.fed.frames} frames with ${counts.fed.stalls} stalls of 6 s`);
+  if (counts.unexpected > 0) {
+    console.log(`soak: ${counts.unexpected} unexpected answers:\n  ${unexpected.join('\n  ')}`);
+    exitCode = 1;
+  }
+  console.log(exitCode === 0 ? 'soak: all targets met' : 'soak: TARGET MISSED');
+} finally {
+  for (const server of servers) if (!server.exited) server.child.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(exitCode);

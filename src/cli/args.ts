@@ -15,6 +15,7 @@ export interface CliConfig {
   quality: number;
   workers: number | undefined;
   buffers: number | undefined;
+  input: number | undefined;
   controls: Record<string, number>;
   persistent: boolean;
   deviceTimeoutMs: number;
@@ -48,6 +49,7 @@ Source
   -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
       --workers N              encoder threads (default: cores)
       --buffers N              capture buffers (default: workers + 2)
+      --input N                V4L2 input to select (an HDMI input adopts its detected DV timings)
   -c, --control NAME=VALUE     set a camera control at start (repeatable)
       --persistent             ride out unplugs and timeouts, showing NO SIGNAL meanwhile
       --device-timeout SEC     no frame for this long counts as a stalled device (default 5)
@@ -113,6 +115,7 @@ export function parseCli(argv: string[]): CliConfig {
         quality: { type: 'string', short: 'q' },
         workers: { type: 'string' },
         buffers: { type: 'string' },
+        input: { type: 'string' },
         control: { type: 'string', short: 'c', multiple: true },
         persistent: { type: 'boolean' },
         'device-timeout': { type: 'string' },
@@ -173,6 +176,7 @@ export function parseCli(argv: string[]): CliConfig {
     quality: integer('quality', v.quality, 1, 100) ?? 80,
     workers: integer('workers', v.workers, 1, 64),
     buffers: integer('buffers', v.buffers, 2, 64),
+    input: integer('input', v.input, 0, 255),
     controls,
     persistent: v.persistent ?? false,
     deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], 5000),

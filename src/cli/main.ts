@@ -57,6 +57,7 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
   if (config.format !== 'auto') options.format = config.format;
   if (config.workers !== undefined) options.workers = config.workers;
   if (config.buffers !== undefined) options.buffers = config.buffers;
+  if (config.input !== undefined) options.input = config.input;
   return openCamera(options);
 }
 

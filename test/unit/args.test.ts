@@ -9,13 +9,13 @@ describe('parseCli', () => {
 
   it('reads every flag', () => {
     const config = parseCli([
-      '--device', '/dev/video2', '-r', '1920x1080', '--fps', '60', '--format', 'yuyv', '-q', '90', '--workers', '3', '--buffers', '6',
+      '--device', '/dev/video2', '-r', '1920x1080', '--fps', '60', '--format', 'yuyv', '-q', '90', '--workers', '3', '--buffers', '6', '--input', '3',
       '-c', 'brightness=140', '--control', 'exposure_auto=false', '--persistent', '--device-timeout', '2.5', '--host', '0.0.0.0',
       '-p', '9000', '--unix', '/run/cam.sock', '--auth', 'u:p:q', '--auth-file', '/etc/users', '--allow-origin', '*',
       '--max-clients', '20', '--drop-same-frames=30', '--client-timeout', '4', '--instance', 'cam1', '--log-level', 'debug',
     ]);
     expect(config).toMatchObject({
-      source: '/dev/video2', width: 1920, height: 1080, fps: 60, format: 'yuyv', quality: 90, workers: 3, buffers: 6,
+      source: '/dev/video2', width: 1920, height: 1080, fps: 60, format: 'yuyv', quality: 90, workers: 3, buffers: 6, input: 3,
       controls: { brightness: 140, exposure_auto: 0 }, persistent: true, deviceTimeoutMs: 2500, host: '0.0.0.0', port: 9000,
       unix: '/run/cam.sock', auth: 'u:p:q', authFile: '/etc/users', allowOrigin: '*', maxClients: 20, dropSameFrames: 30,
       clientTimeoutMs: 4000, instance: 'cam1', logLevel: 'debug',
@@ -28,6 +28,7 @@ describe('parseCli', () => {
     [['--resolution', 'axb'], /--resolution/],
     [['--workers', '1.5'], /--workers/],
     [['--buffers', '1'], /--buffers/],
+    [['--input', '-1'], /--input/],
     [['--device-timeout', 'soon'], /--device-timeout/],
     [['--source', 'a', '--device', 'b'], /--source and --device/],
     [['--port'], /--port/],

@@ -41,7 +41,8 @@ export interface EncoderStats {
   corruptFrames: number;
 }
 
-const FORMATS: readonly string[] = ['yuyv', 'uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey', 'mjpeg'];
+// The native table is the one list of formats.
+const FORMATS: readonly string[] = native.formats.map((format) => format.name);
 const SUBSAMPLINGS: readonly string[] = ['444', '422', '420', 'gray'];
 
 function invalid(message: string): Error {

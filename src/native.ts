@@ -1,7 +1,7 @@
 // Loads the addon and declares its surface. Every other module reaches native code through here.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+import { loadAddon } from './addon-loader.js';
 
 /** One entry of the native pixel-format table. */
 export interface NativeFormat {
@@ -78,31 +78,10 @@ export interface NativeAddon {
   ): Buffer;
   testPattern(width: number, height: number, format: string, frame: number): Buffer;
   encoderStats(): import('./encode.js').EncoderStats;
+  // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.
+  setSendBuffer(fd: number, bytes: number): number;
 }
 
-const ADDON_PATH = fileURLToPath(new URL('../build/Release/turbocam.node', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function loadAddon(): NativeAddon {
-  const path = process.env.TURBOCAM_ADDON ?? ADDON_PATH;
-  if (!existsSync(path)) {
-    const error = new Error(
-      `turbocam: native addon not built (${path}); build it with \`npm rebuild turbocam\` ` +
-        '(needs cmake, g++, pkg-config and libturbojpeg0-dev)',
-    ) as NodeJS.ErrnoException;
-    error.code = 'ERR_ADDON_MISSING';
-    throw error;
-  }
-  const require = createRequire(import.meta.url);
-  try {
-    return require(path) as NativeAddon;
-  } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
-    // The addon links the system libturbojpeg; name the package rather than surface a dlopen error.
-    const hint = /libturbojpeg/.test(message) ? ' (install the system package libturbojpeg0)' : '';
-    const error = new Error(`turbocam: cannot load the native addon: ${message}${hint}`, { cause }) as NodeJS.ErrnoException;
-    error.code = 'ERR_ADDON_LOAD';
-    throw error;
-  }
-}
-
-export const native: NativeAddon = loadAddon();
+export const native = loadAddon(PACKAGE_ROOT) as NativeAddon;

@@ -2,6 +2,7 @@
 
 #include <turbojpeg.h>
 
+#include <cstring>
 #include <string>
 
 #include "error.h"
@@ -133,7 +134,12 @@ void JpegEncoder::validate(const RawFrame& frame, const EncodeOptions& options) 
 
 size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& options) {
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
-  return tjBufSize(frame.width, frame.height, tjSubsampling(s));
+  const unsigned long size = tjBufSize(frame.width, frame.height, tjSubsampling(s));
+  // TurboJPEG signals overflow of its own unsigned long arithmetic (32-bit boards) with -1.
+  if (size == static_cast<unsigned long>(-1)) {
+    throw Error("ERR_FRAME_SIZE", "a " + frameName(frame) + " JPEG exceeds this platform's address space");
+  }
+  return size;
 }
 
 size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst, size_t capacity) {
@@ -165,24 +171,32 @@ size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, 
                        options.quality, flags);
       break;
     }
-    case PixelFormat::I420: {
-      // Already planar: compressed in place, chroma planes at half the luma stride.
-      const size_t chromaStride = stride / 2;
-      const size_t chromaRows = static_cast<size_t>(h + 1) / 2;
-      const uint8_t* planes[3] = {frame.data, frame.data + stride * h,
-                                  frame.data + stride * h + chromaStride * chromaRows};
-      const int strides[3] = {static_cast<int>(stride), static_cast<int>(chromaStride), static_cast<int>(chromaStride)};
-      rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);
-      break;
-    }
+    case PixelFormat::I420:
     case PixelFormat::NV12: {
+      // TurboJPEG reads a 4:2:0 luma plane in pairs of lines (tjPlaneHeight): an odd height gets a
+      // copy with the last line repeated rather than letting it read the chroma as a luma line.
+      const bool padLuma = samp == TJSAMP_420 && h % 2 != 0;
+      const size_t lumaScratch = padLuma ? static_cast<size_t>(w) * (h + 1) : 0;
       const size_t chromaWidth = static_cast<size_t>(w) / 2;
       const size_t chromaRows = static_cast<size_t>(h + 1) / 2;
+      const bool splitChroma = frame.format == PixelFormat::NV12 && s != Subsampling::Gray;
+      planes_.resize(lumaScratch + (splitChroma ? 2 * chromaWidth * chromaRows : 0));
       const uint8_t* planes[3] = {frame.data, nullptr, nullptr};
-      const int strides[3] = {static_cast<int>(stride), static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
-      if (s != Subsampling::Gray) {
-        planes_.resize(2 * chromaWidth * chromaRows);
-        PlanarYuv split{nullptr, planes_.data(), planes_.data() + chromaWidth * chromaRows, 0, chromaWidth};
+      int strides[3] = {static_cast<int>(stride), static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
+      if (padLuma) {
+        copyPlaneRepeatingLastRow(frame.data, stride, w, h, planes_.data());
+        planes[0] = planes_.data();
+        strides[0] = w;
+      }
+      if (frame.format == PixelFormat::I420) {
+        // Already planar: chroma compressed in place, at half the luma stride.
+        const size_t chromaStride = stride / 2;
+        planes[1] = frame.data + stride * h;
+        planes[2] = planes[1] + chromaStride * chromaRows;
+        strides[1] = strides[2] = static_cast<int>(chromaStride);
+      } else if (splitChroma) {
+        uint8_t* u = planes_.data() + lumaScratch;
+        PlanarYuv split{nullptr, u, u + chromaWidth * chromaRows, 0, chromaWidth};
         splitInterleavedChroma(frame.data + stride * h, stride, w, h, split);
         planes[1] = split.u;
         planes[2] = split.v;
@@ -193,9 +207,12 @@ size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, 
     case PixelFormat::YUYV:
     case PixelFormat::UYVY: {
       const Packed422 order = frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY;
-      const size_t lumaSize = static_cast<size_t>(w) * h;
+      // As above: 4:2:0 luma goes in pairs of lines, so an odd height gets its last line twice.
+      const bool padLuma = samp == TJSAMP_420 && h % 2 != 0;
+      const size_t lumaSize = static_cast<size_t>(w) * (padLuma ? h + 1 : h);
       const size_t chromaWidth = static_cast<size_t>(w) / 2;
-      const size_t chromaRows = s == Subsampling::S422 ? static_cast<size_t>(h) : static_cast<size_t>(h + 1) / 2;
+      // 4:2:2 (and gray, which deinterleaves as 4:2:2 and ignores the chroma) keeps every line's chroma.
+      const size_t chromaRows = s == Subsampling::S420 ? static_cast<size_t>(h + 1) / 2 : static_cast<size_t>(h);
       planes_.resize(lumaSize + 2 * chromaWidth * chromaRows);
       PlanarYuv dstPlanes{planes_.data(), planes_.data() + lumaSize, planes_.data() + lumaSize + chromaWidth * chromaRows,
                           static_cast<size_t>(w), chromaWidth};
@@ -204,6 +221,7 @@ size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, 
       } else {
         packed422ToPlanar420(order, frame.data, stride, w, h, dstPlanes);
       }
+      if (padLuma) std::memcpy(dstPlanes.y + static_cast<size_t>(w) * h, dstPlanes.y + static_cast<size_t>(w) * (h - 1), w);
       const uint8_t* planes[3] = {dstPlanes.y, dstPlanes.u, dstPlanes.v};
       const int strides[3] = {w, static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
       rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);

@@ -2,6 +2,11 @@
 
 #include <linux/videodev2.h>
 
+#include <cstdint>
+#include <string>
+
+#include "error.h"
+
 namespace turbocam {
 
 namespace {
@@ -56,17 +61,28 @@ size_t defaultStride(PixelFormat format, int width) {
 }
 
 size_t minFrameSize(PixelFormat format, int width, int height, size_t stride) {
-  const size_t h = static_cast<size_t>(height);
+  // 64-bit arithmetic: on 32-bit boards a large frame must not wrap to a small, "valid" size.
+  const uint64_t h = static_cast<uint64_t>(height);
+  const uint64_t s = stride;
+  uint64_t size = 0;
   switch (format) {
     case PixelFormat::NV12:
-      return stride * h + stride * ((h + 1) / 2);
+      size = s * h + s * ((h + 1) / 2);
+      break;
     case PixelFormat::I420:
-      return stride * h + 2 * (stride / 2) * ((h + 1) / 2);
+      size = s * h + 2 * (s / 2) * ((h + 1) / 2);
+      break;
     case PixelFormat::MJPEG:
       return 0;
     default:
-      return stride * h;
+      size = s * h;
+      break;
   }
+  if (size > SIZE_MAX) {
+    throw Error("ERR_FRAME_SIZE", "a " + std::to_string(width) + "x" + std::to_string(height) + " " +
+                                      formatInfo(format).name + " frame exceeds this platform's address space");
+  }
+  return static_cast<size_t>(size);
 }
 
 }  // namespace turbocam

@@ -33,6 +33,7 @@ std::string fourccToString(uint32_t fourcc);
 size_t defaultStride(PixelFormat format, int width);
 // Smallest buffer that holds a width x height frame with the given first-plane stride
 // (chroma planes of i420 use stride/2, nv12's interleaved plane uses stride). 0 for mjpeg.
+// Throws ERR_FRAME_SIZE when the size does not fit in size_t (32-bit platforms).
 size_t minFrameSize(PixelFormat format, int width, int height, size_t stride);
 
 }  // namespace turbocam

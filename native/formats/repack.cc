@@ -1,5 +1,7 @@
 #include "formats/repack.h"
 
+#include <cstring>
+
 namespace turbocam {
 
 namespace {
@@ -107,6 +109,12 @@ void splitInterleavedChroma(const uint8_t* uv, size_t uvStride, int width, int h
       v[i] = s[2 * i + 1];
     }
   }
+}
+
+void copyPlaneRepeatingLastRow(const uint8_t* src, size_t srcStride, int width, int rows, uint8_t* dst) {
+  const size_t w = static_cast<size_t>(width);
+  for (int row = 0; row < rows; row++) std::memcpy(dst + row * w, src + row * srcStride, w);
+  if (rows > 0) std::memcpy(dst + rows * w, src + (rows - 1) * srcStride, w);
 }
 
 }  // namespace turbocam

@@ -31,4 +31,8 @@ void packed422ToPlanar420(Packed422 order, const uint8_t* src, size_t srcStride,
 // NV12's interleaved CbCr plane -> separate U and V planes, width/2 x (height+1)/2.
 void splitInterleavedChroma(const uint8_t* uv, size_t uvStride, int width, int height, const PlanarYuv& dst);
 
+// A plane of `rows` lines of `width` bytes copied to a tight one with one extra line repeating the
+// last: TurboJPEG reads 4:2:0 luma in pairs of lines, so odd heights need the pair completed.
+void copyPlaneRepeatingLastRow(const uint8_t* src, size_t srcStride, int width, int rows, uint8_t* dst);
+
 }  // namespace turbocam

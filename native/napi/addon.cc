@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   turbocam::InitCamera(env, exports);
   turbocam::InitDevices(env, exports);
   turbocam::InitEncode(env, exports);
+  turbocam::InitSocket(env, exports);
   return exports;
 }
 

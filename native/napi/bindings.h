@@ -9,5 +9,6 @@ void InitFormats(Napi::Env env, Napi::Object exports);
 void InitCamera(Napi::Env env, Napi::Object exports);
 void InitDevices(Napi::Env env, Napi::Object exports);
 void InitEncode(Napi::Env env, Napi::Object exports);
+void InitSocket(Napi::Env env, Napi::Object exports);
 
 }  // namespace turbocam

@@ -2,6 +2,7 @@
 // encoder as JS calls it directly. Arguments arrive already type-checked by src/encode.ts.
 #include <atomic>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -147,6 +148,8 @@ auto withJsErrors(const Napi::CallbackInfo& info, F body) -> decltype(body()) {
     return body();
   } catch (const Error& e) {
     throw toJsError(info.Env(), e);
+  } catch (const std::bad_alloc&) {
+    throw toJsError(info.Env(), "ENOMEM", "out of memory for this frame");
   }
 }
 

@@ -7,12 +7,19 @@ namespace {
 struct LeaseHold {
   std::shared_ptr<BufferPool> pool;
   BufferPool::Lease lease;
+  int64_t accounted;
 };
 
-// Accounts the lease's whole capacity, not just the JPEG's length: that is what the Buffer keeps
-// from the pool (or from the heap, for an overflow lease) until it is collected.
+// What V8 is told a Buffer holds. A pooled lease is memory the bounded pool owns whether or not
+// JS holds it, so only the JPEG's bytes count; reporting its whole capacity (up to a few MB per
+// frame) made V8 run a full mark-compact every few dozen frames. An overflow lease is memory
+// that exists only while the Buffer lives, so all of it counts.
+int64_t accountedBytes(const BufferPool::Lease& lease, size_t length) {
+  return static_cast<int64_t>(lease.pooled ? length : lease.capacity);
+}
+
 void returnLease(Napi::Env env, uint8_t*, LeaseHold* hold) {
-  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(hold->lease.capacity));
+  Napi::MemoryManagement::AdjustExternalMemory(env, -hold->accounted);
   hold->pool->release(hold->lease);
   delete hold;
 }
@@ -21,8 +28,8 @@ void returnLease(Napi::Env env, uint8_t*, LeaseHold* hold) {
 
 Napi::Buffer<uint8_t> leaseToBuffer(Napi::Env env, const std::shared_ptr<BufferPool>& pool,
                                     const BufferPool::Lease& lease, size_t length) {
-  auto* hold = new LeaseHold{pool, lease};
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(lease.capacity));
+  auto* hold = new LeaseHold{pool, lease, accountedBytes(lease, length)};
+  Napi::MemoryManagement::AdjustExternalMemory(env, hold->accounted);
   // NewOrCopy copies and runs the finalizer at once where external buffers are forbidden
   // (Electron's V8 sandbox), which also undoes the accounting above.
   try {

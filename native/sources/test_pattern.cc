@@ -142,8 +142,8 @@ void renderBackground(PixelFormat format, int width, int height, uint8_t* dst) {
 // covers it exactly.
 void fillRect(PixelFormat format, int width, int height, uint8_t* dst, int x, int y, int w, int h, const Rgb& colour) {
   int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
-  int x1 = std::min(width, x + w), y1 = std::min(height, y + h);
-  if (formatInfo(format).chromaSubsampledX) x1 &= ~1;
+  // Every format snaps alike, so all of them show the very same shapes.
+  int x1 = std::min(width, x + w) & ~1, y1 = std::min(height, y + h) & ~1;
   if (x0 >= x1 || y0 >= y1) return;
   const Planes p = planesOf(format, width, height, dst);
   const Yuv c = toYuv(colour);

@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
+import { DIST, ensureBuilt } from '../helpers/cli.js';
 import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'turbocam-pipe-'));
@@ -108,13 +109,12 @@ describe('FIFO and file sources', () => {
 describe('stdin', () => {
   let child: string;
   beforeAll(() => {
-    // The child imports the compiled library; compile src once into the scratch directory.
-    const out = join(dir, 'dist');
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'], { stdio: 'inherit' });
+    // The child imports the compiled library, as a user's script would.
+    ensureBuilt();
     child = join(dir, 'stdin-reader.mjs');
     writeFileSync(
       child,
-      `import { openCamera } from ${JSON.stringify(join(out, 'index.js'))};
+      `import { openCamera } from ${JSON.stringify(join(DIST, 'index.js'))};
 const options = JSON.parse(process.argv[2]);
 const camera = await openCamera({ source: 'stdin', ...options });
 const frames = [];

@@ -69,6 +69,56 @@ describe('encode round trip', () => {
     });
   }
 
+  // Same samples in another layout must give the very same JPEG: a precise check of the repacking.
+  for (const [a, b, subsampling] of [
+    ['yuyv', 'uyvy', '422'],
+    ['yuyv', 'uyvy', '420'],
+    ['nv12', 'i420', '420'],
+    ['rgb24', 'bgr24', '444'],
+  ] as Array<[RawPixelFormatName, RawPixelFormatName, '444' | '422' | '420']>) {
+    it(`${a} and ${b} frames of one picture encode to identical ${subsampling} JPEGs`, () => {
+      const [width, height] = [322, 181];
+      const jpegs = [a, b].map((format) =>
+        encodeSync(testPattern({ width, height, format, frame: 4 }), { width, height, format, subsampling }),
+      );
+      expect(jpegs[0]?.equals(jpegs[1] as Buffer)).toBe(true);
+    });
+  }
+
+  for (const format of ['yuyv', 'nv12', 'i420'] as RawPixelFormatName[]) {
+    it(`${format} encoded as gray keeps the luma`, () => {
+      const [width, height] = [322, 181];
+      const frame = testPattern({ width, height, format, frame: 8 });
+      const decoded = decode(encodeSync(frame, { width, height, format, quality: 90, subsampling: 'gray' }));
+      expect([decoded.width, decoded.height]).toEqual([width, height]);
+      // The source's own luma samples: every other byte of yuyv, the first plane of nv12/i420.
+      const luma = format === 'yuyv' ? frame.filter((_, i) => i % 2 === 0) : frame.subarray(0, width * height);
+      expect(psnr(luma, firstChannel(decoded.data))).toBeGreaterThanOrEqual(35);
+    });
+  }
+
+  it('4:2:0 from yuyv averages the chroma of each pair of lines', () => {
+    // Chroma alternating per line between two opposite colours averages to neutral grey; taking
+    // either line alone would give a strong cast.
+    const [width, height] = [64, 32];
+    const frame = Buffer.alloc(width * height * 2);
+    for (let y = 0; y < height; y++) {
+      const [u, v] = y % 2 === 0 ? [60, 200] : [196, 56];
+      for (let x = 0; x < width; x += 2) frame.set([128, u, 128, v], y * width * 2 + x * 2);
+    }
+    const rgb = decode(encodeSync(frame, { width, height, format: 'yuyv', quality: 95, subsampling: '420' })).data;
+    let cast = 0;
+    for (let i = 0; i < rgb.length; i += 3) cast = Math.max(cast, Math.abs((rgb[i] ?? 0) - (rgb[i + 2] ?? 0)));
+    expect(cast).toBeLessThanOrEqual(8);
+  });
+
+  it('a frame that is a view at an offset into a larger buffer encodes like a standalone one', async () => {
+    const frame = testPattern({ width: 96, height: 64, format: 'nv12', frame: 6 });
+    const view = Buffer.concat([Buffer.alloc(333, 0x77), frame]).subarray(333);
+    const options = { width: 96, height: 64, format: 'nv12' } as const;
+    expect((await encode(view, options)).equals(encodeSync(frame, options))).toBe(true);
+  });
+
   it('encodeSync gives the same JPEG as encode', async () => {
     const frame = testPattern({ width: 128, height: 96, format: 'uyvy', frame: 1 });
     const options = { width: 128, height: 96, format: 'uyvy', quality: 75 } as const;

@@ -43,6 +43,21 @@ describe('test pattern', () => {
     });
   }
 
+  it('every YUV format and grey carry the very same luma samples', () => {
+    const [width, height] = [322, 181];
+    const grey = testPattern({ width, height, format: 'grey', frame: 21 });
+    const lumaOf: Record<string, (f: Buffer) => Uint8Array> = {
+      yuyv: (f) => f.filter((_, i) => i % 2 === 0),
+      uyvy: (f) => f.filter((_, i) => i % 2 === 1),
+      nv12: (f) => f.subarray(0, width * height),
+      i420: (f) => f.subarray(0, width * height),
+    };
+    for (const [format, luma] of Object.entries(lumaOf)) {
+      const frame = testPattern({ width, height, format: format as RawPixelFormatName, frame: 21 });
+      expect(Buffer.from(luma(frame)).equals(grey)).toBe(true);
+    }
+  });
+
   it('the counter and the box change the picture with every frame number', () => {
     const frames = [0, 1, 2, 1000, 123456].map((n) => testPattern({ width: 160, height: 120, format: 'rgb24', frame: n }));
     const distinct = new Set(frames.map((f) => f.toString('base64')));

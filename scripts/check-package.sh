@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The npm package as a user gets it: packs dist/ and prebuilds/ (scripts/prebuild.sh first),
+# installs the tarball into an empty app offline, runs its install step the way `npm rebuild`
+# does, and imports it. The install step must pick the prebuild and compile nothing.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+[[ -d prebuilds/linux-$(node -p process.arch) ]] || { echo "check-package: run scripts/prebuild.sh first" >&2; exit 1; }
+
+app=$(mktemp -d)
+trap 'rm -rf "$app"' EXIT
+npm run --silent build
+tarball=$(npm pack --ignore-scripts --silent --pack-destination "$app" | tail -n1)
+cd "$app"
+echo '{ "name": "app", "private": true, "type": "module" }' > package.json
+npm install --offline --ignore-scripts --no-audit --no-fund --silent "./$tarball"
+output=$(npm rebuild turbocam --foreground-scripts 2>&1)
+grep -q 'turbocam: using the prebuilt addon prebuilds/' <<<"$output" || { echo "$output" >&2; echo "check-package: the install step did not use the prebuild" >&2; exit 1; }
+[[ ! -e node_modules/turbocam/build ]] || { echo "check-package: the install step compiled the addon" >&2; exit 1; }
+node --input-type=module -e "
+  const { native } = await import('$app/node_modules/turbocam/dist/native.js');
+  if (!native.formats.some((format) => format.name === 'yuyv')) throw new Error('unexpected format table');
+  console.log('check-package: installed package loads ' + '$tarball' + ' from its prebuild, ' + native.formats.length + ' formats');"

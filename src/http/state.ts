@@ -1,0 +1,111 @@
+// What /state and /metrics report, gathered in one place. The /state JSON follows µStreamer's
+// `{ ok, result: { source, stream } }` shape so tooling written for it finds familiar fields.
+import type { FrameHub } from '../hub.js';
+import type { MjpegClientStats, MjpegWriter } from './mjpeg-writer.js';
+
+export interface ServerCounters {
+  /** Frames, drops and bytes of clients that have left (live ones are summed on demand). */
+  goneSent: number;
+  goneDropped: number;
+  goneSkipped: number;
+  goneBytes: number;
+  connections: number;
+  rejected: number;
+  requests: Map<string, number>;
+}
+
+export interface ServerView {
+  instance: string;
+  hub: FrameHub;
+  clients: ReadonlySet<MjpegWriter>;
+  counters: ServerCounters;
+  authFailures: number;
+  authRefused: number;
+  startedAt: number;
+}
+
+export interface ClientTotals {
+  sent: number;
+  dropped: number;
+  skipped: number;
+  bytes: number;
+}
+
+export function clientTotals(view: ServerView, live: MjpegClientStats[]): ClientTotals {
+  const { goneSent, goneDropped, goneSkipped, goneBytes } = view.counters;
+  const totals = { sent: goneSent, dropped: goneDropped, skipped: goneSkipped, bytes: goneBytes };
+  for (const client of live) {
+    totals.sent += client.sent;
+    totals.dropped += client.dropped;
+    totals.skipped += client.skipped;
+    totals.bytes += client.bytes;
+  }
+  return totals;
+}
+
+export function buildState(view: ServerView): object {
+  const { hub } = view;
+  const info = hub.info;
+  const stats = hub.source.stats();
+  const latest = hub.latest;
+  const clients = [...view.clients].map((client) => client.stats());
+  const totals = clientTotals(view, clients);
+  return {
+    ok: true,
+    result: {
+      instance: view.instance,
+      uptime_s: Math.round((Date.now() - view.startedAt) / 1000),
+      source: {
+        kind: info.kind,
+        name: info.name,
+        online: hub.signal,
+        error: hub.error === undefined ? null : { code: (hub.error as { code?: string }).code ?? 'ERROR', message: hub.error.message },
+        format: info.format,
+        resolution: { width: latest?.width ?? info.width, height: latest?.height ?? info.height },
+        desired_fps: info.fps,
+        captured_fps: hub.rates.captured,
+        encoded_fps: hub.rates.encoded,
+        delivered_fps: Math.round(stats.fps * 10) / 10,
+        captured: stats.captured,
+        encoded: stats.encoded,
+        delivered: stats.delivered,
+        dropped: stats.dropped,
+        encode_ms: stats.encodeMs,
+      },
+      stream: {
+        queued_fps: sentFps(clients, stats.fps),
+        sequence: latest?.sequence ?? null,
+        published: hub.counters.published,
+        dropped_same: hub.counters.droppedSame,
+        refreshed: hub.counters.refreshed,
+        no_signal: hub.counters.noSignal,
+        clients: clients.length,
+        sent: totals.sent,
+        dropped: totals.dropped,
+        bytes: totals.bytes,
+        clients_stat: Object.fromEntries(
+          clients.map((c) => [
+            String(c.id),
+            {
+              address: c.address,
+              key: c.key ?? null,
+              fps: c.fps,
+              fps_cap: c.fpsCap,
+              sent: c.sent,
+              dropped: c.dropped,
+              skipped_by_fps_cap: c.skipped,
+              bytes: c.bytes,
+              connected_s: Math.round((Date.now() - c.connectedAt) / 1000),
+            },
+          ]),
+        ),
+      },
+    },
+  };
+}
+
+// The rate frames are handed to clients: the best client's rate, or the source's with none.
+function sentFps(clients: MjpegClientStats[], sourceFps: number): number {
+  if (clients.length === 0) return sourceFps;
+  return Math.max(...clients.map((c) => c.fps));
+}

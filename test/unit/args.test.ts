@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli } from '../../src/cli/args.js';
+
+describe('parseCli', () => {
+  it('has working defaults', () => {
+    const config = parseCli([]);
+    expect(config).toMatchObject({ source: undefined, width: 640, height: 480, fps: 30, format: 'auto', quality: 80, port: undefined, host: undefined, maxClients: 0, dropSameFrames: 0, deviceTimeoutMs: 5000, clientTimeoutMs: 10_000, logLevel: 'info' });
+  });
+
+  it('reads every flag', () => {
+    const config = parseCli([
+      '--device', '/dev/video2', '-r', '1920x1080', '--fps', '60', '--format', 'yuyv', '-q', '90', '--workers', '3', '--buffers', '6',
+      '-c', 'brightness=140', '--control', 'exposure_auto=false', '--persistent', '--device-timeout', '2.5', '--host', '0.0.0.0',
+      '-p', '9000', '--unix', '/run/cam.sock', '--auth', 'u:p:q', '--auth-file', '/etc/users', '--allow-origin', '*',
+      '--max-clients', '20', '--drop-same-frames=30', '--client-timeout', '4', '--instance', 'cam1', '--log-level', 'debug',
+    ]);
+    expect(config).toMatchObject({
+      source: '/dev/video2', width: 1920, height: 1080, fps: 60, format: 'yuyv', quality: 90, workers: 3, buffers: 6,
+      controls: { brightness: 140, exposure_auto: 0 }, persistent: true, deviceTimeoutMs: 2500, host: '0.0.0.0', port: 9000,
+      unix: '/run/cam.sock', auth: 'u:p:q', authFile: '/etc/users', allowOrigin: '*', maxClients: 20, dropSameFrames: 30,
+      clientTimeoutMs: 4000, instance: 'cam1', logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    [['--fps', '0'], /--fps/],
+    [['--resolution', '0x480'], /--resolution/],
+    [['--resolution', 'axb'], /--resolution/],
+    [['--workers', '1.5'], /--workers/],
+    [['--buffers', '1'], /--buffers/],
+    [['--device-timeout', 'soon'], /--device-timeout/],
+    [['--source', 'a', '--device', 'b'], /--source and --device/],
+    [['--port'], /--port/],
+    [['-x'], /-x/],
+  ])('refuses %j naming the flag', (args, pattern) => {
+    expect(() => parseCli(args)).toThrow(pattern);
+    try {
+      parseCli(args);
+    } catch (error) {
+      expect((error as { code?: string }).code).toBe('ERR_BAD_FLAG');
+    }
+  });
+});

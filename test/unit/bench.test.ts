@@ -1,0 +1,161 @@
+// The bench's own machinery: the C ceiling it compiles, the multipart reader its clients use, and
+// the report / comparison it prints, on real measurements. No timing is asserted.
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildCeiling, runCeiling } from '../../bench/lib/ceiling.mjs';
+import { benchEncoder, type EncoderResults } from '../../bench/lib/encoder-bench.mjs';
+import { benchFrame, dumpFrame, toRgb } from '../../bench/lib/frames.mjs';
+import { MjpegReader, timestampMs, type MjpegPart } from '../../bench/lib/mjpeg-reader.mjs';
+import { encodeRatio, evaluateTargets, renderComparison, renderReport } from '../../bench/lib/report.mjs';
+import { quantile } from '../../bench/lib/stats.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'turbocam-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function meanAbsDiff(a: Uint8Array, b: Uint8Array, channelsA: number, channelsB: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let p = 0; p * channelsA < a.length; p++) {
+    for (let c = 0; c < 3; c++) {
+      sum += Math.abs((a[p * channelsA + c] ?? 0) - (b[p * channelsB + c] ?? 0));
+      n += 1;
+    }
+  }
+  return sum / n;
+}
+
+describe('the C ceiling', () => {
+  for (const format of ['yuyv', 'nv12', 'rgb24']) {
+    it(`compiles and encodes ${format} into a JPEG that jpeg-js decodes to the input picture`, async () => {
+      const [width, height] = [160, 96];
+      const binary = buildCeiling(join(dir, 'build'));
+      const { data } = await benchFrame(format, width, height);
+      const input = dumpFrame(dir, format, width, height, data);
+      const output = join(dir, `${format}.jpg`);
+      const run = runCeiling(binary, { format, width, height, quality: 80, input, seconds: 0, output });
+      expect(run.frames).toBeGreaterThanOrEqual(3);
+      const file = readFileSync(output);
+      expect(run.bytes).toBe(file.length);
+      const decoded = jpeg.decode(file, { useTArray: true });
+      expect([decoded.width, decoded.height]).toEqual([width, height]);
+      const expected = toRgb(data, format, width, height, 3);
+      // Close to the input, and the input is a picture (bars, gradient), not a flat field that
+      // any broken encoder would also reproduce.
+      expect(meanAbsDiff(expected, decoded.data, 3, 4)).toBeLessThan(8);
+      expect(meanAbsDiff(expected, Buffer.alloc(expected.length, expected[0]), 3, 3)).toBeGreaterThan(20);
+    });
+  }
+});
+
+/** A multipart stream as turbocam serves it: parts with Content-Length, X-Timestamp, X-Sequence. */
+function multipart(jpegs: Buffer[]): Buffer {
+  const chunks: Buffer[] = [Buffer.from('HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n')];
+  jpegs.forEach((body, sequence) => {
+    chunks.push(Buffer.from(`--b\r\nContent-Type: image/jpeg\r\nContent-Length: ${body.length}\r\nX-Timestamp: ${1000 + sequence * 33.5}\r\nX-Sequence: ${sequence}\r\n\r\n`), body, Buffer.from('\r\n'));
+  });
+  return Buffer.concat(chunks);
+}
+
+describe('MjpegReader', () => {
+  const jpegs = [0, 1, 2, 3, 4].map((i) => Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(500 + i * 97, i), Buffer.from([0xff, 0xd9])]));
+  const stream = multipart(jpegs);
+
+  it('finds every part however the stream is split into chunks', () => {
+    for (let size = 1; size <= 13; size++) {
+      const parts: MjpegPart[] = [];
+      const reader = new MjpegReader({ onPart: (p) => parts.push(p), onError: (e) => { throw e; } });
+      for (let off = 0; off < stream.length; off += size) reader.push(stream.subarray(off, off + size));
+      expect(parts.map((p) => [p.sequence, p.bytes, p.timestamp, p.jpeg])).toEqual(jpegs.map((j, i) => [i, j.length, 1000 + i * 33.5, true]));
+    }
+  });
+
+  it('reads a real HTTP /stream over a socket', async () => {
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=b' });
+      for (const [sequence, body] of jpegs.entries()) {
+        res.write(`--b\r\nContent-Type: image/jpeg\r\nContent-Length: ${body.length}\r\nX-Timestamp: 5\r\nX-Sequence: ${sequence}\r\n\r\n`);
+        res.write(body);
+        res.write('\r\n');
+      }
+      res.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const parts: MjpegPart[] = [];
+    const socket = connect({ host: '127.0.0.1', port });
+    const reader = new MjpegReader({ onPart: (p) => parts.push(p) });
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.write('GET /stream HTTP/1.0\r\n\r\n');
+    await once(socket, 'close');
+    server.close();
+    expect(parts.map((p) => p.sequence)).toEqual([0, 1, 2, 3, 4]);
+    expect(parts.every((p) => p.jpeg)).toBe(true);
+  });
+
+  it('reads X-Timestamp in seconds (µStreamer) or milliseconds against the local clock', () => {
+    const now = Number(process.hrtime.bigint()) / 1e6;
+    expect(timestampMs((now - 20) / 1000, now)).toBeCloseTo(now - 20, 6);
+    expect(timestampMs(now - 20, now)).toBe(now - 20);
+  });
+
+  it('reports a part without Content-Length instead of guessing', () => {
+    const errors: Error[] = [];
+    const reader = new MjpegReader({ onPart: () => {}, onError: (e) => errors.push(e) });
+    reader.push(Buffer.from('HTTP/1.0 200 OK\r\n\r\n--b\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8'));
+    expect(errors.map((e) => e.message)).toEqual(['part without Content-Length']);
+  });
+});
+
+describe('report', () => {
+  const tiny = { sizes: [[96, 64]] as Array<[number, number]>, formats: ['yuyv', 'rgb24'], trialSeconds: 0.02, trials: 1, quick: true, log: () => {} };
+  let first: EncoderResults;
+  let second: EncoderResults;
+
+  it('evaluates the encode targets from the measured rows', async () => {
+    first = await benchEncoder({ buildDir: join(dir, 'build'), ...tiny });
+    const rows = first.rows;
+    expect(rows.map((r) => `${r.width}x${r.height} ${r.format}`)).toEqual(['96x64 yuyv', '96x64 rgb24']);
+    for (const row of rows) for (const name of ['ceiling', 'ffmpeg', 'sharp', 'jpeg-turbo (npm)', 'jpeg-js']) expect(row.contestants[name]?.fps).toBeGreaterThan(0);
+    const targets = evaluateTargets({ encoder: first });
+    const ceiling = targets.find((t) => t.id === 'encode-ceiling');
+    const ratios = rows.map((r) => encodeRatio(r, 'ceiling'));
+    if (ratios.every((r) => r != null)) {
+      const worst = Math.min(...(ratios as number[]));
+      expect(ceiling?.value).toBe(worst);
+      expect(ceiling?.status).toBe(worst >= 0.95 ? 'PASS' : 'MISS');
+    } else {
+      expect(ceiling?.status).toBe('N/A');
+    }
+    // Parts that did not run are N/A, never PASS.
+    expect(targets.find((t) => t.id === 'startup')?.status).toBe('N/A');
+    const text = renderReport({ encoder: first });
+    expect(text).toContain('96x64 yuyv');
+    expect(text).toContain(`${ceiling?.status}  `);
+  });
+
+  it('compares two runs metric by metric', async () => {
+    second = await benchEncoder({ buildDir: join(dir, 'build'), ...tiny });
+    const text = renderComparison({ encoder: second }, { encoder: first });
+    const line = text.split('\n').find((l) => l.startsWith('encode 96x64 yuyv ceiling fps'));
+    const before = first.rows[0]?.contestants.ceiling?.fps ?? NaN;
+    const after = second.rows[0]?.contestants.ceiling?.fps ?? NaN;
+    const change = ((after - before) / before) * 100;
+    expect(line).toContain(before.toFixed(2));
+    expect(line).toContain(after.toFixed(2));
+    expect(line).toContain(`${change >= 0 ? '+' : ''}${change.toFixed(1)}%`);
+  });
+
+  it('quantile is nearest-rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(quantile(values, 0.5)).toBe(50);
+    expect(quantile(values, 0.99)).toBe(99);
+    expect(quantile([7], 0.99)).toBe(7);
+  });
+});

@@ -10,6 +10,12 @@ const runs = [
   // The V4L2 tests run in the vivid VM, which cannot write the host's /tmp: its report goes
   // under the project directory, which the VM shares read-write.
   { name: 'v4l2', command: ['test/vm/run', '--', 'npx', 'vitest', 'run', 'test/v4l2'], report: 'test/vm/.cache/v4l2-results.json' },
+  // The same captures through the multi-planar API (vivid's multiplanar=2), as on many SoC boards.
+  {
+    name: 'v4l2-mplane',
+    command: ['test/vm/run', '--vivid', 'n_devs=1 node_types=0x1 multiplanar=2', '--', 'npx', 'vitest', 'run', 'test/v4l2/capture.test.ts'],
+    report: 'test/vm/.cache/v4l2-mplane-results.json',
+  },
 ];
 
 let passed = 0;

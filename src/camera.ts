@@ -223,8 +223,10 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#closed = true;
     this.#failure = error;
     void closing.finally(() => {
+      // An iterator rethrows the error to its consumer; an unheard 'error' event would crash.
+      const iterated = this.#iterators.size > 0;
       for (const queue of this.#iterators) queue.end(error);
-      if (this.listenerCount('error') > 0 || this.#iterators.size === 0) this.emit('error', error);
+      if (this.listenerCount('error') > 0 || !iterated) this.emit('error', error);
     });
   }
 

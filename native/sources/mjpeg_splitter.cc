@@ -1,5 +1,7 @@
 #include "sources/mjpeg_splitter.h"
 
+#include <cstring>
+
 namespace turbocam {
 
 void MjpegSplitter::push(const uint8_t* data, size_t size) {
@@ -104,6 +106,13 @@ bool MjpegSplitter::scan() {
       case State::Entropy: {
         // Entropy-coded data: 0xFF is followed by 0x00 (stuffing) or RSTn; anything else is a marker.
         while (pos_ + 1 < end) {
+          // Entropy data is most of a JPEG: jump from one 0xFF to the next.
+          const void* ff = std::memchr(b + pos_, 0xFF, end - 1 - pos_);
+          if (!ff) {
+            pos_ = end - 1;
+            break;
+          }
+          pos_ = static_cast<size_t>(static_cast<const uint8_t*>(ff) - b);
           if (b[pos_] == 0xFF) {
             uint8_t next = b[pos_ + 1];
             if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) {

@@ -85,3 +85,23 @@ describe('testsrc', () => {
     await expect(openCamera({ source: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
   });
 });
+
+describe('async iteration', () => {
+  it('rethrows a source failure to the iterating consumer without an error listener', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const fifo = join(mkdtempSync(join(tmpdir(), 'turbocam-iter-')), 'in.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const camera = await openCamera({ source: fifo, format: 'grey', width: 16, height: 16 });
+    open.push(camera);
+    const consumed = (async () => {
+      let frames = 0;
+      for await (const frame of camera) frames += frame.data.length > 0 ? 1 : 0;
+      return frames;
+    })();
+    execFileSync('sh', ['-c', `head -c 512 /dev/zero > ${fifo}`]);
+    await expect(consumed).rejects.toMatchObject({ code: 'ERR_END_OF_STREAM' });
+  });
+});

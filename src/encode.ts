@@ -34,7 +34,10 @@ export interface EncoderStats {
     leased: number;
     idle: number;
     leases: number;
-    overflows: number;
+    /** Frames served as a copy of exactly the JPEG's bytes because every pooled buffer was out. */
+    copies: number;
+    /** JPEGs that outgrew their predicted buffer (TurboJPEG grew it; the pool keeps the new size). */
+    grown: number;
     bytes: number;
   };
   /** mjpeg frames rejected as truncated or malformed. */

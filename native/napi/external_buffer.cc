@@ -12,8 +12,8 @@ struct LeaseHold {
 
 // What V8 is told a Buffer holds. A pooled lease is memory the bounded pool owns whether or not
 // JS holds it, so only the JPEG's bytes count; reporting its whole capacity (up to a few MB per
-// frame) made V8 run a full mark-compact every few dozen frames. An overflow lease is memory
-// that exists only while the Buffer lives, so all of it counts.
+// frame) made V8 run a full mark-compact every few dozen frames. A copy lease (made when the pool
+// was exhausted) is memory that exists only while the Buffer lives, so all of it counts.
 int64_t accountedBytes(const BufferPool::Lease& lease, size_t length) {
   return static_cast<int64_t>(lease.pooled ? length : lease.capacity);
 }

@@ -172,6 +172,7 @@ PipelineStats CapturePipeline::stats() {
   s.droppedError = errors_ + sc.errors;
   s.fps = fps_.fps(monotonicMs());
   bool raw = source_->format().format != PixelFormat::MJPEG;
+  s.pool = pool_->stats();
   s.encodeMs = raw && s.encoded > 0 ? static_cast<double>(encodeNs_) / 1e6 / static_cast<double>(s.encoded) : 0;
   return s;
 }

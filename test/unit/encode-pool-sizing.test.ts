@@ -146,4 +146,19 @@ describe('pool sizing', () => {
     await collect();
     expect(encoderStats().pool.leased).toBe(0);
   });
+
+  it('mjpeg pass-through beyond the bound copies the normalised JPEG byte for byte', async () => {
+    const input = Buffer.from(encodeSync(testPattern({ width: 320, height: 240, format: 'yuyv' }), { width: 320, height: 240, format: 'yuyv' }));
+    await collect();
+    const options = { width: 320, height: 240, format: 'mjpeg' } as const;
+    const before = encoderStats().pool;
+    const held = Array.from({ length: before.capacity + 8 }, () => encodeSync(input, options));
+    const after = encoderStats().pool;
+    expect(after.copies - before.copies).toBe(8);
+    expect(held.every((out) => out.equals(held[0]!))).toBe(true);
+    expect(decode(held.at(-1)!).width).toBe(320);
+    held.length = 0;
+    await collect();
+    expect(encoderStats().pool.leased).toBe(0);
+  });
 });

@@ -145,6 +145,11 @@ export class Camera extends EventEmitter implements FrameSource {
       },
       fps: now.fps,
       encodeMs: now.encodeMs,
+      pool: {
+        bytes: now.pool?.bytes ?? 0,
+        copies: (p.pool?.copies ?? 0) + (now.pool?.copies ?? 0),
+        grown: (p.pool?.grown ?? 0) + (now.pool?.grown ?? 0),
+      },
     };
   }
 
@@ -362,6 +367,11 @@ function addStats(a: SourceStats, b: SourceStats): SourceStats {
     },
     fps: b.fps,
     encodeMs: b.encodeMs,
+    pool: {
+      bytes: b.pool?.bytes ?? 0,
+      copies: (a.pool?.copies ?? 0) + (b.pool?.copies ?? 0),
+      grown: (a.pool?.grown ?? 0) + (b.pool?.grown ?? 0),
+    },
   };
 }
 

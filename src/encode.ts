@@ -1,6 +1,7 @@
 // The encoder as JS calls it: validates arguments, then hands frames to the addon, which encodes
 // on a libuv worker thread (encode) or the calling thread (encodeSync) and returns a Buffer whose
-// memory is the encoder's pooled output buffer (no copy).
+// memory is the encoder's pooled output buffer (no copy), or, while JS still holds every pooled
+// buffer (they return when the GC collects their Buffers), a copy of exactly the JPEG's bytes.
 import { codedError } from './errors.js';
 import { native } from './native.js';
 import type { PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
@@ -33,8 +34,12 @@ export interface EncoderStats {
     allocated: number;
     leased: number;
     idle: number;
+    /** Pooled buffers ever lent (zero-copy frames). */
     leases: number;
-    overflows: number;
+    /** Frames served as a copy of exactly the JPEG's bytes because every pooled buffer was out. */
+    copies: number;
+    /** JPEGs that outgrew their predicted buffer (TurboJPEG grew it; the pool keeps the new size). */
+    grown: number;
     bytes: number;
   };
   /** mjpeg frames rejected as truncated or malformed. */

@@ -26,6 +26,7 @@ export interface NativeCaptureStats {
   dropped: { busy: number; late: number; corrupt: number; error: number };
   fps: number;
   encodeMs: number;
+  pool: { bytes: number; copies: number; grown: number };
 }
 
 export interface NativeControl {

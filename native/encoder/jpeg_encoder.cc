@@ -2,7 +2,10 @@
 
 #include <turbojpeg.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "error.h"
@@ -14,6 +17,11 @@ namespace {
 
 // JPEG's own limit on each dimension.
 constexpr int kMaxDimension = 65500;
+
+// Predicted capacities: never below this (headers and tables alone take ~600 bytes), and the
+// largest recent JPEG plus a quarter plus this margin, so ordinary frame-to-frame variation fits.
+constexpr size_t kMinCapacity = 4096;
+constexpr size_t kMargin = 4096;
 
 const char* subsamplingName(Subsampling s) {
   switch (s) {
@@ -90,7 +98,67 @@ JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
   if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
 }
 
-JpegEncoder::~JpegEncoder() { tjDestroy(static_cast<tjhandle>(handle_)); }
+JpegEncoder::~JpegEncoder() {
+  tjDestroy(static_cast<tjhandle>(handle_));
+  std::free(scratch_);
+}
+
+void JpegEncoder::resetHandle() {
+  tjDestroy(static_cast<tjhandle>(handle_));
+  lastBuffer_ = nullptr;
+  handle_ = tjInitCompress();
+  if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
+}
+
+size_t JpegEncoder::predictedSize(const RawFrame& frame, const EncodeOptions& options) const {
+  const size_t worst = maxJpegSize(frame, options);
+  const SizeHistory& h = history_;
+  const bool same = h.width == frame.width && h.height == frame.height && h.format == static_cast<int>(frame.format) &&
+                    h.subsampling == static_cast<int>(resolvedSubsampling(frame.format, options.subsampling)) &&
+                    h.quality == options.quality;
+  size_t predicted = 0;
+  if (same && h.count > 0) {
+    const size_t largest = *std::max_element(h.lengths.begin(), h.lengths.begin() + std::min(h.count, h.lengths.size()));
+    predicted = largest + largest / 4 + kMargin;
+  } else {
+    // Camera scenes at usual qualities compress to well under a quarter byte per pixel.
+    predicted = static_cast<size_t>(frame.width) * static_cast<size_t>(frame.height) / 4;
+  }
+  return std::min(worst, std::max(kMinCapacity, predicted));
+}
+
+void JpegEncoder::record(const RawFrame& frame, const EncodeOptions& options, size_t length) {
+  SizeHistory& h = history_;
+  const int subsampling = static_cast<int>(resolvedSubsampling(frame.format, options.subsampling));
+  if (h.width != frame.width || h.height != frame.height || h.format != static_cast<int>(frame.format) ||
+      h.subsampling != subsampling || h.quality != options.quality) {
+    h = SizeHistory{frame.width, frame.height, static_cast<int>(frame.format), subsampling, options.quality, {}, 0};
+  }
+  h.lengths[h.count % h.lengths.size()] = length;
+  h.count++;
+}
+
+uint8_t* JpegEncoder::scratch(size_t capacity) {
+  if (scratchCapacity_ < capacity) {
+    std::free(scratch_);
+    scratchCapacity_ = 0;
+    scratch_ = static_cast<uint8_t*>(std::malloc(capacity));
+    if (scratch_ == nullptr) throw std::bad_alloc();
+    scratchCapacity_ = capacity;
+  }
+  return scratch_;
+}
+
+JpegEncoder::Output JpegEncoder::encodeToScratch(const RawFrame& frame, const EncodeOptions& options) {
+  scratch(predictedSize(frame, options));
+  Output out = encode(frame, options, scratch_, scratchCapacity_);
+  if (out.grown) {
+    std::free(scratch_);
+    scratch_ = out.data;
+    scratchCapacity_ = out.capacity;
+  }
+  return out;
+}
 
 void JpegEncoder::validate(const RawFrame& frame, const EncodeOptions& options) {
   if (!isKnownFormat(frame.format)) throw Error("ERR_UNSUPPORTED_FORMAT", "unknown pixel format");
@@ -142,17 +210,17 @@ size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& opti
   return size;
 }
 
-size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst, size_t capacity) {
+JpegEncoder::Output JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst,
+                                        size_t capacity) {
   validate(frame, options);
-  if (capacity < maxJpegSize(frame, options)) {
-    throw Error("ERR_INVALID_ARG", "output capacity " + std::to_string(capacity) + " is below the " +
-                                       std::to_string(maxJpegSize(frame, options)) + " bytes a " + frameName(frame) +
-                                       " JPEG may need");
-  }
+  if (dst == lastBuffer_ && capacity != lastCapacity_) resetHandle();
   tjhandle handle = static_cast<tjhandle>(handle_);
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
   const int samp = tjSubsampling(s);
-  const int flags = TJFLAG_NOREALLOC;
+  // Not TJFLAG_NOREALLOC: with it TurboJPEG 2.x takes the buffer to be tjBufSize bytes whatever
+  // size is passed, and would write past a right-sized one. Without it, a JPEG that outgrows dst
+  // is moved into a buffer TurboJPEG mallocs (doubling), and dst itself is never freed.
+  const int flags = 0;
   const int w = frame.width;
   const int h = frame.height;
   const size_t stride = frame.stride != 0 ? frame.stride : defaultStride(frame.format, w);
@@ -231,9 +299,27 @@ size_t JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, 
       break;
   }
   if (rc != 0) {
-    throw Error("ERR_ENCODE", "cannot encode " + frameName(frame) + ": " + tjGetErrorStr2(handle));
+    const std::string message = tjGetErrorStr2(handle);
+    if (out != dst) tjFree(out);
+    resetHandle();
+    throw Error("ERR_ENCODE", "cannot encode " + frameName(frame) + ": " + message);
   }
-  return outSize;
+  record(frame, options, outSize);
+  if (out == dst) {
+    lastBuffer_ = dst;
+    lastCapacity_ = capacity;
+    return Output{dst, outSize, capacity, false};
+  }
+  // Grown. The handle's destination still counts the new buffer as its own and would free it on
+  // its next growth: a fresh handle forgets it. The buffer is trimmed to the next prediction.
+  resetHandle();
+  size_t keep = std::max(static_cast<size_t>(outSize), predictedSize(frame, options));
+  auto* trimmed = static_cast<uint8_t*>(std::realloc(out, keep));
+  if (trimmed == nullptr) {
+    trimmed = out;
+    keep = outSize;
+  }
+  return Output{trimmed, outSize, keep, true};
 }
 
 }  // namespace turbocam

@@ -1,8 +1,10 @@
 // libjpeg-turbo wrapper. One JpegEncoder per thread (a tjhandle is not thread-safe); it keeps its
-// scratch planes between frames so a steady stream allocates nothing.
+// scratch planes between frames so a steady stream allocates nothing, and the sizes of its recent
+// JPEGs so callers can lease output buffers of a realistic size instead of tjBufSize's worst case.
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -40,13 +42,48 @@ class JpegEncoder {
   // Upper bound of the JPEG size for this frame and options: the capacity dst must have.
   static size_t maxJpegSize(const RawFrame& frame, const EncodeOptions& options);
 
-  // Compresses frame into dst (capacity >= maxJpegSize) without reallocating it; returns the
-  // JPEG's length. mjpeg frames are not accepted here: they go through the MJPEG normaliser.
-  size_t encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst, size_t capacity);
+  // Output capacity to lease for this frame: the largest of the last few JPEGs of the same
+  // geometry and settings plus headroom; a guess from the pixel count before the first one.
+  // Never above maxJpegSize.
+  size_t predictedSize(const RawFrame& frame, const EncodeOptions& options) const;
+
+  struct Output {
+    uint8_t* data;    // dst, or a larger malloc'd buffer the caller now owns when grown
+    size_t length;
+    size_t capacity;  // of data
+    bool grown;       // the JPEG outgrew dst: TurboJPEG moved it to data (dst is left as it was)
+  };
+  // Compresses frame into dst, a malloc'd buffer of capacity bytes. A JPEG that does not fit is
+  // moved by TurboJPEG into a larger malloc'd buffer (Output::grown), never written past dst.
+  // mjpeg frames are not accepted here: they go through the MJPEG normaliser.
+  Output encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst, size_t capacity);
+
+  // encode() into this encoder's own scratch buffer, valid until its next use; for frames whose
+  // caller has no lease (pool exhausted) and copies the JPEG out.
+  Output encodeToScratch(const RawFrame& frame, const EncodeOptions& options);
+  // The scratch buffer, at least capacity bytes, for other writers (the MJPEG normaliser).
+  uint8_t* scratch(size_t capacity);
 
  private:
+  void resetHandle();
+  void record(const RawFrame& frame, const EncodeOptions& options, size_t length);
+
   void* handle_;  // tjhandle
   std::vector<uint8_t> planes_;  // deinterleaved Y/U/V scratch for packed and semi-planar input
+  // TurboJPEG remembers the last output buffer and, handed the same address again, trusts the
+  // size it remembered over the one passed: kept here so a reused address with another capacity
+  // gets a fresh handle.
+  uint8_t* lastBuffer_ = nullptr;
+  size_t lastCapacity_ = 0;
+  uint8_t* scratch_ = nullptr;  // malloc'd
+  size_t scratchCapacity_ = 0;
+
+  struct SizeHistory {
+    int width = 0, height = 0, format = -1, subsampling = -1, quality = 0;
+    std::array<size_t, 8> lengths{};
+    size_t count = 0;
+  };
+  SizeHistory history_;
 };
 
 }  // namespace turbocam

@@ -94,6 +94,11 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   out.Set("dropped", dropped);
   out.Set("fps", s.fps);
   out.Set("encodeMs", s.encodeMs);
+  Napi::Object pool = Napi::Object::New(env);
+  pool.Set("bytes", static_cast<double>(s.pool.bytes));
+  pool.Set("copies", static_cast<double>(s.pool.copies));
+  pool.Set("grown", static_cast<double>(s.pool.grown));
+  out.Set("pool", pool);
   return out;
 }
 

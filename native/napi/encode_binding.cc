@@ -7,7 +7,7 @@
 #include <string>
 
 #include "encoder/jpeg_encoder.h"
-#include "encoder/mjpeg_normaliser.h"
+#include "encoder/leased_jpeg.h"
 #include "napi/bindings.h"
 #include "napi/external_buffer.h"
 #include "napi/js_error.h"
@@ -18,7 +18,8 @@ namespace turbocam {
 
 namespace {
 
-// Enough for every libuv worker plus JPEGs JS still holds; more are served as counted overflows.
+// Enough for every libuv worker plus JPEGs JS still holds; beyond that frames are served as
+// counted copies of exactly the JPEG's bytes.
 constexpr size_t kPoolBuffers = 32;
 
 std::shared_ptr<BufferPool> encodePool() {
@@ -72,28 +73,16 @@ EncodeJob jobFromArgs(const Napi::CallbackInfo& info) {
   return job;
 }
 
-// Runs on whichever thread calls it; returns the lease holding the JPEG and its length.
-BufferPool::Lease runJob(const EncodeJob& job, size_t* length) {
-  const auto& pool = encodePool();
-  if (job.frame.format == PixelFormat::MJPEG) {
-    BufferPool::Lease lease = pool->acquire(normalisedMjpegMaxSize(job.frame.size));
-    try {
-      *length = normaliseMjpeg(job.frame.data, job.frame.size, lease.data, lease.capacity);
-    } catch (const Error& e) {
-      pool->release(lease);
-      if (e.code() == "ERR_CORRUPT_FRAME") corruptFrames++;
-      throw;
-    }
-    return lease;
-  }
-  BufferPool::Lease lease = pool->acquire(JpegEncoder::maxJpegSize(job.frame, job.options));
+// Runs on whichever thread calls it.
+LeasedJpeg runJob(const EncodeJob& job) {
+  BufferPool& pool = *encodePool();
+  if (job.frame.format != PixelFormat::MJPEG) return encodeToLease(threadEncoder(), pool, job.frame, job.options);
   try {
-    *length = threadEncoder().encode(job.frame, job.options, lease.data, lease.capacity);
-  } catch (...) {
-    pool->release(lease);
+    return normaliseToLease(threadEncoder(), pool, job.frame.data, job.frame.size);
+  } catch (const Error& e) {
+    if (e.code() == "ERR_CORRUPT_FRAME") corruptFrames++;
     throw;
   }
-  return lease;
 }
 
 class EncodeWorker : public Napi::AsyncWorker {
@@ -113,7 +102,11 @@ class EncodeWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      lease_ = runJob(job_, &length_);
+      // The worker thread's scratch is reused by its next job: a frame that found the pool
+      // exhausted leaves it as a copy.
+      const LeasedJpeg jpeg = runJob(job_);
+      lease_ = leaseOf(*encodePool(), jpeg);
+      length_ = jpeg.length;
     } catch (const Error& e) {
       error_ = e;
       SetError(e.what());
@@ -166,9 +159,9 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
 Napi::Value EncodeSync(const Napi::CallbackInfo& info) {
   return withJsErrors(info, [&]() -> Napi::Value {
     const EncodeJob job = jobFromArgs(info);
-    size_t length = 0;
-    const BufferPool::Lease lease = runJob(job, &length);
-    return leaseToBuffer(info.Env(), encodePool(), lease, length);
+    const LeasedJpeg jpeg = runJob(job);
+    if (jpeg.lease.data == nullptr) return Napi::Buffer<uint8_t>::Copy(info.Env(), jpeg.scratch, jpeg.length);
+    return leaseToBuffer(info.Env(), encodePool(), jpeg.lease, jpeg.length);
   });
 }
 
@@ -195,7 +188,8 @@ Napi::Value EncoderStats(const Napi::CallbackInfo& info) {
   pool.Set("leased", static_cast<double>(s.leased));
   pool.Set("idle", static_cast<double>(s.idle));
   pool.Set("leases", static_cast<double>(s.leases));
-  pool.Set("overflows", static_cast<double>(s.overflows));
+  pool.Set("copies", static_cast<double>(s.copies));
+  pool.Set("grown", static_cast<double>(s.grown));
   pool.Set("bytes", static_cast<double>(s.bytes));
   Napi::Object stats = Napi::Object::New(env);
   stats.Set("pool", pool);

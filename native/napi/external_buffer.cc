@@ -12,10 +12,14 @@ struct LeaseHold {
 
 // What V8 is told a Buffer holds. A pooled lease is memory the bounded pool owns whether or not
 // JS holds it, so only the JPEG's bytes count; reporting its whole capacity (up to a few MB per
-// frame) made V8 run a full mark-compact every few dozen frames. An overflow lease is memory
-// that exists only while the Buffer lives, so all of it counts.
+// frame) made V8 run a full mark-compact every few dozen frames. A copy lease exists because JS
+// still holds every pooled buffer, mostly in Buffers already dead: it is reported at
+// kCopyPressure times its bytes, so V8 collects after a few MB of dead frames rather than at its
+// 64 MB external-memory threshold, and the collection returns the pool's buffers with them.
+constexpr int64_t kCopyPressure = 16;
+
 int64_t accountedBytes(const BufferPool::Lease& lease, size_t length) {
-  return static_cast<int64_t>(lease.pooled ? length : lease.capacity);
+  return lease.pooled ? static_cast<int64_t>(length) : kCopyPressure * static_cast<int64_t>(lease.capacity);
 }
 
 void returnLease(Napi::Env env, uint8_t*, LeaseHold* hold) {

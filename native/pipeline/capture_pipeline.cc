@@ -5,8 +5,9 @@
 
 #include <chrono>
 #include <cerrno>
+#include <new>
 
-#include "encoder/mjpeg_normaliser.h"
+#include "encoder/leased_jpeg.h"
 #include "pipeline/monotonic_clock.h"
 
 namespace turbocam {
@@ -19,7 +20,8 @@ CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int work
       encode_(encode),
       callbacks_(std::move(callbacks)),
       // Frames in flight: one per worker, one in the slot to JS, one held by a JS Buffer being
-      // written to sockets. Beyond that the pool overflows into counted one-off allocations.
+      // written to sockets. Beyond that a worker encodes into its scratch and passes on a counted
+      // copy of exactly the JPEG's bytes.
       pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + 4)),
       slot_(pool_) {}
 
@@ -116,9 +118,9 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
   size_t length = 0;
   auto begin = std::chrono::steady_clock::now();
   try {
+    LeasedJpeg jpeg;
     if (fmt.format == PixelFormat::MJPEG) {
-      lease = pool_->acquire(normalisedMjpegMaxSize(frame.size));
-      length = normaliseMjpeg(frame.data, frame.size, lease.data, lease.capacity);
+      jpeg = normaliseToLease(encoder, *pool_, frame.data, frame.size);
     } else {
       RawFrame raw;
       raw.data = frame.data;
@@ -127,15 +129,19 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
       raw.height = fmt.height;
       raw.format = fmt.format;
       raw.stride = fmt.stride;
-      lease = pool_->acquire(JpegEncoder::maxJpegSize(raw, encode_));
-      length = encoder.encode(raw, encode_, lease.data, lease.capacity);
+      jpeg = encodeToLease(encoder, *pool_, raw, encode_);
       encodeNs_ += static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - begin).count());
     }
+    lease = leaseOf(*pool_, jpeg);
+    length = jpeg.length;
   } catch (const Error& error) {
     source_->release(frame.index);
-    if (lease.data) pool_->release(lease);
     (error.code() == "ERR_CORRUPT_FRAME" ? corrupt_ : errors_)++;
+    return;
+  } catch (const std::bad_alloc&) {
+    source_->release(frame.index);
+    errors_++;
     return;
   }
   source_->release(frame.index);
@@ -176,6 +182,7 @@ PipelineStats CapturePipeline::stats() {
   s.droppedError = errors_ + sc.errors;
   s.fps = fps_.fps(monotonicMs());
   bool raw = source_->format().format != PixelFormat::MJPEG;
+  s.pool = pool_->stats();
   s.encodeMs = raw && s.encoded > 0 ? static_cast<double>(encodeNs_) / 1e6 / static_cast<double>(s.encoded) : 0;
   return s;
 }

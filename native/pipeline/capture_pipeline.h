@@ -35,6 +35,7 @@ struct PipelineStats {
   uint64_t droppedError = 0;    // buffers the driver flagged, encode failures
   double fps = 0;
   double encodeMs = 0;
+  BufferPoolStats pool{};  // the JPEG buffers' pool: bytes held, copies made when it ran out, leases grown
 };
 
 class CapturePipeline {

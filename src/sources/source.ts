@@ -28,6 +28,9 @@ export interface SourceStats {
   fps: number;
   /** Mean encode time per frame in milliseconds (0 for mjpeg pass-through). */
   encodeMs: number;
+  /** The encoder's output buffers (sources that encode): bytes held, frames served as copies
+   *  because every buffer was still held by JS, JPEGs that outgrew their predicted buffer. */
+  pool?: { bytes: number; copies: number; grown: number };
 }
 
 /**

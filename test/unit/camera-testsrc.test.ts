@@ -64,6 +64,10 @@ describe('testsrc', () => {
     expect(stats.captured).toBeGreaterThanOrEqual(stats.delivered + dropped - 2 * 4);
     expect(stats.fps).toBeGreaterThan(0);
     expect(stats.encodeMs).toBeGreaterThan(0);
+    // The pool's buffers follow the 160x120 JPEGs (a few KB each), far below tjBufSize (~79 KB each).
+    expect(stats.pool).toBeDefined();
+    expect(stats.pool!.bytes).toBeGreaterThan(0);
+    expect(stats.pool!.bytes).toBeLessThan(8 * 16 * 1024);
   });
 
   it('ends iteration on close and can be opened again at once', async () => {

@@ -12,6 +12,12 @@
 
 namespace turbocam {
 
+namespace {
+
+constexpr size_t kPooledFramesBetweenCollections = 32;
+
+}  // namespace
+
 CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
                                  EncodeOptions encode, Callbacks callbacks)
     : source_(std::move(source)),
@@ -19,10 +25,10 @@ CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int work
       bufferCount_(buffers),
       encode_(encode),
       callbacks_(std::move(callbacks)),
-      // Frames in flight: one per worker, one in the slot to JS, one held by a JS Buffer being
-      // written to sockets. Beyond that a worker encodes into its scratch and passes on a counted
-      // copy of exactly the JPEG's bytes.
-      pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + 4)),
+      // JPEG buffers return only when JS's GC collects their Buffers, so the pool covers about a
+      // second of frames between collections (right-sized buffers: ~3 MB at 720p). Beyond that a
+      // worker encodes into its scratch and passes on a counted copy of exactly the JPEG's bytes.
+      pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + kPooledFramesBetweenCollections)),
       slot_(pool_) {}
 
 CapturePipeline::~CapturePipeline() { stop(); }

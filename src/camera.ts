@@ -25,7 +25,9 @@ export interface OpenCameraOptions {
   buffers?: number;
   /** Controls set at open, by name: `{ brightness: 140, exposure_auto: 1 }`. */
   controls?: Record<string, number | boolean>;
-  /** Reopen after an unplug (ENODEV) or a device timeout instead of stopping. */
+  /** Reopen after an unplug (ENODEV) or a device timeout instead of stopping. A source absent at
+   *  open (ENOENT, ENODEV, EBUSY, ...) does not reject either: the Camera starts disconnected
+   *  (`connected` false) and emits `reconnect` once it opens. */
   persistent?: boolean;
   /** Milliseconds between reopen attempts in persistent mode (default 1000). */
   retryInterval?: number;
@@ -104,6 +106,7 @@ export class Camera extends EventEmitter implements FrameSource {
   #capture: NativeCapture | null;
   #info: SourceInfo;
   #closed = false;
+  #paused = false;
   #retry: NodeJS.Timeout | null = null;
   #sequenceBase = 0;
   #lastSequence = -1;
@@ -114,11 +117,11 @@ export class Camera extends EventEmitter implements FrameSource {
   readonly controls: CameraControls;
 
   /** @internal use openCamera() */
-  constructor(options: OpenCameraOptions, capture: NativeCapture) {
+  constructor(options: OpenCameraOptions, capture: NativeCapture | null) {
     super();
     this.#options = options;
     this.#capture = capture;
-    this.#info = toInfo(capture.info());
+    this.#info = capture ? toInfo(capture.info()) : awaitedInfo(options);
     this.controls = {
       list: async () => (await this.#live().listControls()).map(toControlInfo),
       get: async (name) => this.#live().getControl(String(name)),
@@ -128,6 +131,28 @@ export class Camera extends EventEmitter implements FrameSource {
 
   get info(): SourceInfo {
     return this.#info;
+  }
+
+  /** False while the source is away (a persistent Camera retrying) or closed. */
+  get connected(): boolean {
+    return this.#capture !== null;
+  }
+
+  /** Stops encoding: frames are still captured (the device keeps streaming, a pipe's writer never
+   *  blocks) but given straight back and counted as `dropped.paused`. Survives reconnects. */
+  pause(): void {
+    this.#setPaused(true);
+  }
+
+  /** Encodes and delivers again, from the next captured frame. */
+  resume(): void {
+    this.#setPaused(false);
+  }
+
+  #setPaused(paused: boolean): void {
+    if (this.#closed || this.#paused === paused) return;
+    this.#paused = paused;
+    this.#capture?.setPaused(paused);
   }
 
   stats(): SourceStats {
@@ -142,9 +167,11 @@ export class Camera extends EventEmitter implements FrameSource {
         late: p.dropped.late + now.dropped.late,
         corrupt: p.dropped.corrupt + now.dropped.corrupt,
         error: p.dropped.error + now.dropped.error,
+        paused: (p.dropped.paused ?? 0) + (now.dropped.paused ?? 0),
       },
       fps: now.fps,
       encodeMs: now.encodeMs,
+      paused: this.#paused,
       pool: {
         bytes: now.pool?.bytes ?? 0,
         copies: (p.pool?.copies ?? 0) + (now.pool?.copies ?? 0),
@@ -178,16 +205,25 @@ export class Camera extends EventEmitter implements FrameSource {
   static async open(options: OpenCameraOptions): Promise<Camera> {
     let camera: Camera | null = null;
     const pending: Array<() => void> = [];
-    const capture = await native.openCapture(
-      nativeOptions(options),
-      (data, sequence, timestamp) => {
-        if (camera) camera.#deliver(data, sequence, timestamp);
-      },
-      (error) => {
-        if (camera) camera.#fail(error);
-        else pending.push(() => camera && camera.#fail(error));
-      },
-    );
+    let capture: NativeCapture;
+    try {
+      capture = await native.openCapture(
+        nativeOptions(options),
+        (data, sequence, timestamp) => {
+          if (camera) camera.#deliver(data, sequence, timestamp);
+        },
+        (error) => {
+          if (camera) camera.#fail(error);
+          else pending.push(() => camera && camera.#fail(error));
+        },
+      );
+    } catch (error) {
+      // A persistent Camera waits for its source as it would after an unplug (µStreamer does).
+      if (!options.persistent || !isCodedError(error) || !FAILURES_WORTH_RETRYING.has(error.code)) throw error;
+      const waiting = new Camera(options, null);
+      waiting.#scheduleRetry();
+      return waiting;
+    }
     camera = new Camera(options, capture);
     for (const run of pending) run();
     return camera;
@@ -265,6 +301,7 @@ export class Camera extends EventEmitter implements FrameSource {
       await capture.close();
       return;
     }
+    if (this.#paused) capture.setPaused(true);
     this.#capture = capture;
     this.#sequenceBase = this.#lastSequence + 1;
     this.#info = toInfo(capture.info());
@@ -351,7 +388,7 @@ function jpegSize(data: Buffer): { width: number; height: number } | null {
 }
 
 function emptyStats(): SourceStats {
-  return { captured: 0, encoded: 0, delivered: 0, dropped: { busy: 0, late: 0, corrupt: 0, error: 0 }, fps: 0, encodeMs: 0 };
+  return { captured: 0, encoded: 0, delivered: 0, dropped: { busy: 0, late: 0, corrupt: 0, error: 0, paused: 0 }, fps: 0, encodeMs: 0 };
 }
 
 function addStats(a: SourceStats, b: SourceStats): SourceStats {
@@ -364,6 +401,7 @@ function addStats(a: SourceStats, b: SourceStats): SourceStats {
       late: a.dropped.late + b.dropped.late,
       corrupt: a.dropped.corrupt + b.dropped.corrupt,
       error: a.dropped.error + b.dropped.error,
+      paused: (a.dropped.paused ?? 0) + (b.dropped.paused ?? 0),
     },
     fps: b.fps,
     encodeMs: b.encodeMs,
@@ -373,6 +411,13 @@ function addStats(a: SourceStats, b: SourceStats): SourceStats {
       grown: (a.pool?.grown ?? 0) + (b.pool?.grown ?? 0),
     },
   };
+}
+
+/** What a Camera waiting for its source can tell: the request, until the source negotiates. */
+function awaitedInfo(options: OpenCameraOptions): SourceInfo {
+  const kind: SourceKind = options.source.startsWith('/dev/video') ? 'v4l2' : 'pipe';
+  const format = options.format === undefined || options.format === 'auto' ? 'mjpeg' : options.format;
+  return { kind, name: options.source, width: options.width ?? 0, height: options.height ?? 0, format, fps: options.fps ?? 0 };
 }
 
 function toInfo(info: ReturnType<NativeCapture['info']>): SourceInfo {

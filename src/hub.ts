@@ -82,6 +82,8 @@ export class FrameHub extends EventEmitter {
     source.on('disconnect', this.onDisconnect);
     source.on('reconnect', this.onReconnect);
     source.on('error', this.onError);
+    // A persistent source still waiting for its device: NO SIGNAL until it connects.
+    if (source.connected === false) this.setSignal(false);
     // One timer samples the rates and, when enabled, refreshes idle streams.
     this.refreshTimer = setInterval(() => this.refresh(), this.refreshMs > 0 ? Math.max(50, Math.floor(this.refreshMs / 4)) : 250);
     this.refreshTimer.unref();

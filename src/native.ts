@@ -23,9 +23,10 @@ export interface NativeCaptureStats {
   captured: number;
   encoded: number;
   delivered: number;
-  dropped: { busy: number; late: number; corrupt: number; error: number };
+  dropped: { busy: number; late: number; corrupt: number; error: number; paused: number };
   fps: number;
   encodeMs: number;
+  paused: boolean;
   pool: { bytes: number; copies: number; grown: number };
 }
 
@@ -46,6 +47,8 @@ export interface NativeCapture {
   info(): NativeCaptureInfo;
   stats(): NativeCaptureStats;
   close(): Promise<void>;
+  /** Paused, frames are still captured (and counted) but given straight back, never encoded. */
+  setPaused(paused: boolean): void;
   listControls(): Promise<NativeControl[]>;
   getControl(name: string): Promise<number>;
   setControl(name: string, value: number): Promise<void>;

@@ -91,9 +91,11 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   dropped.Set("late", static_cast<double>(s.droppedLate));
   dropped.Set("corrupt", static_cast<double>(s.droppedCorrupt));
   dropped.Set("error", static_cast<double>(s.droppedError));
+  dropped.Set("paused", static_cast<double>(s.droppedPaused));
   out.Set("dropped", dropped);
   out.Set("fps", s.fps);
   out.Set("encodeMs", s.encodeMs);
+  out.Set("paused", s.paused);
   Napi::Object pool = Napi::Object::New(env);
   pool.Set("bytes", static_cast<double>(s.pool.bytes));
   pool.Set("copies", static_cast<double>(s.pool.copies));
@@ -120,6 +122,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
                                       {InstanceMethod("info", &CaptureHandle::Info),
                                        InstanceMethod("stats", &CaptureHandle::Stats),
                                        InstanceMethod("close", &CaptureHandle::Close),
+                                       InstanceMethod("setPaused", &CaptureHandle::SetPaused),
                                        InstanceMethod("listControls", &CaptureHandle::ListControls),
                                        InstanceMethod("getControl", &CaptureHandle::GetControl),
                                        InstanceMethod("setControl", &CaptureHandle::SetControl)});
@@ -146,6 +149,12 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
     return statsToJs(info.Env(), state_->pipeline->stats());
+  }
+
+  // An atomic flag the capture thread reads: cheap enough for the JS thread.
+  void SetPaused(const Napi::CallbackInfo& info) {
+    if (!state_ || state_->closed || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
+    state_->pipeline->setPaused(info[0].ToBoolean().Value());
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

@@ -89,6 +89,12 @@ void CapturePipeline::captureLoop() {
       break;
     }
     captured_++;
+    if (paused_) {
+      source_->release(frame.index);
+      pausedDrops_++;
+      sequence++;
+      continue;
+    }
     std::lock_guard<std::mutex> lock(jobMutex_);
     if (job_) {
       // Every worker is busy and a newer frame is here: the waiting one would only add latency.
@@ -167,6 +173,11 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
   if (slot_.put(std::move(out)) && callbacks_.frameReady) callbacks_.frameReady();
 }
 
+void CapturePipeline::setPaused(bool paused) {
+  paused_ = paused;
+  source_->setPaused(paused);
+}
+
 std::optional<EncodedFrame> CapturePipeline::takeFrame() {
   std::optional<EncodedFrame> frame = slot_.take();
   if (frame) {
@@ -186,6 +197,8 @@ PipelineStats CapturePipeline::stats() {
   s.droppedLate = late_ + sc.superseded;
   s.droppedCorrupt = corrupt_;
   s.droppedError = errors_ + sc.errors;
+  s.droppedPaused = pausedDrops_;
+  s.paused = paused_;
   s.fps = fps_.fps(monotonicMs());
   bool raw = source_->format().format != PixelFormat::MJPEG;
   s.pool = pool_->stats();

@@ -33,6 +33,8 @@ struct PipelineStats {
   uint64_t droppedLate = 0;     // superseded by a newer frame before or after encoding
   uint64_t droppedCorrupt = 0;  // MJPEG the normaliser rejected
   uint64_t droppedError = 0;    // buffers the driver flagged, encode failures
+  uint64_t droppedPaused = 0;   // captured while paused and given straight back
+  bool paused = false;
   double fps = 0;
   double encodeMs = 0;
   BufferPoolStats pool{};  // the JPEG buffers' pool: bytes held, copies made when it ran out, leases grown
@@ -57,6 +59,11 @@ class CapturePipeline {
   // Joins every thread and stops the source. Idempotent; blocks, so callers run it off the JS thread.
   void stop();
 
+  // Paused, the capture thread keeps taking frames from the source (a V4L2 device keeps
+  // streaming, its timeout stays armed, a pipe's writer never blocks) but gives each one straight
+  // back instead of encoding it. Thread-safe; takes effect with the next captured frame.
+  void setPaused(bool paused);
+
   // For the consumer: the newest frame, if any. Counts it as delivered.
   std::optional<EncodedFrame> takeFrame();
   const std::shared_ptr<BufferPool>& pool() const { return pool_; }
@@ -80,6 +87,7 @@ class CapturePipeline {
 
   int stopFd_ = -1;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> paused_{false};
   bool started_ = false;
   std::thread captureThread_;
   std::vector<std::thread> workers_;
@@ -94,7 +102,8 @@ class CapturePipeline {
   std::mutex deliverMutex_;
   Sequencer sequencer_;
 
-  std::atomic<uint64_t> captured_{0}, encoded_{0}, delivered_{0}, late_{0}, corrupt_{0}, errors_{0};
+  std::atomic<uint64_t> captured_{0}, encoded_{0}, delivered_{0}, late_{0}, corrupt_{0}, errors_{0},
+      pausedDrops_{0};
   std::atomic<uint64_t> encodeNs_{0};
 };
 

@@ -51,6 +51,9 @@ class CaptureSource {
   // Stops streaming and frees the buffers; the device stays open until destruction.
   virtual void stop() = 0;
   virtual SourceCounters counters() const = 0;
+  // While paused the pipeline discards every frame at once; a source that makes its frames
+  // (the test pattern) can skip that work. Called from the JS thread.
+  virtual void setPaused(bool paused) { (void)paused; }
   // The V4L2 device behind the source, for controls; nullptr for other sources.
   virtual V4l2Device* device() { return nullptr; }
 };

@@ -45,7 +45,10 @@ bool TestPatternSource::next(SourceFrame* frame, int stopFd) {
       frameIndex_++;
       continue;
     }
-    renderTestPattern(format_.format, format_.width, format_.height, frameIndex_++, buffers_.data(index));
+    // Paused, the pipeline discards the frame unseen: keep the cadence and the animation's clock,
+    // skip the rendering.
+    if (!paused_) renderTestPattern(format_.format, format_.width, format_.height, frameIndex_, buffers_.data(index));
+    frameIndex_++;
     frame->index = index;
     frame->data = buffers_.data(index);
     frame->size = frameSize_;

@@ -20,6 +20,7 @@ class TestPatternSource : public CaptureSource {
   void release(int index) override { buffers_.release(index); }
   void stop() override { buffers_.clear(); }
   SourceCounters counters() const override;
+  void setPaused(bool paused) override { paused_ = paused; }
 
  private:
   CaptureFormat format_;
@@ -28,6 +29,7 @@ class TestPatternSource : public CaptureSource {
   uint64_t frameIndex_ = 0;
   double nextDueMs_ = 0;
   std::atomic<uint64_t> skipped_{0};
+  std::atomic<bool> paused_{false};
 };
 
 }  // namespace turbocam

@@ -19,6 +19,7 @@ export interface CliConfig {
   controls: Record<string, number>;
   persistent: boolean;
   deviceTimeoutMs: number;
+  pauseAfterMs: number;
   host: string | undefined;
   port: number | undefined;
   unix: string | undefined;
@@ -53,6 +54,7 @@ Source
   -c, --control NAME=VALUE     set a camera control at start (repeatable)
       --persistent             ride out unplugs and timeouts, showing NO SIGNAL meanwhile
       --device-timeout SEC     no frame for this long counts as a stalled device (default 5)
+      --pause-after SEC        encode nothing from this long after the last viewer leaves (default 3)
 
 HTTP
       --host ADDR              address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)
@@ -119,6 +121,7 @@ export function parseCli(argv: string[]): CliConfig {
         control: { type: 'string', short: 'c', multiple: true },
         persistent: { type: 'boolean' },
         'device-timeout': { type: 'string' },
+        'pause-after': { type: 'string' },
         host: { type: 'string' },
         port: { type: 'string', short: 'p' },
         unix: { type: 'string' },
@@ -180,6 +183,7 @@ export function parseCli(argv: string[]): CliConfig {
     controls,
     persistent: v.persistent ?? false,
     deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], 5000),
+    pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
     host: v.host,
     port: integer('port', v.port, 0, 65535),
     unix: v.unix,

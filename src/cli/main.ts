@@ -149,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
     maxClients: config.maxClients,
     stallTimeoutMs: config.clientTimeoutMs,
     dropSameFrames: config.dropSameFrames,
+    pauseAfterMs: config.pauseAfterMs,
     instance: config.instance ?? source.info.name,
     log,
   });
@@ -167,7 +168,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const info = source.info;
   const how = info.format === 'mjpeg' ? 'MJPEG passed through' : `${info.format} encoded to JPEG`;
-  console.log(`turbocam: streaming ${info.name} ${info.width}x${info.height}${info.fps > 0 ? ` at ${info.fps} fps` : ''} (${how})`);
+  if (source.connected === false) {
+    console.log(`turbocam: waiting for ${info.name} (persistent): NO SIGNAL until it opens`);
+  } else {
+    console.log(`turbocam: streaming ${info.name} ${info.width}x${info.height}${info.fps > 0 ? ` at ${info.fps} fps` : ''} (${how})`);
+  }
   for (const base of urls) {
     for (const [path, what] of ENDPOINTS) console.log(`  ${`${base}${path}`.padEnd(40)} ${what}`);
   }

@@ -27,6 +27,7 @@ export function renderMetrics(view: ServerView): string {
   const totals = clientTotals(view, clients);
 
   metric('turbocam_source_online', 'gauge', 'Whether the source delivers frames (0 while NO SIGNAL).', hub.signal ? 1 : 0);
+  metric('turbocam_source_paused', 'gauge', 'Whether the source is paused because nobody watches (captures, encodes nothing).', stats.paused === true ? 1 : 0);
   metric('turbocam_source_desired_fps', 'gauge', 'Frames per second asked of the source.', hub.info.fps);
   metric('turbocam_source_fps', 'gauge', 'Frames per second the source delivered over the last second.', stats.fps);
   metric('turbocam_source_captured_fps', 'gauge', 'Frames per second captured.', hub.rates.captured);

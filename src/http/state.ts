@@ -59,6 +59,7 @@ export function buildState(view: ServerView): object {
         kind: info.kind,
         name: info.name,
         online: hub.signal,
+        paused: stats.paused === true,
         error: hub.error === undefined ? null : { code: (hub.error as { code?: string }).code ?? 'ERROR', message: hub.error.message },
         format: info.format,
         resolution: { width: latest?.width ?? info.width, height: latest?.height ?? info.height },

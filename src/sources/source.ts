@@ -22,8 +22,8 @@ export interface SourceStats {
   captured: number;
   encoded: number;
   delivered: number;
-  /** Every frame that did not reach JS, by reason. */
-  dropped: { busy: number; late: number; corrupt: number; error: number };
+  /** Every frame that did not reach JS, by reason (`paused`: captured while paused, not encoded). */
+  dropped: { busy: number; late: number; corrupt: number; error: number; paused?: number };
   /** Delivered frames per second over the last second or so. */
   fps: number;
   /** Mean encode time per frame in milliseconds (0 for mjpeg pass-through). */
@@ -31,6 +31,8 @@ export interface SourceStats {
   /** The encoder's output buffers (sources that encode): bytes held, frames served as copies
    *  because every buffer was still held by JS, JPEGs that outgrew their predicted buffer. */
   pool?: { bytes: number; copies: number; grown: number };
+  /** Whether the source is paused (sources that can pause). */
+  paused?: boolean;
 }
 
 /**
@@ -39,6 +41,8 @@ export interface SourceStats {
  */
 export interface FrameSource extends EventEmitter, AsyncIterable<Frame> {
   readonly info: SourceInfo;
+  /** False while a persistent source waits for its device (NO SIGNAL); absent means connected. */
+  readonly connected?: boolean;
   stats(): SourceStats;
   /** Stops capture and releases the device; resolves once it can be opened again. */
   close(): Promise<void>;

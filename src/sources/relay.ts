@@ -37,6 +37,11 @@ export class RelaySource extends EventEmitter implements FrameSource {
   private readonly counters = { captured: 0, delivered: 0, corrupt: 0 };
   private readonly recent: number[] = [];
 
+  /** False until the upstream sends its first frame and while it is lost: the hub shows NO SIGNAL. */
+  get connected(): boolean {
+    return this.online;
+  }
+
   constructor(options: RelayOptions) {
     super();
     let url: URL;

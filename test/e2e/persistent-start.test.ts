@@ -3,6 +3,7 @@
 // --persistent the same start is one line on stderr and exit 1 (see cli.test.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -12,6 +13,15 @@ import { fetchRaw } from '../helpers/http.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
 
 beforeAll(() => ensureBuilt());
+
+/** A loopback port nothing listens on: bound, read, released. */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 async function online(port: number): Promise<boolean> {
   const answer = await fetchRaw({ port }, '/state');
@@ -64,6 +74,23 @@ describe('--persistent with an absent source', () => {
       const viewer = new StrictMjpegClient({ port: cli.port });
       try {
         await viewer.waitForParts(1, 5000);
+        expect(jpeg.decode(viewer.parts[0]!.body).width).toBe(640);
+      } finally {
+        viewer.close();
+      }
+    } finally {
+      expect((await cli.stop()).code).toBe(0);
+    }
+  });
+
+  it('serves NO SIGNAL for a relay whose upstream is down at start', async () => {
+    const closed = await unusedPort();
+    const cli = await startCli(['--source', `http://127.0.0.1:${closed}/stream`, '--persistent', '--port', '0']);
+    try {
+      expect(await online(cli.port)).toBe(false);
+      const viewer = new StrictMjpegClient({ port: cli.port });
+      try {
+        await viewer.waitForParts(2, 5000);
         expect(jpeg.decode(viewer.parts[0]!.body).width).toBe(640);
       } finally {
         viewer.close();

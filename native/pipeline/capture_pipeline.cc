@@ -57,6 +57,7 @@ void CapturePipeline::stop() {
   {
     std::lock_guard<std::mutex> lock(jobMutex_);
     jobReady_.notify_all();
+    jobTaken_.notify_all();
     workersIdle_.notify_all();
   }
   if (captureThread_.joinable()) captureThread_.join();
@@ -75,6 +76,11 @@ void CapturePipeline::stop() {
 void CapturePipeline::captureLoop() {
   uint64_t sequence = 0;
   while (!stopping_) {
+    if (source_->drawsFrames()) {
+      std::unique_lock<std::mutex> lock(jobMutex_);
+      jobTaken_.wait(lock, [this] { return stopping_ || !job_; });
+      if (stopping_) break;
+    }
     SourceFrame frame;
     try {
       if (!source_->next(&frame, stopFd_)) break;
@@ -118,6 +124,7 @@ void CapturePipeline::workerLoop() {
       job_.reset();
       busyWorkers_++;
     }
+    jobTaken_.notify_one();
     encodeOne(encoder, job.first, job.second);
     std::lock_guard<std::mutex> lock(jobMutex_);
     if (--busyWorkers_ == 0 && !job_) workersIdle_.notify_all();

@@ -95,6 +95,7 @@ class CapturePipeline {
   // The job slot between the capture thread and the workers.
   std::mutex jobMutex_;
   std::condition_variable jobReady_;
+  std::condition_variable jobTaken_;
   std::optional<std::pair<SourceFrame, uint64_t>> job_;
   int busyWorkers_ = 0;
   std::condition_variable workersIdle_;

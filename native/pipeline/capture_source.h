@@ -54,6 +54,10 @@ class CaptureSource {
   // While paused the pipeline discards every frame at once; a source that makes its frames
   // (the test pattern) can skip that work. Called from the JS thread.
   virtual void setPaused(bool paused) { (void)paused; }
+  // True for a source that draws its frames (the test pattern) rather than dequeuing them: the
+  // pipeline then asks for a frame only once a worker can take it, instead of spending a core
+  // drawing frames it would drop.
+  virtual bool drawsFrames() const { return false; }
   // The V4L2 device behind the source, for controls; nullptr for other sources.
   virtual V4l2Device* device() { return nullptr; }
 };

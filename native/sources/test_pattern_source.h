@@ -21,6 +21,7 @@ class TestPatternSource : public CaptureSource {
   void stop() override { buffers_.clear(); }
   SourceCounters counters() const override;
   void setPaused(bool paused) override { paused_ = paused; }
+  bool drawsFrames() const override { return true; }
 
  private:
   CaptureFormat format_;

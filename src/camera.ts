@@ -38,18 +38,9 @@ export interface OpenCameraOptions {
   input?: number;
 }
 
-export interface ControlInfo {
-  name: string;
-  id: number;
+/** A camera control as the addon describes it, with its type narrowed to the V4L2 kinds. */
+export interface ControlInfo extends Omit<NativeControl, 'type'> {
   type: 'integer' | 'boolean' | 'menu' | 'integer_menu' | 'button' | 'integer64' | 'bitmask' | 'string' | 'other';
-  min: number;
-  max: number;
-  step: number;
-  default: number;
-  value: number | null;
-  /** Menu entries by value, for menu controls. */
-  menu?: Record<number, string>;
-  flags: { readOnly: boolean; inactive: boolean; disabled: boolean };
 }
 
 export interface CameraControls {
@@ -156,28 +147,7 @@ export class Camera extends EventEmitter implements FrameSource {
   }
 
   stats(): SourceStats {
-    const now = this.#capture?.stats() ?? emptyStats();
-    const p = this.#past;
-    return {
-      captured: p.captured + now.captured,
-      encoded: p.encoded + now.encoded,
-      delivered: p.delivered + now.delivered,
-      dropped: {
-        busy: p.dropped.busy + now.dropped.busy,
-        late: p.dropped.late + now.dropped.late,
-        corrupt: p.dropped.corrupt + now.dropped.corrupt,
-        error: p.dropped.error + now.dropped.error,
-        paused: (p.dropped.paused ?? 0) + (now.dropped.paused ?? 0),
-      },
-      fps: now.fps,
-      encodeMs: now.encodeMs,
-      paused: this.#paused,
-      pool: {
-        bytes: now.pool?.bytes ?? 0,
-        copies: (p.pool?.copies ?? 0) + (now.pool?.copies ?? 0),
-        grown: (p.pool?.grown ?? 0) + (now.pool?.grown ?? 0),
-      },
-    };
+    return { ...addStats(this.#past, this.#capture?.stats() ?? emptyStats()), paused: this.#paused };
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,7 @@ export interface NativeControl {
   step: number;
   default: number;
   value: number | null;
+  /** Menu entries by value, for menu controls. */
   menu?: Record<number, string>;
   flags: { readOnly: boolean; inactive: boolean; disabled: boolean };
 }

@@ -22,6 +22,8 @@ export TURBOCAM_ADDON="$ADDON"
 # A small quarantine released to the OS promptly: the suite's RSS-bound tests measure memory, and ASan's default 256 MB
 # quarantine of freed blocks would read as growth.
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:quarantine_size_mb=1:thread_local_quarantine_size_kb=64:allocator_release_to_os_interval_ms=50:log_path=$REPORTS/asan"
+# RSS-bound tests scale their bounds by ASan's documented memory overhead (test/helpers/memory.ts).
+export TURBOCAM_SANITIZER=address,undefined
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan"
 
 status=0

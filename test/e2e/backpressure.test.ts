@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchRaw } from '../helpers/http.js';
 import { ensureBuilt, startCli, type RunningCli } from '../helpers/cli.js';
+import { RSS_SCALE } from '../helpers/memory.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
 
 let cli: RunningCli;
@@ -49,7 +50,7 @@ describe('per-client backpressure', () => {
       expect(fastParts.length / produced).toBeGreaterThanOrEqual(0.95);
       // No backlog piles up in the server for the paused client (frames are ~65 KB each here:
       // the 200 it missed would be over 12 MB).
-      expect(rssMax - rssBefore).toBeLessThan(8 * 1024 * 1024);
+      expect(rssMax - rssBefore).toBeLessThan(8 * 1024 * 1024 * RSS_SCALE);
 
       const slowBefore = slow.parts.length;
       const resumeSeq = lastSeq;
@@ -104,7 +105,7 @@ describe('per-client backpressure', () => {
       rounds.push(cli.rssBytes());
     }
     // The third round costs no more memory than the first left behind (allowing GC noise).
-    expect((rounds[2] ?? 0) - (rounds[0] ?? 0)).toBeLessThan(16 * 1024 * 1024);
+    expect((rounds[2] ?? 0) - (rounds[0] ?? 0)).toBeLessThan(16 * 1024 * 1024 * RSS_SCALE);
   });
 });
 

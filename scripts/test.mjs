@@ -1,33 +1,28 @@
 // The README's test command. Runs each suite and ends with one plain line `N passed, N failed` counted from vitest's JSON results.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const out = mkdtempSync(join(tmpdir(), 'turbocam-test-'));
+// Under the project, not /tmp: the vivid VM shares the project directory read-write but sees
+// the host's /tmp read-only, and every run's report goes to the same place.
+const out = 'test/.results';
 const runs = [
   { name: 'host', command: ['npx', 'vitest', 'run', 'test/unit', 'test/e2e'] },
-  // The V4L2 tests run in the vivid VM, which cannot write the host's /tmp: its report goes
-  // under the project directory, which the VM shares read-write.
-  { name: 'v4l2', command: ['test/vm/run', '--', 'npx', 'vitest', 'run', 'test/v4l2'], report: 'test/vm/.cache/v4l2-results.json' },
+  { name: 'v4l2', command: ['test/vm/run', '--', 'npx', 'vitest', 'run', 'test/v4l2'] },
   // The same captures through the multi-planar API (vivid's multiplanar=2), as on many SoC boards.
   {
     name: 'v4l2-mplane',
     command: ['test/vm/run', '--vivid', 'n_devs=1 node_types=0x1 multiplanar=2', '--', 'npx', 'vitest', 'run', 'test/v4l2/capture.test.ts'],
-    report: 'test/vm/.cache/v4l2-mplane-results.json',
   },
 ];
 
 let passed = 0;
 let failed = 0;
 let status = 0;
+mkdirSync(out, { recursive: true });
 for (const run of runs) {
-  const file = join(out, `${run.name}.json`);
-  const report = run.report ?? file;
-  if (run.report) {
-    mkdirSync(join(run.report, '..'), { recursive: true });
-    rmSync(run.report, { force: true });
-  }
+  const report = join(out, `${run.name}.json`);
+  rmSync(report, { force: true });
   const [command, ...args] = run.command;
   const result = spawnSync(command, [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
     stdio: 'inherit',

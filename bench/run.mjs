@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--json] [--compare FILE] [--only encoder,pipeline,fanout,startup] [--cli PATH]
+// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup] [--cli PATH]
 // Measures turbocam against baselines run in the same process tree on the same machine, writes the
-// results to bench/results/<time>.json (and latest.json), prints the tables and the targets.
+// results to bench/results/<time>.json (and latest.json), prints the tables, the targets and what
+// they predict for a Pi core (from the anchors, or from a run posted from a board with --board).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { boardEstimates } from './lib/board-estimate.mjs';
 import { benchEncoder } from './lib/encoder-bench.mjs';
 import { benchFanout } from './lib/fanout-bench.mjs';
 import { benchPipeline } from './lib/pipeline-bench.mjs';
@@ -24,17 +26,18 @@ try {
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       compare: { type: 'string' },
+      board: { type: 'string' },
       only: { type: 'string' },
       cli: { type: 'string', default: join(ROOT, 'dist/cli/main.js') },
       help: { type: 'boolean', default: false },
     },
   }));
 } catch (error) {
-  console.error(`bench: ${error.message}\nusage: npm run bench -- [--quick] [--json] [--compare FILE] [--only ${PARTS.join(',')}] [--cli PATH]`);
+  console.error(`bench: ${error.message}\nusage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH]`);
   process.exit(2);
 }
 if (options.help) {
-  console.log(`usage: npm run bench -- [--quick] [--json] [--compare FILE] [--only ${PARTS.join(',')}] [--cli PATH]`);
+  console.log(`usage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH]`);
   process.exit(0);
 }
 const only = options.only ? options.only.split(',') : PARTS;
@@ -43,7 +46,16 @@ if (unknown.length) {
   console.error(`bench: unknown part ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
   process.exit(2);
 }
-const saved = options.compare ? JSON.parse(readFileSync(options.compare, 'utf8')) : null;
+function readRun(file, flag) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    console.error(`bench: --${flag} ${file}: ${error instanceof Error ? error.message : error}`);
+    process.exit(2);
+  }
+}
+const saved = options.compare ? readRun(options.compare, 'compare') : null;
+const postedBoard = options.board ? readRun(options.board, 'board') : null;
 
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 const buildDir = join(ROOT, 'bench/.build');
@@ -87,6 +99,7 @@ await part('startup', () => {
 });
 
 results.machine.loadavgEnd = loadavg();
+results.boardEstimate = boardEstimates(results, postedBoard);
 results.seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const resultsDir = join(ROOT, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });

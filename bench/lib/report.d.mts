@@ -24,6 +24,5 @@ export function table(rows: Array<Array<string | number>>, left?: number[]): str
 export function encodeRatio(row: { contestants: Record<string, { fps?: number }> }, contestant: string): number | null;
 export function evaluateTargets(results: BenchResults): Target[];
 export function metrics(results: BenchResults): Array<{ key: string; value: number; higherIsBetter: boolean }>;
-export function coreEstimate(results: BenchResults): string;
 export function renderReport(results: BenchResults): string;
 export function renderComparison(current: BenchResults, saved: BenchResults): string;

@@ -1,6 +1,8 @@
 // Turns bench results (the JSON written to bench/results/) into what people read: the tables,
-// the targets of issue 5 as PASS / MISS with figure and ratio, the per-core estimate, and the
+// the targets of issue 5 as PASS / MISS with figure and ratio, the Pi estimate, and the
 // change against a saved run. Pure functions of the results, so they are tested on real runs.
+
+import { boardEstimates, renderBoardEstimates } from './board-estimate.mjs';
 
 const CONTESTANTS = [
   ['turbocam', 'turbocam'],
@@ -173,18 +175,6 @@ function fanoutSection(fanout) {
     'latency = whole JPEG received - X-Timestamp', table(rows)];
 }
 
-/** The Pi line: no invented per-core figures, only the ratio that carries across cores. */
-export function coreEstimate(results) {
-  const ratios = (results.encoder?.rows ?? []).map((r) => encodeRatio(r, 'ceiling')).filter((x) => x != null);
-  const mean = geomean(ratios);
-  if (mean == null) return 'Pi 4 / Pi 5 estimate: no encoder ratio measured.';
-  const r720 = results.encoder.rows.find((r) => r.width === 1280 && r.format === 'yuyv');
-  const ratio720 = r720 ? encodeRatio(r720, 'ceiling') : null;
-  return `Pi 4 / Pi 5 ESTIMATE (not measured on a Pi): turbocam encodes at ${fmt(mean * 100, 0)}% of the direct libjpeg-turbo ceiling per thread ` +
-    `(geometric mean of ${ratios.length} size/format rows; 720p yuyv ${ratio720 == null ? '-' : fmt(ratio720 * 100, 0)}%), ` +
-    'whatever the core; on a Pi core expect that share of what bench/.build/ceiling measures there (run `npm run bench -- --quick` on the board).';
-}
-
 export function renderReport(results) {
   const m = results.machine ?? {};
   const lines = [`turbocam bench ${results.quick ? '(quick) ' : ''}${results.startedAt ?? ''}  ${m.cpus ?? '?'} x ${m.cpuModel ?? '?'}, node ${m.node ?? '?'}, ` +
@@ -203,7 +193,7 @@ export function renderReport(results) {
     const digits = t.unit === 'x' || t.unit === ' cores' ? 2 : 1;
     rows.push([t.status, t.target, t.value == null ? '-' : `${fmt(t.value, digits)}${t.unit}`, t.ratio == null ? '-' : fmt(t.ratio, 2), `${t.label}${t.detail ? ` (${t.detail})` : ''}`]);
   }
-  lines.push(table(rows, [0, 4]), '', coreEstimate(results));
+  lines.push(table(rows, [0, 4]), '', ...renderBoardEstimates(results.boardEstimate ?? boardEstimates(results), table));
   return lines.join('\n');
 }
 

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BOARDS, ESTIMATE_FACTOR, boardEstimates, renderBoardEstimates } from '../../bench/lib/board-estimate.mjs';
 import { buildCeiling, runCeiling } from '../../bench/lib/ceiling.mjs';
 import { benchEncoder, type EncoderResults } from '../../bench/lib/encoder-bench.mjs';
 import { benchFrame, dumpFrame, toRgb } from '../../bench/lib/frames.mjs';
 import { MjpegReader, timestampMs, type MjpegPart } from '../../bench/lib/mjpeg-reader.mjs';
-import { encodeRatio, evaluateTargets, renderComparison, renderReport } from '../../bench/lib/report.mjs';
+import { encodeRatio, evaluateTargets, renderComparison, renderReport, table } from '../../bench/lib/report.mjs';
 import { quantile } from '../../bench/lib/stats.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'turbocam-bench-test-'));
@@ -157,5 +158,60 @@ describe('report', () => {
     expect(quantile(values, 0.5)).toBe(50);
     expect(quantile(values, 0.99)).toBe(99);
     expect(quantile([7], 0.99)).toBe(7);
+  });
+});
+
+describe('the Pi estimate', () => {
+  let run: EncoderResults;
+  const fps = (r: EncoderResults['rows'][number], who: string) => r.contestants[who]?.fps ?? NaN;
+
+  it('carries this run\'s turbocam/ceiling ratio and row costs onto each board\'s anchor', async () => {
+    run = await benchEncoder({ buildDir: join(dir, 'build'), sizes: [[1280, 720], [320, 240]], formats: ['yuyv', 'nv12'], trialSeconds: 0.02, trials: 1, quick: true, log: () => {} });
+    const estimate = boardEstimates({ encoder: run });
+    if ('error' in estimate) throw new Error(estimate.error);
+    const reference = run.rows.find((r) => r.width === 1280 && r.format === 'yuyv')!;
+    expect(estimate.boards.map((b) => b.board)).toEqual(BOARDS.map((b) => b.board));
+    for (const [i, board] of estimate.boards.entries()) {
+      const anchor = BOARDS[i]!.ceilingFps;
+      expect(board.rows.map((r) => r.frame)).toEqual(run.rows.map((r) => `${r.width}x${r.height} ${r.format}`));
+      for (const [j, row] of board.rows.entries()) {
+        const measured = run.rows[j]!;
+        const ceiling = anchor * (fps(measured, 'ceiling') / fps(reference, 'ceiling'));
+        expect(row.ceilingFps).toBeCloseTo(ceiling, 6);
+        expect(row.turbocamFps).toBeCloseTo(ceiling * (fps(measured, 'turbocam') / fps(measured, 'ceiling')), 6);
+        expect([row.low, row.high]).toEqual([row.turbocamFps / ESTIMATE_FACTOR, row.turbocamFps * ESTIMATE_FACTOR]);
+      }
+      // The reference frame's board ceiling is the anchor itself.
+      expect(board.rows[0]!.ceilingFps).toBeCloseTo(anchor, 9);
+    }
+    const text = renderReport({ encoder: run });
+    expect(text).toContain('Pi 4 / Pi 5 ESTIMATE, not measured on a Pi');
+    const line = text.split('\n').find((l) => l.startsWith('1280x720 yuyv') && l.includes('-'));
+    expect(line).toContain(estimate.boards[0]!.rows[0]!.turbocamFps.toFixed(0));
+    expect(text).toMatch(/stream at 30 fps takes about \d+% of one Pi 4 core, \d+% of one Pi 5 core/);
+  });
+
+  it('uses the ceilings measured on a posted board run, with no range', () => {
+    const posted = { startedAt: 'posted', machine: { cpuModel: 'Cortex-A76', cpus: 4, libturbojpeg: '2.1.5' },
+      encoder: { ...run, rows: run.rows.map((r) => ({ ...r, contestants: { ceiling: { fps: fps(r, 'ceiling') / 3 } } })) } };
+    const estimate = boardEstimates({ encoder: run }, posted);
+    if ('error' in estimate) throw new Error(estimate.error);
+    expect(estimate.factor).toBe(1);
+    expect(estimate.boards[0]!.board).toBe('Cortex-A76');
+    for (const [j, row] of estimate.boards[0]!.rows.entries()) {
+      const measured = run.rows[j]!;
+      expect(row.turbocamFps).toBeCloseTo(fps(measured, 'turbocam') / 3, 6);
+    }
+    const text = renderBoardEstimates(estimate, table).join('\n');
+    expect(text).toContain('PREDICTION from a posted board run');
+    expect(text).not.toContain('range');
+  });
+
+  it('says why when a run cannot support an estimate', () => {
+    expect(boardEstimates({})).toEqual({ error: 'the encoder part did not run' });
+    const small = { ...run, rows: run.rows.filter((r) => r.width !== 1280) };
+    expect(boardEstimates({ encoder: small })).toEqual({ error: 'no 1280x720 yuyv ceiling in this run' });
+    expect(boardEstimates({ encoder: run }, { machine: {} })).toEqual({ error: 'the posted run has no encoder rows' });
+    expect(renderReport({ encoder: small })).toContain('Pi 4 / Pi 5 ESTIMATE: not made (no 1280x720 yuyv ceiling in this run).');
   });
 });

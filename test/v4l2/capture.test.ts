@@ -1,5 +1,6 @@
 // Capture from vivid inside the VM harness: every raw format at two sizes, decoded by jpeg-js and
-// checked for vivid's 75 % colour bars; fps negotiation; listDevices; close and reopen; EBUSY.
+// checked for vivid's 75 % colour bars; fps negotiation; listDevices; close and reopen; pause and
+// resume; EBUSY.
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listDevices, openCamera } from '../../src/index.js';
@@ -95,6 +96,30 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
       expect(frame!.sequence).toBe(0);
       await camera.close();
     }
+  });
+
+  it('paused, gives every buffer straight back to the driver, so the device streams on and resumes at once', async () => {
+    const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: 320, height: 180, fps: 30, buffers: 3, controls: NO_OSD });
+    open.push(camera);
+    const [before] = await firstFrames(camera, 1);
+    camera.pause();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const paused = camera.stats();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const later = camera.stats();
+    expect(later.encoded).toBe(paused.encoded);
+    expect(later.delivered).toBe(paused.delivered);
+    // About 45 frames at 30 fps through 3 buffers: only buffers handed back keep them coming.
+    const captured = later.captured - paused.captured;
+    expect(captured).toBeGreaterThan(30);
+    expect(Math.abs((later.dropped.paused ?? 0) - (paused.dropped.paused ?? 0) - captured)).toBeLessThanOrEqual(1);
+
+    camera.resume();
+    const [after] = await firstFrames(camera, 1);
+    expect(after!.sequence).toBeGreaterThan(before!.sequence + captured - 1);
+    const image = decodeJpeg(after!.data);
+    expect(colourBarMismatches(image, 0.1, 0.9)).toEqual([]);
+    expect(camera.stats().paused).toBe(false);
   });
 
   it('reports EBUSY while another process streams from the device', async () => {

@@ -6,14 +6,14 @@
 #include <thread>
 
 #include "error.h"
-#include "device/controls.h"
-#include "device/v4l2_device.h"
 #include "napi/bindings.h"
 #include "napi/external_buffer.h"
 #include "napi/js_error.h"
 #include "napi/promise_worker.h"
 #include "pipeline/capture_pipeline.h"
 #include "pipeline/open_source.h"
+#include "sources/v4l2/controls.h"
+#include "sources/v4l2/v4l2_device.h"
 
 namespace turbocam {
 

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "device/format_negotiation.h"
-#include "device/v4l2_device.h"
 #include "error.h"
 #include "napi/bindings.h"
 #include "napi/promise_worker.h"
+#include "sources/v4l2/format_negotiation.h"
+#include "sources/v4l2/v4l2_device.h"
 
 namespace turbocam {
 

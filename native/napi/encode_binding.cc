@@ -12,7 +12,7 @@
 #include "napi/external_buffer.h"
 #include "napi/js_error.h"
 #include "pool/buffer_pool.h"
-#include "sources/test_pattern.h"
+#include "sources/testsrc/test_pattern.h"
 
 namespace turbocam {
 

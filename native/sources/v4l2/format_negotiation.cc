@@ -1,4 +1,4 @@
-#include "device/format_negotiation.h"
+#include "sources/v4l2/format_negotiation.h"
 
 #include <linux/videodev2.h>
 

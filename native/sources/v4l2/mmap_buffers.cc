@@ -1,4 +1,4 @@
-#include "device/mmap_buffers.h"
+#include "sources/v4l2/mmap_buffers.h"
 
 #include <linux/videodev2.h>
 #include <sys/mman.h>

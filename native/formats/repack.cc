@@ -113,7 +113,9 @@ void splitInterleavedChroma(const uint8_t* uv, size_t uvStride, int width, int h
 
 void copyPlaneRepeatingLastRow(const uint8_t* src, size_t srcStride, int width, int rows, uint8_t* dst) {
   const size_t w = static_cast<size_t>(width);
-  for (int row = 0; row < rows; row++) std::memcpy(dst + row * w, src + row * srcStride, w);
+  if (src != dst) {
+    for (int row = 0; row < rows; row++) std::memcpy(dst + row * w, src + row * srcStride, w);
+  }
   if (rows > 0) std::memcpy(dst + rows * w, src + (rows - 1) * srcStride, w);
 }
 

@@ -18,12 +18,23 @@ export interface SourceInfo {
   fps: number;
 }
 
+/** Why a frame did not reach JS: JS was busy, a newer frame overtook it, the mjpeg was corrupt,
+ *  the driver flagged it or encoding failed, or it was captured while paused. The stats, /state
+ *  and /metrics all loop over this list; the native pipeline reports the same names. */
+export const DROP_REASONS = ['busy', 'late', 'corrupt', 'error', 'paused'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Every drop reason at 0. */
+export function noDrops(): Record<DropReason, number> {
+  return Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
+}
+
 export interface SourceStats {
   captured: number;
   encoded: number;
   delivered: number;
-  /** Every frame that did not reach JS, by reason (`paused`: captured while paused, not encoded). */
-  dropped: { busy: number; late: number; corrupt: number; error: number; paused?: number };
+  /** Every frame that did not reach JS, by reason; `paused` from sources that can pause. */
+  dropped: Record<Exclude<DropReason, 'paused'>, number> & { paused?: number };
   /** Delivered frames per second over the last second or so. */
   fps: number;
   /** Mean encode time per frame in milliseconds (0 for mjpeg pass-through). */
@@ -46,4 +57,15 @@ export interface FrameSource extends EventEmitter, AsyncIterable<Frame> {
   stats(): SourceStats;
   /** Stops capture and releases the device; resolves once it can be opened again. */
   close(): Promise<void>;
+}
+
+/** Sources that can stop encoding while nobody watches implement these. */
+export interface PausableSource {
+  pause(): void;
+  resume(): void;
+}
+
+export function canPause(source: FrameSource): source is FrameSource & PausableSource {
+  const candidate = source as Partial<PausableSource>;
+  return typeof candidate.pause === 'function' && typeof candidate.resume === 'function';
 }

@@ -7,7 +7,7 @@ import { native } from './native.js';
 import type { NativeCapture, NativeControl, NativeDevice } from './native.js';
 import { jpegSize } from './sources/jpeg-info.js';
 import { FrameIterators } from './sources/latest-iterator.js';
-import { DROP_REASONS, noDrops, type FrameSource, type SourceInfo, type SourceKind, type SourceStats } from './sources/source.js';
+import { addStats, emptyStats, type FrameSource, type SourceInfo, type SourceKind, type SourceStats } from './sources/source.js';
 import type { Frame, PixelFormatName } from './types.js';
 import { BUFFERS, checkPixelFormat, checkRange, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY } from './validate.js';
 
@@ -255,28 +255,6 @@ export class Camera extends EventEmitter implements FrameSource {
     }
     if (this.#capture !== null) this.emit('reconnect', this.#info);
   }
-}
-
-function emptyStats(): SourceStats {
-  return { captured: 0, encoded: 0, delivered: 0, dropped: noDrops(), fps: 0, encodeMs: 0 };
-}
-
-function addStats(a: SourceStats, b: SourceStats): SourceStats {
-  const dropped = noDrops();
-  for (const reason of DROP_REASONS) dropped[reason] = (a.dropped[reason] ?? 0) + (b.dropped[reason] ?? 0);
-  return {
-    captured: a.captured + b.captured,
-    encoded: a.encoded + b.encoded,
-    delivered: a.delivered + b.delivered,
-    dropped,
-    fps: b.fps,
-    encodeMs: b.encodeMs,
-    pool: {
-      bytes: b.pool?.bytes ?? 0,
-      copies: (a.pool?.copies ?? 0) + (b.pool?.copies ?? 0),
-      grown: (a.pool?.grown ?? 0) + (b.pool?.grown ?? 0),
-    },
-  };
 }
 
 /** What a Camera waiting for its source can tell: the request, until the source negotiates. */

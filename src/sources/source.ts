@@ -46,6 +46,31 @@ export interface SourceStats {
   paused?: boolean;
 }
 
+/** Stats of a source that has counted nothing yet. */
+export function emptyStats(): SourceStats {
+  return { captured: 0, encoded: 0, delivered: 0, dropped: noDrops(), fps: 0, encodeMs: 0 };
+}
+
+/** `a`, the totals of captures that ended, with the live `b` added: counters summed, rates and
+ *  the pool's size from `b`. */
+export function addStats(a: SourceStats, b: SourceStats): SourceStats {
+  const dropped = noDrops();
+  for (const reason of DROP_REASONS) dropped[reason] = (a.dropped[reason] ?? 0) + (b.dropped[reason] ?? 0);
+  return {
+    captured: a.captured + b.captured,
+    encoded: a.encoded + b.encoded,
+    delivered: a.delivered + b.delivered,
+    dropped,
+    fps: b.fps,
+    encodeMs: b.encodeMs,
+    pool: {
+      bytes: b.pool?.bytes ?? 0,
+      copies: (a.pool?.copies ?? 0) + (b.pool?.copies ?? 0),
+      grown: (a.pool?.grown ?? 0) + (b.pool?.grown ?? 0),
+    },
+  };
+}
+
 /**
  * Events: `frame` (Frame), `error` (Error with a `code`; the source has stopped),
  * `disconnect` (Error; persistent sources then retry), `reconnect` (SourceInfo).

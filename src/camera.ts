@@ -9,7 +9,7 @@ import { jpegSize } from './sources/jpeg-info.js';
 import { FrameIterators } from './sources/latest-iterator.js';
 import { addStats, emptyStats, type FrameSource, type SourceInfo, type SourceKind, type SourceStats } from './sources/source.js';
 import type { Frame, PixelFormatName } from './types.js';
-import { BUFFERS, checkPixelFormat, checkRange, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY } from './validate.js';
+import { BUFFERS, checkPixelFormat, checkRange, DEVICE_TIMEOUT_MS, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY, RETRY_INTERVAL_MS } from './validate.js';
 
 export interface OpenCameraOptions {
   /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
@@ -58,7 +58,8 @@ export type DeviceDescription = NativeDevice;
 const FAILURES_WORTH_RETRYING = new Set(['ENODEV', 'ETIMEDOUT', 'EIO', 'ENOENT', 'ENXIO', 'EBUSY', 'ERR_END_OF_STREAM']);
 
 function nativeOptions(options: OpenCameraOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...options };
+  // The defaults are src/validate.ts's, not the addon's fallbacks.
+  const out: Record<string, unknown> = { quality: QUALITY.default, deviceTimeout: DEVICE_TIMEOUT_MS, ...options };
   if (options.controls) out.controls = Object.entries(options.controls).map(([name, value]) => [name, Number(value)]);
   return out;
 }
@@ -241,7 +242,7 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#retry = setTimeout(() => {
       this.#retry = null;
       void this.#reopen();
-    }, this.#options.retryInterval ?? 1000);
+    }, this.#options.retryInterval ?? RETRY_INTERVAL_MS);
   }
 
   async #reopen(): Promise<void> {

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { TurbocamError } from '../errors.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { PIXEL_FORMATS, type PixelFormatName } from '../types.js';
-import { describeRange, inRange, QUALITY, type Range } from '../validate.js';
+import { DEVICE_TIMEOUT_MS, describeRange, inRange, QUALITY, type Range } from '../validate.js';
 
 export interface CliConfig {
   /** Undefined: /dev/video0 when present, else the test pattern. */
@@ -186,7 +186,7 @@ export function parseCli(argv: string[]): CliConfig {
     input: integer('input', v.input, 0, 255),
     controls,
     persistent: v.persistent ?? false,
-    deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], 5000),
+    deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], DEVICE_TIMEOUT_MS),
     pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
     host: v.host,
     port: integer('port', v.port, 0, 65535),

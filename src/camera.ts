@@ -9,7 +9,7 @@ import { jpegSize } from './sources/jpeg-info.js';
 import { FrameIterators } from './sources/latest-iterator.js';
 import { addStats, emptyStats, type FrameSource, type SourceInfo, type SourceKind, type SourceStats } from './sources/source.js';
 import type { Frame, PixelFormatName } from './types.js';
-import { BUFFERS, checkPixelFormat, checkRange, DEVICE_TIMEOUT_MS, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY, RETRY_INTERVAL_MS } from './validate.js';
+import { BUFFERS, checkPixelFormat, ENCODERS, type EncoderName, checkRange, DEVICE_TIMEOUT_MS, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY, RETRY_INTERVAL_MS } from './validate.js';
 
 export interface OpenCameraOptions {
   /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
@@ -39,6 +39,16 @@ export interface OpenCameraOptions {
   /** V4L2 input to select (VIDIOC_S_INPUT). HDMI inputs adopt the detected DV timings and
    *  renegotiate when the signal changes. */
   input?: number;
+  /** `cpu` (default), `m2m-image` (a V4L2 memory-to-memory JPEG encoder, such as a Raspberry
+   *  Pi's /dev/video31; fails with ERR_NO_M2M_ENCODER when there is none) or `auto` (M2M when a
+   *  node takes the camera's raw format, else CPU). A hardware failure at run time falls back
+   *  to the CPU encoder with one `warning` event. */
+  encoder?: EncoderName;
+  /** The M2M node to use (default: the first /dev/video* that encodes the camera's format). */
+  encoderDevice?: string;
+  /** The M2M coded format: `jpeg` (default), or `fwht` to test against the kernel's vicodec
+   *  (frames are then FWHT, not JPEG). */
+  encoderFormat?: 'jpeg' | 'fwht';
 }
 
 /** A camera control as the addon describes it, with its type narrowed to the V4L2 kinds. */
@@ -77,6 +87,15 @@ function checkOptions(options: OpenCameraOptions): void {
   if (options.buffers !== undefined) checkRange('openCamera', 'buffers', options.buffers, BUFFERS);
   if (options.quality !== undefined) checkRange('openCamera', 'quality', options.quality, QUALITY);
   checkPixelFormat('openCamera', options.format ?? 'auto', true);
+  if (options.encoder !== undefined && !ENCODERS.includes(options.encoder)) {
+    throw invalidArg('openCamera', 'encoder', ENCODERS.join(', '), options.encoder);
+  }
+  if (options.encoderDevice !== undefined && (typeof options.encoderDevice !== 'string' || options.encoderDevice === '')) {
+    throw invalidArg('openCamera', 'encoderDevice', 'a device path', options.encoderDevice);
+  }
+  if (options.encoderFormat !== undefined && !(['jpeg', 'fwht'] as unknown[]).includes(options.encoderFormat)) {
+    throw invalidArg('openCamera', 'encoderFormat', 'jpeg or fwht', options.encoderFormat);
+  }
 }
 
 export class Camera extends EventEmitter implements FrameSource {
@@ -132,7 +151,10 @@ export class Camera extends EventEmitter implements FrameSource {
   }
 
   stats(): SourceStats {
-    return { ...addStats(this.#past, this.#capture?.stats() ?? emptyStats()), paused: this.#paused };
+    const live = this.#capture?.stats();
+    const stats: SourceStats = { ...addStats(this.#past, live ?? emptyStats()), paused: this.#paused };
+    if (live) stats.encoder = live.encoder;
+    return stats;
   }
 
   async close(): Promise<void> {
@@ -176,8 +198,9 @@ export class Camera extends EventEmitter implements FrameSource {
       (data, sequence, timestamp) => {
         if (capture !== undefined && this.#capture === capture) this.#deliver(data, sequence, timestamp);
       },
-      (error) => {
-        if (capture === undefined) early = error;
+      (error, warning) => {
+        if (warning) this.emit('warning', error);
+        else if (capture === undefined) early = error;
         else if (this.#capture === capture) this.#fail(error);
       },
     );

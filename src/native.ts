@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadAddon } from './addon-loader.js';
 import { TurbocamError } from './errors.js';
-import type { DropReason } from './sources/source.js';
+import type { DropReason, EncoderStats } from './sources/source.js';
 
 /** One entry of the native pixel-format table. */
 export interface NativeFormat {
@@ -30,6 +30,7 @@ export interface NativeCaptureStats {
   encodeMs: number;
   paused: boolean;
   pool: NativePoolStats;
+  encoder: EncoderStats;
 }
 
 /** A bounded pool of output buffers that encoded Buffers borrow (native/napi/external_buffer.cc). */
@@ -96,7 +97,8 @@ export interface NativeAddon {
   openCapture(
     options: Record<string, unknown>,
     onFrame: (data: Buffer, sequence: number, timestamp: number) => void,
-    onFailure: (error: Error) => void,
+    /** warning: the stream goes on (the hardware encoder gave way to the CPU's). */
+    onFailure: (error: Error, warning: boolean) => void,
   ): Promise<NativeCapture>;
   listDevices(): Promise<NativeDevice[]>;
   // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.

@@ -31,6 +31,7 @@ struct CameraState {
 
 struct Failure {
   Error error;
+  bool warning = false;  // the stream goes on (onFailure(error, true))
 };
 
 void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>* context, Failure* failure) {
@@ -39,7 +40,8 @@ void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>*
   CameraState& state = **context;
   guardJs(env, [&] {
     if (owned) {
-      if (!state.closed && !state.onFailure.IsEmpty()) state.onFailure.Call({toJsError(env, owned->error).Value()});
+      if (!state.closed && !state.onFailure.IsEmpty())
+        state.onFailure.Call({toJsError(env, owned->error).Value(), Napi::Boolean::New(env, owned->warning)});
       return;
     }
     if (state.closed || !state.pipeline) return;
@@ -97,6 +99,14 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   out.Set("encodeMs", s.encodeMs);
   out.Set("paused", s.paused);
   out.Set("pool", poolStatsToJs(env, s.pool));
+  Napi::Object encoder = Napi::Object::New(env);
+  encoder.Set("kind", s.hardwareEncoding ? "m2m-image" : "cpu");
+  encoder.Set("chosen", s.encoder.hardware ? "m2m-image" : "cpu");
+  encoder.Set("device", s.encoder.hardware ? Napi::Value(Napi::String::New(env, s.encoder.device)) : env.Null());
+  encoder.Set("reason", s.encoder.reason);
+  encoder.Set("fallback", s.encoderFallback.empty() ? env.Null() : Napi::Value(Napi::String::New(env, s.encoderFallback)));
+  encoder.Set("hardwareFrames", static_cast<double>(s.hardwareFrames));
+  out.Set("encoder", encoder);
   return out;
 }
 
@@ -274,6 +284,10 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   int buffers = intOption(options, "buffers", workers + 2);
   EncodeOptions encode;
   encode.quality = intOption(options, "quality", 80);
+  EncoderRequest encoder;
+  if (options.Get("encoder").IsString()) encoder.mode = encoderModeByName(options.Get("encoder").ToString().Utf8Value());
+  if (options.Get("encoderDevice").IsString()) encoder.device = options.Get("encoderDevice").ToString().Utf8Value();
+  if (options.Get("encoderFormat").IsString()) encoder.coded = options.Get("encoderFormat").ToString().Utf8Value();
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());
@@ -283,12 +297,15 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
 
   return PromiseWorker::run(
       env,
-      [state, request, workers, buffers, encode, tsfn]() mutable {
+      [state, request, workers, buffers, encode, encoder, tsfn]() mutable {
         std::unique_ptr<CaptureSource> source = openSource(request);
+        EncoderChoice choice = chooseEncoder(encoder, source->format());
         CapturePipeline::Callbacks callbacks;
         callbacks.frameReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Failure*>(nullptr)); };
         callbacks.failed = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error}); };
+        callbacks.warned = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error, true}); };
         state->pipeline = std::make_unique<CapturePipeline>(std::move(source), workers, buffers, encode, callbacks);
+        state->pipeline->useEncoder(std::move(choice));
         state->pipeline->start();
       },
       [state, tsfn](Napi::Env e) {

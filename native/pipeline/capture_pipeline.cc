@@ -113,7 +113,7 @@ void CapturePipeline::captureLoop() {
 }
 
 void CapturePipeline::workerLoop() {
-  JpegEncoder encoder;
+  WorkerEncoder encoder(*encoderState_, encode_, source_->format().fps, callbacks_.warned);
   for (;;) {
     std::pair<SourceFrame, uint64_t> job;
     {
@@ -131,7 +131,7 @@ void CapturePipeline::workerLoop() {
   }
 }
 
-void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence) {
+void CapturePipeline::encodeOne(WorkerEncoder& encoder, const SourceFrame& frame, uint64_t sequence) {
   const CaptureFormat& fmt = source_->format();
   BufferPool::Lease lease;
   size_t length = 0;
@@ -139,7 +139,7 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
   try {
     LeasedJpeg jpeg;
     if (fmt.format == PixelFormat::MJPEG) {
-      jpeg = normaliseToLease(encoder, *pool_, frame.data, frame.size);
+      jpeg = normaliseToLease(encoder.cpu(), *pool_, frame.data, frame.size);
     } else {
       RawFrame raw;
       raw.data = frame.data;
@@ -148,7 +148,7 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
       raw.height = fmt.height;
       raw.format = fmt.format;
       raw.stride = fmt.stride;
-      jpeg = encodeToLease(encoder, *pool_, raw, encode_);
+      jpeg = encoder.encodeRaw(*pool_, raw, encode_);
       encodeNs_ += static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - begin).count());
     }
@@ -209,6 +209,10 @@ PipelineStats CapturePipeline::stats() {
   s.fps = fps_.fps(monotonicMs());
   bool raw = source_->format().format != PixelFormat::MJPEG;
   s.pool = pool_->stats();
+  s.encoder = encoderState_->choice();
+  s.hardwareEncoding = encoderState_->hardware();
+  s.encoderFallback = encoderState_->fallbackReason();
+  s.hardwareFrames = encoderState_->hardwareFrames;
   s.encodeMs = raw && s.encoded > 0 ? static_cast<double>(encodeNs_) / 1e6 / static_cast<double>(s.encoded) : 0;
   return s;
 }

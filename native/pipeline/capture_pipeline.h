@@ -21,6 +21,7 @@
 #include "pipeline/fps_meter.h"
 #include "pipeline/latest_frame_slot.h"
 #include "pipeline/sequencer.h"
+#include "pipeline/worker_encoder.h"
 #include "pool/buffer_pool.h"
 
 namespace turbocam {
@@ -38,6 +39,10 @@ struct PipelineStats {
   double fps = 0;
   double encodeMs = 0;
   BufferPoolStats pool{};  // the JPEG buffers' pool: bytes held, copies made when it ran out, leases grown
+  EncoderChoice encoder;   // as chosen at start
+  bool hardwareEncoding = false;  // false again after a fallback
+  std::string encoderFallback;    // why the hardware encoder was given up, if it was
+  uint64_t hardwareFrames = 0;
 };
 
 class CapturePipeline {
@@ -48,12 +53,16 @@ class CapturePipeline {
     // The source failed (ENODEV, ETIMEDOUT, ...); capture has stopped. Called once, from the
     // capture thread.
     std::function<void(const Error&)> failed;
+    // Something gave way without stopping the stream (the hardware encoder, once); any thread.
+    std::function<void(const Error&)> warned;
   };
 
   CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
                   EncodeOptions encode, Callbacks callbacks);
   ~CapturePipeline();
 
+  // Before start(): raw frames go to this encoder (the CPU's by default).
+  void useEncoder(EncoderChoice choice) { encoderState_ = std::make_unique<EncoderState>(std::move(choice)); }
   // Starts the source and the threads; throws turbocam::Error when the source cannot start.
   void start();
   // Joins every thread and stops the source. Idempotent; blocks, so callers run it off the JS thread.
@@ -74,13 +83,14 @@ class CapturePipeline {
  private:
   void captureLoop();
   void workerLoop();
-  void encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
+  void encodeOne(WorkerEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
 
   std::unique_ptr<CaptureSource> source_;
   int workerCount_;
   int bufferCount_;
   EncodeOptions encode_;
   Callbacks callbacks_;
+  std::unique_ptr<EncoderState> encoderState_ = std::make_unique<EncoderState>(EncoderChoice{});
   std::shared_ptr<BufferPool> pool_;
   LatestFrameSlot slot_;
   FpsMeter fps_;

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { TurbocamError } from '../errors.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { PIXEL_FORMATS, type PixelFormatName } from '../types.js';
-import { DEVICE_TIMEOUT_MS, describeRange, inRange, QUALITY, type Range } from '../validate.js';
+import { DEVICE_TIMEOUT_MS, describeRange, ENCODERS, type EncoderName, inRange, QUALITY, type Range } from '../validate.js';
 
 export interface CliConfig {
   /** Undefined: /dev/video0 when present, else the test pattern. */
@@ -14,6 +14,8 @@ export interface CliConfig {
   fps: number;
   format: PixelFormatName | 'auto';
   quality: number;
+  encoder: EncoderName;
+  encoderDevice: string | undefined;
   workers: number | undefined;
   buffers: number | undefined;
   input: number | undefined;
@@ -51,6 +53,9 @@ Source
   -f, --fps N                  frames per second (default 30)
       --format NAME            ${FORMATS.join(', ')} (default auto)
   -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
+      --encoder NAME           ${ENCODERS.join(', ')} (default cpu): m2m-image is a V4L2 memory-to-memory
+                               JPEG encoder (a Raspberry Pi's /dev/video31); auto uses one when present
+      --encoder-device PATH    the M2M node (default: the first /dev/video* that encodes the format)
       --workers N              encoder threads (default: cores)
       --buffers N              capture buffers (default: workers + 2)
       --input N                V4L2 input to select (an HDMI input adopts its detected DV timings)
@@ -119,6 +124,8 @@ export function parseCli(argv: string[]): CliConfig {
         fps: { type: 'string', short: 'f' },
         format: { type: 'string' },
         quality: { type: 'string', short: 'q' },
+        encoder: { type: 'string' },
+        'encoder-device': { type: 'string' },
         workers: { type: 'string' },
         buffers: { type: 'string' },
         input: { type: 'string' },
@@ -164,6 +171,10 @@ export function parseCli(argv: string[]): CliConfig {
   const format = v.format ?? 'auto';
   if (!FORMATS.includes(format)) throw bad(`--format wants one of ${FORMATS.join(', ')}, got '${format}'`);
 
+  const encoder = v.encoder ?? 'cpu';
+  if (!(ENCODERS as readonly string[]).includes(encoder)) throw bad(`--encoder wants one of ${ENCODERS.join(', ')}, got '${encoder}'`);
+  if (v['encoder-device'] === '') throw bad('--encoder-device wants a device path');
+
   const controls: Record<string, number> = {};
   for (const entry of v.control ?? []) {
     const match = /^([A-Za-z0-9_]+)=(-?\d+|true|false)$/.exec(entry);
@@ -181,6 +192,8 @@ export function parseCli(argv: string[]): CliConfig {
     fps,
     format: format as CliConfig['format'],
     quality: number('quality', v.quality, QUALITY) ?? QUALITY.default,
+    encoder: encoder as EncoderName,
+    encoderDevice: v['encoder-device'],
     workers: integer('workers', v.workers, 1, 64),
     buffers: integer('buffers', v.buffers, 2, 64),
     input: integer('input', v.input, 0, 255),

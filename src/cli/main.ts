@@ -49,6 +49,7 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     height: config.height,
     fps: config.fps,
     quality: config.quality,
+    encoder: config.encoder,
     controls: config.controls,
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,
@@ -58,7 +59,10 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
   if (config.workers !== undefined) options.workers = config.workers;
   if (config.buffers !== undefined) options.buffers = config.buffers;
   if (config.input !== undefined) options.input = config.input;
-  return openCamera(options);
+  if (config.encoderDevice !== undefined) options.encoderDevice = config.encoderDevice;
+  const camera = await openCamera(options);
+  camera.on('warning', (error: Error) => log('warn', describeError(error, config.encoderDevice ?? '')));
+  return camera;
 }
 
 async function listDevices(): Promise<void> {
@@ -167,7 +171,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const info = source.info;
-  const how = info.format === 'mjpeg' ? 'MJPEG passed through' : `${info.format} encoded to JPEG`;
+  const encoder = source.stats().encoder;
+  const by = encoder === undefined ? '' : encoder.device === null ? ` on the CPU: ${encoder.reason}` : ` by ${encoder.reason}`;
+  const how = info.format === 'mjpeg' ? 'MJPEG passed through' : `${info.format} encoded to JPEG${by}`;
   if (source.connected === false) {
     console.log(`turbocam: waiting for ${info.name} (persistent): NO SIGNAL until it opens`);
   } else {

@@ -72,6 +72,7 @@ export function buildState(view: ServerView): object {
         delivered: stats.delivered,
         dropped: stats.dropped,
         encode_ms: stats.encodeMs,
+        encoder: stats.encoder ?? null,
       },
       stream: {
         queued_fps: sentFps(clients, stats.fps),

@@ -44,6 +44,22 @@ export interface SourceStats {
   pool?: { bytes: number; copies: number; grown: number };
   /** Whether the source is paused (sources that can pause). */
   paused?: boolean;
+  /** Which encoder turns raw frames into JPEG (sources that encode). */
+  encoder?: EncoderStats;
+}
+
+/** The encoder a camera chose at open, and what became of it. */
+export interface EncoderStats {
+  /** What encodes now: `cpu` after a hardware failure even when `m2m-image` was chosen. */
+  kind: 'cpu' | 'm2m-image';
+  chosen: 'cpu' | 'm2m-image';
+  /** The M2M node, when one was chosen. */
+  device: string | null;
+  /** Why this encoder: the node's name, `asked for`, or what was missing. */
+  reason: string;
+  /** Why the hardware encoder was given up, once it was. */
+  fallback: string | null;
+  hardwareFrames: number;
 }
 
 /** Stats of a source that has counted nothing yet. */

@@ -1,0 +1,97 @@
+// A V4L2 memory-to-memory (stateful) encoder: raw frames in on the OUTPUT queue, coded frames out
+// on CAPTURE. Codec-neutral: the coded format is a parameter (JPEG on a Pi's bcm2835-codec,
+// FWHT on the kernel's vicodec), with the controls to set for it from a table. Works with both
+// the single- and the multi-planar API. One M2mEncoder per worker thread; not thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "encoder/jpeg_encoder.h"
+#include "formats/pixel_format.h"
+
+namespace turbocam {
+
+// A coded format this encoder knows: its fourcc, by name, and the controls it sets.
+struct M2mCodedFormat;
+// nullptr when the name is unknown ("jpeg", "fwht").
+const M2mCodedFormat* findM2mCodedFormat(std::string_view name);
+uint32_t m2mCodedFourcc(const M2mCodedFormat& format);
+
+struct M2mOptions {
+  const M2mCodedFormat* coded = nullptr;  // required
+  int quality = 80;                       // 1..100, through the format's control table
+  int fps = 0;                            // S_PARM on OUTPUT when > 0 and the driver has it
+  int timeoutMs = 2000;                   // one frame's deadline
+  int maxRebuilds = 3;                    // consecutive failed frames before encode() gives up
+};
+
+struct M2mStats {
+  uint64_t frames = 0;
+  uint64_t staleOutputs = 0;  // CAPTURE buffers whose timestamp matched no frame in flight
+  uint64_t rebuilds = 0;      // contexts torn down and set up again after a failure
+  std::vector<std::string> controlsSet;
+  std::vector<std::string> controlsUnsupported;  // EINVAL from the driver: said, not fatal
+  bool frameRateSet = false;                     // S_PARM took (ENOTTY: the driver has none)
+};
+
+class M2mEncoder {
+ public:
+  M2mEncoder(std::string path, M2mOptions options);
+  ~M2mEncoder();
+  M2mEncoder(const M2mEncoder&) = delete;
+  M2mEncoder& operator=(const M2mEncoder&) = delete;
+
+  // Receives one coded frame, still in the driver's CAPTURE buffer: copy what is kept.
+  using Sink = std::function<void(const uint8_t* data, size_t length)>;
+
+  // Encodes one frame and hands its coded bytes to sink. The context is set up on first use and
+  // again when the geometry changes; after a device failure it is rebuilt and the frame retried,
+  // up to maxRebuilds times in a row, then the failure is thrown. Substituted formats and sizes
+  // throw ERR_UNSUPPORTED_FORMAT (naming what the driver gave) and are not retried.
+  void encode(const RawFrame& frame, const Sink& sink);
+
+  // Drains (V4L2_ENC_CMD_STOP until LAST or EPIPE) and releases the context; encode() sets it up
+  // again. The destructor calls it.
+  void close();
+
+  const M2mStats& stats() const { return stats_; }
+
+ private:
+  struct Buffer {
+    void* data = nullptr;
+    size_t length = 0;
+  };
+  void setUp(const RawFrame& frame);
+  void tearDown();
+  void encodeOnce(const RawFrame& frame, const Sink& sink);
+  void fill(const Buffer& buffer, const RawFrame& frame, size_t* used);
+  bool dequeue(uint32_t type, uint32_t* index, uint64_t* timestampUs, size_t* bytesused, uint32_t* flags);
+  void queue(uint32_t type, uint32_t index, uint64_t timestampUs, size_t bytesused);
+  std::vector<Buffer> allocate(uint32_t type, unsigned count);
+  void setControls();
+  void drain();
+  [[noreturn]] void fail(const std::string& what);
+
+  std::string path_;
+  M2mOptions options_;
+  M2mStats stats_;
+  int fd_ = -1;
+  bool multiplanar_ = false;
+  uint32_t outType_ = 0, capType_ = 0;
+  int width_ = 0, height_ = 0;
+  PixelFormat format_ = PixelFormat::YUYV;
+  size_t stride_ = 0;         // the source's
+  size_t driverStride_ = 0;   // OUTPUT's bytesperline
+  size_t driverImage_ = 0;    // OUTPUT's sizeimage
+  std::vector<Buffer> outBuffers_, capBuffers_;
+  std::vector<bool> outFree_;
+  uint64_t nextTimestampUs_ = 1;
+  int failuresInRow_ = 0;
+};
+
+}  // namespace turbocam

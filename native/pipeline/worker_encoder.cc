@@ -1,0 +1,115 @@
+#include "pipeline/worker_encoder.h"
+
+#include <cstring>
+
+#include "encoder/m2m/m2m_probe.h"
+
+namespace turbocam {
+
+EncoderMode encoderModeByName(const std::string& name) {
+  if (name == "cpu") return EncoderMode::Cpu;
+  if (name == "m2m-image") return EncoderMode::M2mImage;
+  if (name == "auto") return EncoderMode::Auto;
+  throw Error("ERR_INVALID_ARG", "unknown encoder '" + name + "' (cpu, m2m-image or auto)");
+}
+
+EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& format) {
+  EncoderChoice choice;
+  if (request.mode == EncoderMode::Cpu) {
+    choice.reason = "asked for";
+    return choice;
+  }
+  const M2mCodedFormat* coded = findM2mCodedFormat(request.coded);
+  if (coded == nullptr) throw Error("ERR_INVALID_ARG", "unknown M2M coded format '" + request.coded + "' (jpeg or fwht)");
+  if (format.format == PixelFormat::MJPEG) {
+    if (request.mode == EncoderMode::M2mImage) {
+      throw Error("ERR_UNSUPPORTED_FORMAT", format.name + " sends MJPEG, which needs no encoder: use --encoder cpu or auto", format.name);
+    }
+    choice.reason = "the source sends MJPEG";
+    return choice;
+  }
+  const uint32_t raw = formatInfo(format.format).fourcc;
+  const std::string what = "V4L2 M2M encoder from " + fourccToString(raw) + " to " + fourccToString(m2mCodedFourcc(*coded));
+  std::optional<M2mProbe> node;
+  if (!request.device.empty()) {
+    try {
+      M2mProbe probe = probeM2m(request.device);
+      auto has = [](const std::vector<uint32_t>& list, uint32_t f) {
+        for (uint32_t x : list)
+          if (x == f) return true;
+        return false;
+      };
+      if (has(probe.codedFormats, m2mCodedFourcc(*coded)) && has(probe.rawFormats, raw)) node = probe;
+      else if (request.mode == EncoderMode::M2mImage)
+        throw Error("ERR_NO_M2M_ENCODER", request.device + " (" + probe.card + ") is no " + what, request.device);
+    } catch (const Error& error) {
+      if (request.mode == EncoderMode::M2mImage) {
+        if (error.code() == "ERR_NO_M2M_ENCODER") throw;
+        throw Error("ERR_NO_M2M_ENCODER", "no " + what + " at " + request.device + ": " + error.what(), request.device);
+      }
+    }
+  } else {
+    node = findM2mNode(m2mCodedFourcc(*coded), raw);
+    if (!node && request.mode == EncoderMode::M2mImage) {
+      throw Error("ERR_NO_M2M_ENCODER", "no " + what + " among /dev/video* (give one with --encoder-device)", "/dev/video*");
+    }
+  }
+  if (!node) {
+    choice.reason = "no " + what;
+    return choice;
+  }
+  choice.hardware = true;
+  choice.device = node->path;
+  choice.coded = coded;
+  choice.reason = node->path + " (" + node->card + ")";
+  return choice;
+}
+
+bool EncoderState::fallBack(const Error& error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!fallbackReason_.empty()) return false;
+  fallbackReason_ = error.what();
+  hardware_ = false;
+  return true;
+}
+
+std::string EncoderState::fallbackReason() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return fallbackReason_;
+}
+
+WorkerEncoder::WorkerEncoder(EncoderState& state, const EncodeOptions& options, double fps, Warn warn)
+    : state_(state), warn_(std::move(warn)) {
+  if (state_.hardware()) {
+    M2mOptions m2m;
+    m2m.coded = state_.choice().coded;
+    m2m.quality = options.quality;
+    m2m.fps = static_cast<int>(fps + 0.5);
+    m2m_ = std::make_unique<M2mEncoder>(state_.choice().device, m2m);
+  }
+}
+
+LeasedJpeg WorkerEncoder::encodeRaw(BufferPool& pool, const RawFrame& frame, const EncodeOptions& options) {
+  if (m2m_ && state_.hardware()) {
+    try {
+      LeasedJpeg out;
+      m2m_->encode(frame, [&](const uint8_t* data, size_t length) {
+        out.lease = pool.acquire(length);
+        if (out.lease.data == nullptr) out.lease = pool.copyOf(data, length);
+        else std::memcpy(out.lease.data, data, length);
+        out.length = length;
+      });
+      state_.hardwareFrames++;
+      return out;
+    } catch (const Error& error) {
+      m2m_.reset();
+      Error reason(error.code(), std::string("the hardware encoder failed, encoding on the CPU from now on: ") + error.what(),
+                   error.path(), error.errnum());
+      if (state_.fallBack(reason) && warn_) warn_(reason);
+    }
+  }
+  m2m_.reset();
+  return encodeToLease(cpu_, pool, frame, options);
+}
+
+}  // namespace turbocam

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   ERR_FRAME_SIZE: 'a frame smaller than width × height × format; the message gives both byte counts',
   ERR_CORRUPT_FRAME: 'an mjpeg frame that is truncated or lacks SOI/EOI',
   ERR_ENCODE: 'libjpeg-turbo refused the frame',
+  ERR_NO_M2M_ENCODER: '`--encoder m2m-image` and no V4L2 M2M node (or not the one given) encodes the camera\'s format to JPEG',
+  ERR_NOT_M2M_DEVICE: 'an encoder node that is not a V4L2 memory-to-memory device',
   ERR_NO_CONTROLS: 'controls asked of a source that is not a V4L2 device',
   ERR_CLOSED: 'the camera was used after `close()`',
   ERR_UPSTREAM_STATUS: 'a relay upstream answered other than HTTP 200',

@@ -33,18 +33,9 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
   std::optional<M2mProbe> node;
   if (!request.device.empty()) {
     try {
-      M2mProbe probe = probeM2m(request.device);
-      auto has = [](const std::vector<uint32_t>& list, uint32_t f) {
-        for (uint32_t x : list)
-          if (x == f) return true;
-        return false;
-      };
-      if (has(probe.codedFormats, m2mCodedFourcc(*coded)) && has(probe.rawFormats, raw)) node = probe;
-      else if (request.mode == EncoderMode::M2mImage)
-        throw Error("ERR_NO_M2M_ENCODER", request.device + " (" + probe.card + ") is no " + what, request.device);
+      node = probeM2m(request.device);
     } catch (const Error& error) {
       if (request.mode == EncoderMode::M2mImage) {
-        if (error.code() == "ERR_NO_M2M_ENCODER") throw;
         throw Error("ERR_NO_M2M_ENCODER", "no " + what + " at " + request.device + ": " + error.what(), request.device);
       }
     }
@@ -56,6 +47,23 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
   }
   if (!node) {
     choice.reason = "no " + what;
+    return choice;
+  }
+  // A trial context: what the node substitutes (FWHT for JPEG, another size) fails the open with
+  // ERR_UNSUPPORTED_FORMAT when m2m-image was asked for, and means the CPU for auto.
+  try {
+    M2mOptions options;
+    options.coded = coded;
+    M2mEncoder trial(node->path, options);
+    RawFrame shape;
+    shape.width = format.width;
+    shape.height = format.height;
+    shape.format = format.format;
+    shape.stride = format.stride;
+    trial.prepare(shape);
+  } catch (const Error& error) {
+    if (request.mode == EncoderMode::M2mImage) throw;
+    choice.reason = node->path + " (" + node->card + ") cannot: " + error.what();
     return choice;
   }
   choice.hardware = true;

@@ -1,6 +1,6 @@
 // The turbocam command as users run it: flags, errors, security options, sockets and signals.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,8 @@ describe('turbocam CLI', () => {
     [['--log-level', 'loud'], '--log-level'],
     [['--auth', 'nocolon'], '--auth'],
     [['--drop-same-frames', '-1'], '--drop-same-frames'],
+    [['--encoder', 'gpu'], '--encoder'],
+    [['--encoder-device', ''], '--encoder-device'],
     [['stray'], 'stray'],
   ])('a bad flag %j prints one line naming it and exits 2', async (args, named) => {
     const result = await runCli(args);
@@ -65,6 +67,40 @@ describe('turbocam CLI', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^turbocam: ENOENT: cannot open \/dev\/video97: /);
   });
+
+  it('--encoder m2m-image without an M2M node exits 1 with one line naming the missing node', async () => {
+    const named = await runCli(['--source', 'testsrc', '--encoder', 'm2m-image', '--encoder-device', '/dev/video96', '--port', '0']);
+    expect(named.code).toBe(1);
+    expect(named.stderr.trimEnd().split('\n')).toEqual([
+      'turbocam: ERR_NO_M2M_ENCODER: no V4L2 M2M encoder from YUYV to JPEG at /dev/video96: cannot open encoder /dev/video96: No such file or directory',
+    ]);
+    // This machine has no V4L2 nodes at all, so none can be found either.
+    if (!readdirSync('/dev').some((name) => name.startsWith('video'))) {
+      const searched = await runCli(['--source', 'testsrc', '--encoder', 'm2m-image', '--port', '0']);
+      expect(searched.code).toBe(1);
+      expect(searched.stderr.trimEnd().split('\n')).toEqual([
+        'turbocam: ERR_NO_M2M_ENCODER: no V4L2 M2M encoder from YUYV to JPEG among /dev/video* (give one with --encoder-device)',
+      ]);
+    }
+  });
+
+  it.skipIf(readdirSync('/dev').some((name) => name.startsWith('video')))(
+    '--encoder auto without an M2M node encodes on the CPU and says so at start and in /state',
+    async () => {
+      const cli = await startCli(['--source', 'testsrc', '--encoder', 'auto', '--port', '0']);
+      try {
+        expect(cli.stdout).toContain('(yuyv encoded to JPEG on the CPU: no V4L2 M2M encoder from YUYV to JPEG)');
+        const state = JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString()) as {
+          result: { source: { encoder: Record<string, unknown> } };
+        };
+        expect(state.result.source.encoder).toMatchObject({ kind: 'cpu', chosen: 'cpu', device: null, fallback: null });
+        const snapshot = await fetchRaw({ port: cli.port }, '/snapshot');
+        expect(jpeg.decode(snapshot.body).width).toBe(640);
+      } finally {
+        await cli.stop();
+      }
+    },
+  );
 
   it('without a source streams /dev/video0, or the test pattern and says so', async () => {
     const cli = await startCli(['--port', '0']);

@@ -95,6 +95,16 @@ void M2mEncoder::encode(const RawFrame& frame, const Sink& sink) {
   }
 }
 
+void M2mEncoder::prepare(const RawFrame& shape) {
+  if (fd_ >= 0) return;
+  try {
+    setUp(shape);
+  } catch (...) {
+    tearDown();
+    throw;
+  }
+}
+
 void M2mEncoder::setUp(const RawFrame& frame) {
   fd_ = openM2mNode(path_);
   M2mProbe probe;

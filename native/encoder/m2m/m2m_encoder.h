@@ -55,6 +55,10 @@ class M2mEncoder {
   // throw ERR_UNSUPPORTED_FORMAT (naming what the driver gave) and are not retried.
   void encode(const RawFrame& frame, const Sink& sink);
 
+  // Sets the context up for frames shaped like this one (any data), so a node that substitutes a
+  // format or size fails here, at open, rather than at the first frame.
+  void prepare(const RawFrame& shape);
+
   // Drains (V4L2_ENC_CMD_STOP until LAST or EPIPE) and releases the context; encode() sets it up
   // again. The destructor calls it.
   void close();

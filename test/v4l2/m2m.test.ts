@@ -1,0 +1,154 @@
+// The V4L2 memory-to-memory encoder inside the VM harness: vivid's frames through the kernel's
+// vicodec (multiplanar=1, a stateful encoder like a Raspberry Pi's). vicodec codes FWHT, not
+// JPEG, so these cameras ask for `encoderFormat: 'fwht'`; each coded frame is decoded by vicodec's
+// own decoder (v4l2-ctl) and compared with a raw frame captured from vivid. Also: a node that
+// substitutes FWHT for JPEG, a node that is no encoder, `auto`, and the device vanishing under a
+// running stream (unbound from its driver), which falls back to the CPU encoder.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openCamera } from '../../src/index.js';
+import type { Camera } from '../../src/index.js';
+import type { Frame } from '../../src/types.js';
+import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
+import { psnr } from '../helpers/pixels.js';
+import { DEVICE, vividUnavailable, waitFor } from '../helpers/vivid.js';
+
+const unavailable = await vividUnavailable();
+const NO_OSD = { osd_text_mode: 2 };
+const WIDTH = 640;
+const HEIGHT = 360;
+
+/** /dev/videoN of the video4linux node with this name (vicodec's nodes are named by role). */
+function nodeNamed(name: string): string | undefined {
+  for (const entry of readdirSync('/sys/class/video4linux')) {
+    if (readFileSync(`/sys/class/video4linux/${entry}/name`, 'utf8').trim() === name) return `/dev/${entry}`;
+  }
+  return undefined;
+}
+
+const ENCODER = unavailable === null ? nodeNamed('stateful-encoder') : undefined;
+const DECODER = unavailable === null ? nodeNamed('stateful-decoder') : undefined;
+const VIM2M = unavailable === null ? nodeNamed('vim2m') : undefined;
+const work = mkdtempSync(join(tmpdir(), 'turbocam-m2m-'));
+
+const open: Camera[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((camera) => camera.close()));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function nextFrames(camera: Camera, count: number): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  for await (const frame of camera) {
+    frames.push(frame);
+    if (frames.length >= count) break;
+  }
+  return frames;
+}
+
+/** One raw I420 frame straight from vivid, as the reference. */
+function vividReference(): Buffer {
+  const file = join(work, 'reference.yuv');
+  execFileSync('v4l2-ctl', ['-d', DEVICE, `--set-fmt-video=width=${WIDTH},height=${HEIGHT},pixelformat=YU12`, '-c', 'osd_text_mode=2',
+    '--stream-mmap', '--stream-skip=2', '--stream-count=1', `--stream-to=${file}`], { stdio: 'pipe' });
+  return readFileSync(file);
+}
+
+/** An FWHT frame decoded by vicodec's stateful decoder (to I420, the format it was coded from). */
+function decodeFwht(coded: Uint8Array): Buffer {
+  const input = join(work, 'frame.fwht');
+  const output = join(work, 'decoded.yuv');
+  writeFileSync(input, coded);
+  execFileSync('v4l2-ctl', ['-d', DECODER!, '--stream-mmap', '--stream-out-mmap', `--stream-from=${input}`, `--stream-to=${output}`,
+    '--stream-count=1'], { stdio: 'pipe', timeout: 60_000 });
+  return readFileSync(output);
+}
+
+describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder (vicodec)', () => {
+  it('encodes vivid through vicodec; vicodec decodes it back within 35 dB of the raw frame', async () => {
+    const reference = vividReference();
+    expect(reference.length).toBe((WIDTH * HEIGHT * 3) / 2);
+    const camera = await openCamera({
+      source: DEVICE, format: 'i420', width: WIDTH, height: HEIGHT, fps: 30, controls: NO_OSD,
+      encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
+    });
+    open.push(camera);
+    const frames = await nextFrames(camera, 10);
+    const stats = camera.stats();
+    expect(stats.encoder).toMatchObject({ kind: 'm2m-image', chosen: 'm2m-image', device: ENCODER, fallback: null });
+    expect(stats.encoder!.hardwareFrames).toBeGreaterThanOrEqual(10);
+    const coded = frames.at(-1)!.data;
+    // FWHT's frame header starts with its magic, not a JPEG's SOI.
+    expect(coded.subarray(0, 4)).toEqual(Buffer.from([0x4f, 0x4f, 0x4f, 0x4f]));
+    const decoded = decodeFwht(coded);
+    expect(decoded.length).toBe(reference.length);
+    expect(psnr(decoded, reference)).toBeGreaterThanOrEqual(35);
+  });
+
+  it('refuses a node that substitutes FWHT for JPEG, naming what it gave', async () => {
+    const failure = openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'm2m-image', encoderDevice: ENCODER });
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT', path: ENCODER });
+    await expect(failure).rejects.toThrow(/gave FWHT when asked for coded JPEG/);
+  });
+
+  it('refuses a node that is no M2M encoder, naming it', async () => {
+    const failure = openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'm2m-image', encoderDevice: '/dev/video0' });
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_NO_M2M_ENCODER', path: '/dev/video0' });
+  });
+
+  it('auto finds no JPEG node here (vicodec and vim2m code no JPEG) and says so', async () => {
+    const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'auto', controls: NO_OSD });
+    open.push(camera);
+    const [frame] = await nextFrames(camera, 1);
+    expect(camera.stats().encoder).toMatchObject({ kind: 'cpu', chosen: 'cpu', device: null, reason: 'no V4L2 M2M encoder from YUYV to JPEG' });
+    expect(colourBarMismatches(decodeJpeg(frame!.data), 0.1, 0.9)).toEqual([]);
+  });
+
+  it('auto with the FWHT coded format finds vicodec by itself', async () => {
+    const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'auto', encoderFormat: 'fwht' });
+    open.push(camera);
+    await nextFrames(camera, 2);
+    expect(camera.stats().encoder).toMatchObject({ kind: 'm2m-image', device: ENCODER });
+    expect(camera.stats().encoder!.reason).toMatch(/vicodec/);
+  });
+
+  it('falls back to the CPU encoder with one warning when the encoder vanishes, and streams on', async () => {
+    const camera = await openCamera({
+      source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, fps: 30, controls: NO_OSD,
+      encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
+    });
+    open.push(camera);
+    const warnings: Error[] = [];
+    camera.on('warning', (error: Error) => warnings.push(error));
+    await nextFrames(camera, 3);
+    const warned = waitFor<Error>(camera, 'warning', 60_000);
+    // Unbinding vicodec's platform device takes its nodes away under the open file descriptors:
+    // every call on them now fails with ENODEV, as an unplugged or crashed encoder would.
+    execFileSync('sh', ['-c', 'echo vicodec.0 > /sys/bus/platform/drivers/vicodec/unbind']);
+    try {
+      await warned;
+      // Frames keep coming, now as JPEG from libjpeg-turbo.
+      let jpeg: Frame | undefined;
+      for await (const frame of camera) {
+        if (frame.data[0] === 0xff && frame.data[1] === 0xd8) jpeg = frame;
+        if (jpeg) break;
+      }
+      expect(colourBarMismatches(decodeJpeg(jpeg!.data), 0.1, 0.9)).toEqual([]);
+      const encoder = camera.stats().encoder!;
+      expect(encoder).toMatchObject({ kind: 'cpu', chosen: 'm2m-image' });
+      expect(encoder.fallback).toMatch(/hardware encoder failed/);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ message: expect.stringMatching(/encoding on the CPU/) });
+    } finally {
+      execFileSync('sh', ['-c', 'echo vicodec.0 > /sys/bus/platform/drivers/vicodec/bind']);
+    }
+  });
+
+  it.skipIf(VIM2M === undefined)('vim2m codes nothing but raw: refused for m2m-image', async () => {
+    const failure = openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'm2m-image', encoderDevice: VIM2M });
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT', path: VIM2M });
+  });
+});

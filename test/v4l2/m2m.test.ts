@@ -50,9 +50,9 @@ async function nextFrames(camera: Camera, count: number): Promise<Frame[]> {
 }
 
 /** One raw I420 frame straight from vivid, as the reference. */
-function vividReference(): Buffer {
+function vividReference(width: number, height: number): Buffer {
   const file = join(work, 'reference.yuv');
-  execFileSync('v4l2-ctl', ['-d', DEVICE, `--set-fmt-video=width=${WIDTH},height=${HEIGHT},pixelformat=YU12`, '-c', 'osd_text_mode=2',
+  execFileSync('v4l2-ctl', ['-d', DEVICE, `--set-fmt-video=width=${width},height=${height},pixelformat=YU12`, '-c', 'osd_text_mode=2',
     '--stream-mmap', '--stream-skip=2', '--stream-count=1', `--stream-to=${file}`], { stdio: 'pipe' });
   return readFileSync(file);
 }
@@ -67,12 +67,25 @@ function decodeFwht(coded: Uint8Array): Buffer {
   return readFileSync(output);
 }
 
+/** The visible width x height of an I420 image whose buffer may be aligned to more lines. */
+function visibleI420(image: Buffer, width: number, height: number): Buffer {
+  const lines = image.length / (width * 1.5);
+  if (lines === height) return image;
+  const chroma = (width / 2) * (lines / 2);
+  return Buffer.concat([
+    image.subarray(0, width * height),
+    image.subarray(width * lines, width * lines + (width / 2) * (height / 2)),
+    image.subarray(width * lines + chroma, width * lines + chroma + (width / 2) * (height / 2)),
+  ]);
+}
+
 describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder (vicodec)', () => {
-  it('encodes vivid through vicodec; vicodec decodes it back within 35 dB of the raw frame', async () => {
-    const reference = vividReference();
-    expect(reference.length).toBe((WIDTH * HEIGHT * 3) / 2);
+  // 640x360 is not a multiple of vicodec's 8-line alignment: the buffer is 368 lines, cropped.
+  it.each([[640, 480], [640, 360]])('encodes vivid at %ix%i through vicodec; vicodec decodes it back within 35 dB of the raw frame', async (width, height) => {
+    const reference = vividReference(width, height);
+    expect(reference.length).toBe((width * height * 3) / 2);
     const camera = await openCamera({
-      source: DEVICE, format: 'i420', width: WIDTH, height: HEIGHT, fps: 30, controls: NO_OSD,
+      source: DEVICE, format: 'i420', width, height, fps: 30, controls: NO_OSD,
       encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
     });
     open.push(camera);
@@ -83,7 +96,7 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
     const coded = frames.at(-1)!.data;
     // FWHT's frame header starts with its magic, not a JPEG's SOI.
     expect(coded.subarray(0, 4)).toEqual(Buffer.from([0x4f, 0x4f, 0x4f, 0x4f]));
-    const decoded = decodeFwht(coded);
+    const decoded = visibleI420(decodeFwht(coded), width, height);
     expect(decoded.length).toBe(reference.length);
     expect(psnr(decoded, reference)).toBeGreaterThanOrEqual(35);
   });

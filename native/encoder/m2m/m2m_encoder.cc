@@ -151,12 +151,31 @@ void M2mEncoder::setUp(const RawFrame& frame) {
   v4l2_format out = setFormat(outType_, rawFourcc, stride_, "raw");
   uint32_t gotWidth = multiplanar_ ? out.fmt.pix_mp.width : out.fmt.pix.width;
   uint32_t gotHeight = multiplanar_ ? out.fmt.pix_mp.height : out.fmt.pix.height;
+  auto sizeError = [&](const std::string& extra) {
+    return Error("ERR_UNSUPPORTED_FORMAT",
+                 path_ + " gave " + std::to_string(gotWidth) + "x" + std::to_string(gotHeight) + " when asked for " +
+                     std::to_string(width_) + "x" + std::to_string(height_) + extra,
+                 path_);
+  };
+  if (gotWidth < static_cast<uint32_t>(width_) || gotHeight < static_cast<uint32_t>(height_)) throw sizeError("");
   if (gotWidth != static_cast<uint32_t>(width_) || gotHeight != static_cast<uint32_t>(height_)) {
-    throw Error("ERR_UNSUPPORTED_FORMAT",
-                path_ + " gave " + std::to_string(gotWidth) + "x" + std::to_string(gotHeight) + " when asked for " +
-                    std::to_string(width_) + "x" + std::to_string(height_),
-                path_);
+    // Encoders align the buffer (vicodec to 8 lines, the Pi's to 16: 1080 becomes 1088) and code
+    // the visible part given by the OUTPUT crop.
+    v4l2_selection sel{};
+    sel.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+    sel.target = V4L2_SEL_TGT_CROP;
+    sel.r = {0, 0, static_cast<uint32_t>(width_), static_cast<uint32_t>(height_)};
+    int r = m2mIoctl(fd_, VIDIOC_S_SELECTION, &sel);
+    if (r != 0 && multiplanar_) {
+      sel.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+      sel.r = {0, 0, static_cast<uint32_t>(width_), static_cast<uint32_t>(height_)};
+      r = m2mIoctl(fd_, VIDIOC_S_SELECTION, &sel);
+    }
+    if (r != 0 || sel.r.width != static_cast<uint32_t>(width_) || sel.r.height != static_cast<uint32_t>(height_)) {
+      throw sizeError(" and cannot crop to it");
+    }
   }
+  driverHeight_ = static_cast<int>(gotHeight);
   driverStride_ = multiplanar_ ? out.fmt.pix_mp.plane_fmt[0].bytesperline : out.fmt.pix.bytesperline;
   driverImage_ = multiplanar_ ? out.fmt.pix_mp.plane_fmt[0].sizeimage : out.fmt.pix.sizeimage;
 
@@ -267,29 +286,31 @@ bool M2mEncoder::dequeue(uint32_t type, uint32_t* index, uint64_t* timestampUs, 
 }
 
 void M2mEncoder::fill(const Buffer& buffer, const RawFrame& frame, size_t* used) {
-  const size_t need = minFrameSize(frame.format, frame.width, frame.height, driverStride_);
+  const size_t need = minFrameSize(frame.format, frame.width, driverHeight_, driverStride_);
   if (need > buffer.length) throw Error("ERR_FRAME_SIZE", path_ + " has OUTPUT buffers too small for the frame", path_);
   auto* dst = static_cast<uint8_t*>(buffer.data);
-  if (driverStride_ == stride_) {
+  if (driverStride_ == stride_ && driverHeight_ == frame.height) {
     std::memcpy(dst, frame.data, need);
   } else {
-    // Line by line, plane by plane: the same layout minFrameSize describes, at two strides.
+    // Line by line, plane by plane: the layout minFrameSize describes, at the driver's stride and
+    // (aligned) height.
     const size_t rowBytes = std::min(stride_, driverStride_);
-    auto copyPlane = [&](const uint8_t* src, size_t srcStride, uint8_t* out, size_t outStride, int rows, size_t bytes) {
+    auto copyPlane = [](const uint8_t* src, size_t srcStride, uint8_t* out, size_t outStride, int rows, size_t bytes) {
       for (int y = 0; y < rows; y++) std::memcpy(out + y * outStride, src + y * srcStride, bytes);
     };
     const uint8_t* src = frame.data;
     copyPlane(src, stride_, dst, driverStride_, frame.height, rowBytes);
     src += stride_ * static_cast<size_t>(frame.height);
-    dst += driverStride_ * static_cast<size_t>(frame.height);
+    dst += driverStride_ * static_cast<size_t>(driverHeight_);
     const int chromaRows = (frame.height + 1) / 2;
+    const size_t driverChromaRows = static_cast<size_t>(driverHeight_ + 1) / 2;
     if (frame.format == PixelFormat::NV12) {
       copyPlane(src, stride_, dst, driverStride_, chromaRows, rowBytes);
     } else if (frame.format == PixelFormat::I420) {
       for (int p = 0; p < 2; p++) {
         copyPlane(src, stride_ / 2, dst, driverStride_ / 2, chromaRows, rowBytes / 2);
         src += stride_ / 2 * static_cast<size_t>(chromaRows);
-        dst += driverStride_ / 2 * static_cast<size_t>(chromaRows);
+        dst += driverStride_ / 2 * driverChromaRows;
       }
     }
   }

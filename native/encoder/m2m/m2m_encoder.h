@@ -52,7 +52,8 @@ class M2mEncoder {
   // Encodes one frame and hands its coded bytes to sink. The context is set up on first use and
   // again when the geometry changes; after a device failure it is rebuilt and the frame retried,
   // up to maxRebuilds times in a row, then the failure is thrown. Substituted formats and sizes
-  // throw ERR_UNSUPPORTED_FORMAT (naming what the driver gave) and are not retried.
+  // throw ERR_UNSUPPORTED_FORMAT (naming what the driver gave) and are not retried; a
+  // buffer aligned above the frame's size is cropped to it (VIDIOC_S_SELECTION).
   void encode(const RawFrame& frame, const Sink& sink);
 
   // Sets the context up for frames shaped like this one (any data), so a node that substitutes a
@@ -92,6 +93,7 @@ class M2mEncoder {
   size_t stride_ = 0;         // the source's
   size_t driverStride_ = 0;   // OUTPUT's bytesperline
   size_t driverImage_ = 0;    // OUTPUT's sizeimage
+  int driverHeight_ = 0;      // OUTPUT's height: the frame's, or aligned above it (then cropped)
   std::vector<Buffer> outBuffers_, capBuffers_;
   std::vector<bool> outFree_;
   uint64_t nextTimestampUs_ = 1;

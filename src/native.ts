@@ -85,6 +85,8 @@ export interface NativeAddon {
   encoderStats(): import('./encode.js').EncoderStats;
   // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.
   setSendBuffer(fd: number, bytes: number): number;
+  // Limits (native/napi/limits_binding.cc): RLIMIT_NOFILE, the soft one raised to the hard one when asked.
+  fileLimit(raise: boolean): { soft: number; hard: number; raiseError?: Error };
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -36,6 +36,9 @@ export interface OpenCameraOptions {
   /** V4L2 input to select (VIDIOC_S_INPUT). HDMI inputs adopt the detected DV timings and
    *  renegotiate when the signal changes. */
   input?: number;
+  /** Camera MJPEG: also serve frames cut short inside the scan, with EOI appended (µStreamer's
+   *  --allow-truncated-frames). Frames that only lack EOI are always repaired. */
+  allowTruncatedFrames?: boolean;
 }
 
 /** A camera control as the addon describes it, with its type narrowed to the V4L2 kinds. */
@@ -183,8 +186,8 @@ export class Camera extends EventEmitter implements FrameSource {
           if (camera) camera.#deliver(data, sequence, timestamp);
         },
         (error) => {
-          if (camera) camera.#fail(error);
-          else pending.push(() => camera && camera.#fail(error));
+          if (camera) camera.#failOrWarn(error);
+          else pending.push(() => camera && camera.#failOrWarn(error));
         },
       );
     } catch (error) {
@@ -216,6 +219,15 @@ export class Camera extends EventEmitter implements FrameSource {
     const frame: Frame = { data, width: this.#info.width, height: this.#info.height, format: this.#info.format, sequence, timestamp };
     this.emit('frame', frame);
     for (const queue of this.#iterators) queue.push(frame);
+  }
+
+  // The addon reports warnings (capture goes on) through the failure callback, marked.
+  #failOrWarn(error: Error): void {
+    if ((error as { warning?: boolean }).warning === true) {
+      if (!this.#closed) this.emit('warning', error);
+      return;
+    }
+    this.#fail(error);
   }
 
   #fail(error: Error): void {
@@ -259,7 +271,7 @@ export class Camera extends EventEmitter implements FrameSource {
           if (this.#capture === capture) this.#deliver(data, sequence, timestamp);
         },
         (error) => {
-          if (this.#capture === capture) this.#fail(error);
+          if (this.#capture === capture) this.#failOrWarn(error);
         },
       );
     } catch {
@@ -358,7 +370,7 @@ function jpegSize(data: Buffer): { width: number; height: number } | null {
 }
 
 function emptyStats(): SourceStats {
-  return { captured: 0, encoded: 0, delivered: 0, dropped: { busy: 0, late: 0, corrupt: 0, error: 0, paused: 0 }, fps: 0, encodeMs: 0 };
+  return { captured: 0, encoded: 0, delivered: 0, dropped: { busy: 0, late: 0, corrupt: 0, error: 0, paused: 0 }, repaired: 0, fps: 0, encodeMs: 0 };
 }
 
 function addStats(a: SourceStats, b: SourceStats): SourceStats {
@@ -373,6 +385,7 @@ function addStats(a: SourceStats, b: SourceStats): SourceStats {
       error: a.dropped.error + b.dropped.error,
       paused: (a.dropped.paused ?? 0) + (b.dropped.paused ?? 0),
     },
+    repaired: (a.repaired ?? 0) + (b.repaired ?? 0),
     fps: b.fps,
     encodeMs: b.encodeMs,
     pool: {

@@ -24,6 +24,8 @@ export interface NativeCaptureStats {
   encoded: number;
   delivered: number;
   dropped: { busy: number; late: number; corrupt: number; error: number; paused: number };
+  /** MJPEG frames served after a missing EOI was appended. */
+  repaired: number;
   fps: number;
   encodeMs: number;
   paused: boolean;

@@ -30,6 +30,7 @@ struct CameraState {
 
 struct Failure {
   Error error;
+  bool warning = false;  // capture goes on: reported, not a failure
 };
 
 void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>* context, Failure* failure) {
@@ -40,7 +41,10 @@ void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>*
   CameraState& state = **context;
   if (failure) {
     std::unique_ptr<Failure> owned(failure);
-    if (!state.closed && !state.onFailure.IsEmpty()) state.onFailure.Call({toJsError(env, owned->error).Value()});
+    if (state.closed || state.onFailure.IsEmpty()) return;
+    Napi::Error error = toJsError(env, owned->error);
+    if (owned->warning) error.Set("warning", Napi::Boolean::New(env, true));
+    state.onFailure.Call({error.Value()});
     return;
   }
   if (state.closed || !state.pipeline) return;
@@ -93,6 +97,7 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   dropped.Set("error", static_cast<double>(s.droppedError));
   dropped.Set("paused", static_cast<double>(s.droppedPaused));
   out.Set("dropped", dropped);
+  out.Set("repaired", static_cast<double>(s.repaired));
   out.Set("fps", s.fps);
   out.Set("encodeMs", s.encodeMs);
   out.Set("paused", s.paused);
@@ -277,6 +282,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   int buffers = intOption(options, "buffers", workers + 2);
   EncodeOptions encode;
   encode.quality = intOption(options, "quality", 80);
+  encode.allowTruncated = options.Get("allowTruncatedFrames").ToBoolean().Value();
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());
@@ -291,6 +297,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
         CapturePipeline::Callbacks callbacks;
         callbacks.frameReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Failure*>(nullptr)); };
         callbacks.failed = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error}); };
+        callbacks.warned = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error, true}); };
         state->pipeline = std::make_unique<CapturePipeline>(std::move(source), workers, buffers, encode, callbacks);
         state->pipeline->start();
       },

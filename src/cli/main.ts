@@ -52,13 +52,16 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     controls: config.controls,
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,
+    allowTruncatedFrames: config.allowTruncatedFrames,
   };
   // `auto` is the Camera's own default, and pipes pick theirs (mjpeg) only when none is given.
   if (config.format !== 'auto') options.format = config.format;
   if (config.workers !== undefined) options.workers = config.workers;
   if (config.buffers !== undefined) options.buffers = config.buffers;
   if (config.input !== undefined) options.input = config.input;
-  return openCamera(options);
+  const camera = await openCamera(options);
+  camera.on('warning', (warning: Error) => log('warn', warning.message));
+  return camera;
 }
 
 // Viewers need descriptors: the soft limit is often 1024 (systemd, login shells) while the hard

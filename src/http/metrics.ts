@@ -43,6 +43,7 @@ export function renderMetrics(view: ServerView): string {
     'Frames the source dropped, by reason.',
     Object.entries(stats.dropped).map(([reason, value]): Sample => [{ reason }, value]),
   );
+  metric('turbocam_frames_repaired_total', 'counter', 'Camera MJPEG frames served after a missing EOI was appended.', stats.repaired ?? 0);
   metric('turbocam_encode_seconds', 'gauge', 'Mean encode time per frame.', stats.encodeMs / 1000);
   metric('turbocam_frames_published_total', 'counter', 'Frames offered to clients (including refreshes and NO SIGNAL).', hub.counters.published);
   metric('turbocam_frames_same_dropped_total', 'counter', 'Byte-identical frames skipped by --drop-same-frames.', hub.counters.droppedSame);

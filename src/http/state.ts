@@ -74,6 +74,7 @@ export function buildState(view: ServerView): object {
         encoded: stats.encoded,
         delivered: stats.delivered,
         dropped: stats.dropped,
+        repaired: stats.repaired ?? 0,
         encode_ms: stats.encodeMs,
       },
       stream: {

@@ -24,6 +24,8 @@ export interface SourceStats {
   delivered: number;
   /** Every frame that did not reach JS, by reason (`paused`: captured while paused, not encoded). */
   dropped: { busy: number; late: number; corrupt: number; error: number; paused?: number };
+  /** Camera MJPEG frames served after a missing EOI was appended (sources that normalise MJPEG). */
+  repaired?: number;
   /** Delivered frames per second over the last second or so. */
   fps: number;
   /** Mean encode time per frame in milliseconds (0 for mjpeg pass-through). */

@@ -61,7 +61,7 @@ size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capa
   bool sawDht = false;
   bool sawScan = false;
   size_t firstScan = 0;  // offset of the first SOS
-  size_t scanData = 0;   // where the entropy-coded data of the latest scan starts
+  size_t floor = 0;      // end of the last segment parsed: trimming stops there
   size_t insertAt = 0;   // offset of the first SOS when tables must be inserted before it
   size_t end = 0;        // one past EOI, or past the data an appended EOI follows
   bool appendEoi = false;
@@ -78,7 +78,7 @@ size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capa
         if (!allowTruncated) corrupt("scan cut short, no EOI (truncated)", size);
         // Zero padding and a dangling 0xFF are not image data.
         end = size;
-        while (end > scanData && (src[end - 1] == 0x00 || src[end - 1] == 0xff)) end--;
+        while (end > floor && (src[end - 1] == 0x00 || src[end - 1] == 0xff)) end--;
       }
       appendEoi = true;
       break;
@@ -110,10 +110,11 @@ size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capa
         if (!sawDht) insertAt = pos - 2;
       }
       sawScan = true;
-      scanData = pos + length;
-      pos = skipEntropyData(src, size, scanData);
+      floor = pos + length;
+      pos = skipEntropyData(src, size, floor);
     } else {
       pos += length;
+      floor = pos;
     }
   }
 

@@ -3,7 +3,9 @@
 // ever shed:
 // - past the budget (soft RLIMIT_NOFILE - 64 by default), the oldest waiting connection is pushed
 //   out for each new one, so the newest (a viewer trying to connect) gets its chance;
-// - past the per-address cap of waiting connections, that address's oldest waiting one goes;
+// - past the per-address cap of connections waiting longer than a grace period (a second at
+//   most), that address's oldest waiting one goes: a burst of viewers from one address (a
+//   dashboard, a proxy) completes its heads within the grace and is never shed;
 // - a connection waiting longer than the server timeout is cut (µStreamer's --server-timeout).
 // Established requests (streams, snapshots in flight) are never shed: --max-clients caps streams,
 // since a proxy in front brings every viewer from one address. Each shed is counted by reason and
@@ -91,17 +93,25 @@ export class ConnectionGuard {
     this.live.add(socket);
     socket.once('close', () => this.forget(socket));
     this.enter(socket);
-    const address = socket.remoteAddress ?? 'unix';
-    const fromHere = this.byAddress.get(address);
-    if (this.options.perAddress > 0 && fromHere !== undefined && fromHere.size > this.options.perAddress) {
-      const oldest = fromHere.values().next().value;
-      if (oldest !== undefined) this.cut(oldest, 'address');
-    }
+    this.capAddress(socket.remoteAddress ?? 'unix', performance.now());
     while (this.live.size > this.options.budget && this.waiting.size > 0) {
       const oldest = this.waiting.keys().next().value;
       if (oldest === undefined) break;
       this.cut(oldest, 'budget');
     }
+  }
+
+  /** Cuts the address's oldest waiting connections while more than the cap have outlived the grace. */
+  private capAddress(address: string, now: number): void {
+    const set = this.byAddress.get(address);
+    if (this.options.perAddress <= 0 || set === undefined || set.size <= this.options.perAddress) return;
+    const grace = Math.min(1000, this.options.timeoutMs / 2);
+    let aged = 0;
+    for (const socket of set) {
+      if (now - (this.waiting.get(socket)?.since ?? now) < grace) break;
+      aged++;
+    }
+    for (const socket of [...set].slice(0, Math.max(0, aged - this.options.perAddress))) this.cut(socket, 'address');
   }
 
   private requested(socket: Socket, res: ServerResponse): void {
@@ -166,6 +176,7 @@ export class ConnectionGuard {
 
   private sweep(): void {
     const now = performance.now();
+    for (const address of [...this.byAddress.keys()]) this.capAddress(address, now);
     for (const [socket, entry] of this.waiting) {
       if (now - entry.since < this.options.timeoutMs) break;
       this.cut(socket, 'timeout');

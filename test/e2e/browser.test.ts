@@ -76,15 +76,15 @@ describe('an EOI-less camera in Chromium', () => {
       // Chromium's own decoder: the bar centres of the painted frame, sampled through a canvas,
       // over several frames as they arrive.
       for (let i = 0; i < 5; i++) {
-        const bars = await page.$eval('#stream', (element) => {
-          const img = element as unknown as CanvasImageSource & { naturalWidth: number; naturalHeight: number };
+        const bars = (await page.evaluate(`(() => {
+          const img = document.querySelector('#stream');
           const canvas = document.createElement('canvas');
           canvas.width = img.naturalWidth;
           canvas.height = img.naturalHeight;
-          const context = canvas.getContext('2d')!;
+          const context = canvas.getContext('2d');
           context.drawImage(img, 0, 0);
           return Array.from({ length: 8 }, (_, bar) => Array.from(context.getImageData(Math.floor(((bar + 0.5) * canvas.width) / 8), canvas.height / 4, 1, 1).data.slice(0, 3)));
-        });
+        })()`)) as number[][];
         const expected = [[1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]];
         bars.forEach((rgb, bar) => rgb.forEach((value, c) => expect(expected[bar]![c] === 1 ? value > 140 : value < 70, `bar ${bar}: ${rgb.join(',')}`).toBe(true)));
         await page.waitForTimeout(200);

@@ -54,6 +54,7 @@ export class TurbocamServer {
   private closing = false;
   private readonly serverTimeoutMs: number;
   private readonly guard: ConnectionGuard;
+  private abandoned: { count: number; last: string; timer: NodeJS.Timeout | undefined } = { count: 0, last: '', timer: undefined };
   /** Base URLs of everything listened on, filled by listen(). */
   readonly urls: string[] = [];
 
@@ -137,8 +138,21 @@ export class TurbocamServer {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const address = (socket as Socket).remoteAddress ?? 'unix';
     this.context.counters.requests.set(`other ${status}`, (this.context.counters.requests.get(`other ${status}`) ?? 0) + 1);
+    if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE') {
+      // The client left halfway through its head: nothing to answer, and a flood of such
+      // connections must not become a log line each: one line a second at most.
+      socket.destroy();
+      this.abandoned.count++;
+      this.abandoned.last = address;
+      this.abandoned.timer ??= setTimeout(() => {
+        const { count, last } = this.abandoned;
+        this.abandoned = { count: 0, last: '', timer: undefined };
+        this.context.log('info', `${count} connection${count === 1 ? '' : 's'} closed by the client before completing a request (last from ${last})`);
+      }, 1000).unref();
+      return;
+    }
     this.context.log('info', `${address}: ${status} ${error.code ?? 'client error'}: ${error.message}`);
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    if (!socket.writable) {
       socket.destroy();
       return;
     }

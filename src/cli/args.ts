@@ -73,8 +73,8 @@ HTTP
       --server-timeout SEC     close a connection that has not sent a complete request head
                                within this long (default 10)
       --max-pending-per-address N
-                               connections one address may hold without a complete request;
-                               its oldest is closed past this (default 16; 0: no cap)
+                               connections one address may hold for over a second without a
+                               complete request; its oldest is closed past N (default 16; 0: no cap)
       --drop-same-frames N     skip byte-identical frames, at most N in a row (default 0: off)
       --instance NAME          name shown in /state, /metrics and the logs
 

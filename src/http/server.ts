@@ -30,7 +30,8 @@ export interface ServerOptions extends FrameHubOptions {
   /** A connection must deliver a complete request head within this long (ms, default 10 s,
    *  µStreamer's --server-timeout): slowloris clients and silent connections are cut, streams never are. */
   serverTimeoutMs?: number;
-  /** Connections from one address that have not completed a request, at most (default 16; 0: no cap). */
+  /** Connections from one address that have gone a second without completing a request, at most
+   *  (default 16; 0: no cap). */
   maxPendingPerAddress?: number;
   /** Connections held at most; past it the oldest without a request is pushed out for a new one
    *  (default: the soft RLIMIT_NOFILE - 64). */

@@ -22,7 +22,7 @@ Napi::Value FileLimit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const bool raise = info.Length() > 0 && info[0].ToBoolean().Value();
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) throw toJsError(env, errnoError(errno, "getrlimit(RLIMIT_NOFILE)"));
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) throw errnoError(errno, "getrlimit(RLIMIT_NOFILE)");
   int raiseErrno = 0;
   if (raise && limit.rlim_cur < limit.rlim_max) {
     rlimit wanted = limit;
@@ -43,7 +43,7 @@ Napi::Value FileLimit(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitLimits(Napi::Env env, Napi::Object exports) {
-  exports.Set("fileLimit", Napi::Function::New(env, FileLimit, "fileLimit"));
+  exports.Set("fileLimit", Napi::Function::New(env, guarded<FileLimit>, "fileLimit"));
 }
 
 }  // namespace turbocam

@@ -1,9 +1,10 @@
 // Command-line flags to a checked configuration. Every problem is a ERR_BAD_FLAG error whose
 // message names the flag, so main can print one line and exit 2.
 import { parseArgs } from 'node:util';
-import { codedError } from '../errors.js';
-import type { PixelFormatName } from '../types.js';
-import type { LogLevel } from '../http/routes.js';
+import { TurbocamError } from '../errors.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { PIXEL_FORMATS, type PixelFormatName } from '../types.js';
+import { DEVICE_TIMEOUT_MS, describeRange, inRange, QUALITY, type Range } from '../validate.js';
 
 export interface CliConfig {
   /** Undefined: /dev/video0 when present, else the test pattern. */
@@ -40,6 +41,8 @@ export interface CliConfig {
   help: boolean;
 }
 
+const FORMATS: readonly string[] = ['auto', ...PIXEL_FORMATS];
+
 export const USAGE = `Usage: turbocam [options]
 
 Streams a V4L2 camera (or the test pattern, or another MJPEG server) as MJPEG over HTTP.
@@ -49,7 +52,7 @@ Source
                                to relay another MJPEG server (default: /dev/video0, else testsrc)
   -r, --resolution WxH         frame size (default 640x480)
   -f, --fps N                  frames per second (default 30)
-      --format NAME            auto, mjpeg, yuyv, uyvy, nv12, i420, rgb24, bgr24, grey (default auto)
+      --format NAME            ${FORMATS.join(', ')} (default auto)
   -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
       --workers N              encoder threads (default: cores)
       --buffers N              capture buffers (default: workers + 2)
@@ -88,19 +91,20 @@ Other
 Endpoints: / (page), /stream, /snapshot, /state, /metrics, /?action=stream, /?action=snapshot
 `;
 
-const FORMATS = ['auto', 'mjpeg', 'yuyv', 'uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey'];
-const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const LEVELS: readonly string[] = LOG_LEVELS;
 
 function bad(message: string): Error {
-  return codedError('ERR_BAD_FLAG', message);
+  return new TurbocamError('ERR_BAD_FLAG', message);
 }
 
 function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  return number(flag, value, { min, max, integer: true });
+}
+
+function number(flag: string, value: string | undefined, range: Range): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw bad(`--${flag} wants an integer in ${min}..${max}, got '${value}'`);
-  }
+  if (value.trim() === '' || !inRange(parsed, range)) throw bad(`--${flag} wants ${describeRange(range)}, got '${value}'`);
   return parsed;
 }
 
@@ -189,13 +193,13 @@ export function parseCli(argv: string[]): CliConfig {
     height,
     fps,
     format: format as CliConfig['format'],
-    quality: integer('quality', v.quality, 1, 100) ?? 80,
+    quality: number('quality', v.quality, QUALITY) ?? QUALITY.default,
     workers: integer('workers', v.workers, 1, 64),
     buffers: integer('buffers', v.buffers, 2, 64),
     input: integer('input', v.input, 0, 255),
     controls,
     persistent: v.persistent ?? false,
-    deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], 5000),
+    deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], DEVICE_TIMEOUT_MS),
     pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
     host: v.host,
     port: integer('port', v.port, 0, 65535),

@@ -13,7 +13,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Log } from './routes.js';
+import type { Log } from '../log.js';
 
 export type ShedReason = 'budget' | 'address' | 'timeout';
 

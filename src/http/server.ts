@@ -11,7 +11,8 @@ import { BasicAuth, type Credential } from './auth.js';
 import { budgetFor, ConnectionGuard } from './connection-guard.js';
 import { baseUrls, listenOn, systemdSocketFd, type ListenTarget } from './listen.js';
 import type { MjpegWriter } from './mjpeg-writer.js';
-import { createRequestHandler, type Log, type RouteContext } from './routes.js';
+import type { Log } from '../log.js';
+import { createRequestHandler, type RouteContext } from './routes.js';
 
 export interface ServerOptions extends FrameHubOptions {
   source: FrameSource;

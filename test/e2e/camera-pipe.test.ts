@@ -84,6 +84,30 @@ describe('FIFO and file sources', () => {
     }
   }, 60_000);
 
+  it('accounts for every one of 500 tiny frames written at once, with two buffers and a busy JS thread', async () => {
+    const hog = setInterval(() => {
+      const until = Date.now() + 3;
+      while (Date.now() < until);
+    }, 4);
+    try {
+      const fifo = join(dir, 'burst.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const camera = await openCamera({ source: fifo, format: 'i420', width: 32, height: 16, workers: 2, buffers: 2 });
+      open.push(camera);
+      const done = collectUntilEnd(camera);
+      // The writer outruns everything: most frames are dropped, none unaccounted.
+      writeFileSync(fifo, Buffer.alloc(32 * 16 * 1.5 * 500, 128));
+      const { end } = await done;
+      expect(end.code).toBe('ERR_END_OF_STREAM');
+      const stats = camera.stats();
+      const dropped = stats.dropped.busy + stats.dropped.late + stats.dropped.corrupt + stats.dropped.error + (stats.dropped.paused ?? 0);
+      expect(stats.delivered + dropped).toBe(500);
+      expect(stats.delivered).toBeGreaterThan(0);
+    } finally {
+      clearInterval(hog);
+    }
+  });
+
   it('splits concatenated MJPEG from a FIFO and passes the JPEGs through', async () => {
     const fifo = join(dir, 'mjpeg.fifo');
     execFileSync('mkfifo', [fifo]);

@@ -60,6 +60,9 @@ describe('MJPEG frames without EOI', () => {
     await viewer.waitForParts(Math.floor(written * 0.95), 20_000);
     const metrics = (await fetchRaw({ port: cli.port }, '/metrics')).body.toString();
     await writer.done;
+    // The writer closing ends the source (and this CLI); the last frames arrive first.
+    const deadline = Date.now() + 3000;
+    while (!viewer.ended && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const parts = viewer.parts.filter((part, i, all) => all.findIndex((p) => p.headers.get('x-sequence') === part.headers.get('x-sequence')) === i);
     expect(parts.length / written).toBeGreaterThanOrEqual(0.95);
     expect(metric(metrics, 'turbocam_frames_repaired_total')).toBeGreaterThanOrEqual(Math.floor(written * 0.95));

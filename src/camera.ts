@@ -39,6 +39,9 @@ export interface OpenCameraOptions {
   /** V4L2 input to select (VIDIOC_S_INPUT). HDMI inputs adopt the detected DV timings and
    *  renegotiate when the signal changes. */
   input?: number;
+  /** Camera MJPEG: also serve frames cut short inside the scan, with EOI appended (µStreamer's
+   *  --allow-truncated-frames). Frames that only lack EOI are always repaired. */
+  allowTruncatedFrames?: boolean;
   /** `cpu` (default), `m2m-image` (a V4L2 memory-to-memory JPEG encoder, such as a Raspberry
    *  Pi's /dev/video31; fails with ERR_NO_M2M_ENCODER when there is none) or `auto` (M2M when a
    *  node takes the camera's raw format, else CPU). A hardware failure at run time falls back
@@ -198,10 +201,9 @@ export class Camera extends EventEmitter implements FrameSource {
       (data, sequence, timestamp) => {
         if (capture !== undefined && this.#capture === capture) this.#deliver(data, sequence, timestamp);
       },
-      (error, warning) => {
-        if (warning) this.emit('warning', error);
-        else if (capture === undefined) early = error;
-        else if (this.#capture === capture) this.#fail(error);
+      (error) => {
+        if (capture === undefined) early = error;
+        else if (this.#capture === capture) this.#failOrWarn(error);
       },
     );
     capture = opened;
@@ -213,7 +215,7 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#capture = opened;
     this.#sequenceBase = this.#lastSequence + 1;
     this.#info = toInfo(opened.info());
-    if (early !== undefined) this.#fail(early);
+    if (early !== undefined) this.#failOrWarn(early);
   }
 
   #live(): NativeCapture {
@@ -236,6 +238,15 @@ export class Camera extends EventEmitter implements FrameSource {
     const frame: Frame = { data, width: this.#info.width, height: this.#info.height, format: this.#info.format, sequence, timestamp };
     this.emit('frame', frame);
     this.#iterators.push(frame);
+  }
+
+  // The addon reports warnings (capture goes on) through the failure callback, marked.
+  #failOrWarn(error: Error): void {
+    if ((error as { warning?: boolean }).warning === true) {
+      if (!this.#closed) this.emit('warning', error);
+      return;
+    }
+    this.#fail(error);
   }
 
   #fail(error: Error): void {

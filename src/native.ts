@@ -26,6 +26,8 @@ export interface NativeCaptureStats {
   encoded: number;
   delivered: number;
   dropped: Record<DropReason, number>;
+  /** MJPEG frames served after a missing EOI was appended. */
+  repaired: number;
   fps: number;
   encodeMs: number;
   paused: boolean;
@@ -97,8 +99,7 @@ export interface NativeAddon {
   openCapture(
     options: Record<string, unknown>,
     onFrame: (data: Buffer, sequence: number, timestamp: number) => void,
-    /** warning: the stream goes on (the hardware encoder gave way to the CPU's). */
-    onFailure: (error: Error, warning: boolean) => void,
+    onFailure: (error: Error) => void,
   ): Promise<NativeCapture>;
   listDevices(): Promise<NativeDevice[]>;
   // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.
@@ -114,6 +115,8 @@ export interface NativeAddon {
   encoderStats(): NativeEncoderStats;
   // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.
   setSendBuffer(fd: number, bytes: number): number;
+  // Limits (native/napi/limits_binding.cc): RLIMIT_NOFILE, the soft one raised to the hard one when asked.
+  fileLimit(raise: boolean): { soft: number; hard: number; raiseError?: Error };
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));

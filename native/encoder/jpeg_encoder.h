@@ -37,6 +37,7 @@ struct RawFrame {
 struct EncodeOptions {
   int quality = 80;                           // 1..100
   Subsampling subsampling = Subsampling::Auto;  // Auto: 4:2:2 for packed 4:2:2, 4:2:0 otherwise, gray for grey
+  bool allowTruncated = false;                  // camera MJPEG: serve frames cut short inside the scan
 };
 
 class JpegEncoder {

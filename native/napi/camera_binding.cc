@@ -31,7 +31,7 @@ struct CameraState {
 
 struct Failure {
   Error error;
-  bool warning = false;  // the stream goes on (onFailure(error, true))
+  bool warning = false;  // capture goes on: reported, not a failure
 };
 
 void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>* context, Failure* failure) {
@@ -40,8 +40,10 @@ void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>*
   CameraState& state = **context;
   guardJs(env, [&] {
     if (owned) {
-      if (!state.closed && !state.onFailure.IsEmpty())
-        state.onFailure.Call({toJsError(env, owned->error).Value(), Napi::Boolean::New(env, owned->warning)});
+      if (state.closed || state.onFailure.IsEmpty()) return;
+      Napi::Error error = toJsError(env, owned->error);
+      if (owned->warning) error.Set("warning", Napi::Boolean::New(env, true));
+      state.onFailure.Call({error.Value()});
       return;
     }
     if (state.closed || !state.pipeline) return;
@@ -95,6 +97,7 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   dropped.Set("error", static_cast<double>(s.droppedError));
   dropped.Set("paused", static_cast<double>(s.droppedPaused));
   out.Set("dropped", dropped);
+  out.Set("repaired", static_cast<double>(s.repaired));
   out.Set("fps", s.fps);
   out.Set("encodeMs", s.encodeMs);
   out.Set("paused", s.paused);
@@ -288,6 +291,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   if (options.Get("encoder").IsString()) encoder.mode = encoderModeByName(options.Get("encoder").ToString().Utf8Value());
   if (options.Get("encoderDevice").IsString()) encoder.device = options.Get("encoderDevice").ToString().Utf8Value();
   if (options.Get("encoderFormat").IsString()) encoder.coded = options.Get("encoderFormat").ToString().Utf8Value();
+  encode.allowTruncated = options.Get("allowTruncatedFrames").ToBoolean().Value();
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());

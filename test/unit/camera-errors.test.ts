@@ -36,3 +36,30 @@ describe('bad sources', () => {
     await expect(openCamera({ source: 'testsrc', format: 'h264' as never })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT' });
   });
 });
+
+describe('encoder choice', () => {
+  it('an unknown encoder or coded format, or an empty encoder device, is ERR_INVALID_ARG', async () => {
+    await expect(openCamera({ source: 'testsrc', encoder: 'gpu' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(openCamera({ source: 'testsrc', encoder: 'auto', encoderFormat: 'h264' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(openCamera({ source: 'testsrc', encoderDevice: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+  });
+
+  it('m2m-image with a missing node is ERR_NO_M2M_ENCODER naming it; a node that is no V4L2 device too', async () => {
+    const missing = openCamera({ source: 'testsrc', encoder: 'm2m-image', encoderDevice: '/dev/video-missing-31' });
+    await expect(missing).rejects.toMatchObject({ code: 'ERR_NO_M2M_ENCODER', path: '/dev/video-missing-31' });
+    await expect(missing).rejects.toThrow(/no V4L2 M2M encoder from YUYV to JPEG at \/dev\/video-missing-31/);
+    await expect(openCamera({ source: 'testsrc', encoder: 'm2m-image', encoderDevice: '/dev/null' })).rejects.toMatchObject({
+      code: 'ERR_NO_M2M_ENCODER',
+      path: '/dev/null',
+    });
+  });
+
+  it('the CPU encoder by default, said in stats', async () => {
+    const camera = await openCamera({ source: 'testsrc', width: 160, height: 120 });
+    try {
+      expect(camera.stats().encoder).toEqual({ kind: 'cpu', chosen: 'cpu', device: null, reason: 'asked for', fallback: null, hardwareFrames: 0 });
+    } finally {
+      await camera.close();
+    }
+  });
+});

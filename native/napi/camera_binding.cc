@@ -109,6 +109,15 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   encoder.Set("reason", s.encoder.reason);
   encoder.Set("fallback", s.encoderFallback.empty() ? env.Null() : Napi::Value(Napi::String::New(env, s.encoderFallback)));
   encoder.Set("hardwareFrames", static_cast<double>(s.hardwareFrames));
+  auto names = [&](const std::vector<std::string>& list) {
+    Napi::Array array = Napi::Array::New(env, list.size());
+    for (uint32_t i = 0; i < list.size(); i++) array.Set(i, list[i]);
+    return array;
+  };
+  Napi::Object controls = Napi::Object::New(env);
+  controls.Set("set", names(s.encoderControlsSet));
+  controls.Set("unsupported", names(s.encoderControlsUnsupported));
+  encoder.Set("controls", controls);
   out.Set("encoder", encoder);
   return out;
 }

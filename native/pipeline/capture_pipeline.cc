@@ -231,6 +231,8 @@ PipelineStats CapturePipeline::stats() {
   s.hardwareEncoding = encoderState_->hardware();
   s.encoderFallback = encoderState_->fallbackReason();
   s.hardwareFrames = encoderState_->hardwareFrames;
+  s.encoderControlsSet = encoderState_->controlsSet();
+  s.encoderControlsUnsupported = encoderState_->controlsUnsupported();
   s.encodeMs = raw && s.encoded > 0 ? static_cast<double>(encodeNs_) / 1e6 / static_cast<double>(s.encoded) : 0;
   return s;
 }

@@ -81,6 +81,24 @@ bool EncoderState::fallBack(const Error& error) {
   return true;
 }
 
+void EncoderState::noteControls(const M2mStats& stats) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (controlsNoted_) return;
+  controlsNoted_ = true;
+  controlsSet_ = stats.controlsSet;
+  controlsUnsupported_ = stats.controlsUnsupported;
+}
+
+std::vector<std::string> EncoderState::controlsSet() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return controlsSet_;
+}
+
+std::vector<std::string> EncoderState::controlsUnsupported() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return controlsUnsupported_;
+}
+
 std::string EncoderState::fallbackReason() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return fallbackReason_;
@@ -107,7 +125,7 @@ LeasedJpeg WorkerEncoder::encodeRaw(BufferPool& pool, const RawFrame& frame, con
         else std::memcpy(out.lease.data, data, length);
         out.length = length;
       });
-      state_.hardwareFrames++;
+      if (state_.hardwareFrames++ == 0) state_.noteControls(m2m_->stats());
       return out;
     } catch (const Error& error) {
       m2m_.reset();

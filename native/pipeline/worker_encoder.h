@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "encoder/jpeg_encoder.h"
 #include "encoder/leased_jpeg.h"
@@ -49,6 +50,10 @@ class EncoderState {
   // The first failure wins: returns true (and keeps its message) only for that one.
   bool fallBack(const Error& error);
   std::string fallbackReason() const;
+  // The first context's controls: those set, and those the driver lacks (EINVAL, not fatal).
+  void noteControls(const M2mStats& stats);
+  std::vector<std::string> controlsSet() const;
+  std::vector<std::string> controlsUnsupported() const;
   std::atomic<uint64_t> hardwareFrames{0};
 
  private:
@@ -56,6 +61,8 @@ class EncoderState {
   std::atomic<bool> hardware_;
   mutable std::mutex mutex_;
   std::string fallbackReason_;
+  bool controlsNoted_ = false;
+  std::vector<std::string> controlsSet_, controlsUnsupported_;
 };
 
 class WorkerEncoder {

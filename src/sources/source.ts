@@ -62,6 +62,9 @@ export interface EncoderStats {
   /** Why the hardware encoder was given up, once it was. */
   fallback: string | null;
   hardwareFrames: number;
+  /** The M2M controls of the coded format's table (JPEG: jpeg-quality) that the first context
+   *  set, and those its driver lacks (EINVAL: encoding goes on without them). */
+  controls: { set: string[]; unsupported: string[] };
 }
 
 /** Stats of a source that has counted nothing yet. */

@@ -57,7 +57,10 @@ describe('encoder choice', () => {
   it('the CPU encoder by default, said in stats', async () => {
     const camera = await openCamera({ source: 'testsrc', width: 160, height: 120 });
     try {
-      expect(camera.stats().encoder).toEqual({ kind: 'cpu', chosen: 'cpu', device: null, reason: 'asked for', fallback: null, hardwareFrames: 0 });
+      expect(camera.stats().encoder).toEqual({
+        kind: 'cpu', chosen: 'cpu', device: null, reason: 'asked for', fallback: null, hardwareFrames: 0,
+        controls: { set: [], unsupported: [] },
+      });
     } finally {
       await camera.close();
     }

@@ -93,6 +93,8 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
     const stats = camera.stats();
     expect(stats.encoder).toMatchObject({ kind: 'm2m-image', chosen: 'm2m-image', device: ENCODER, fallback: null });
     expect(stats.encoder!.hardwareFrames).toBeGreaterThanOrEqual(10);
+    // vicodec has both of FWHT's table entries (every frame an I-frame; the quality as a QP).
+    expect(stats.encoder!.controls).toEqual({ set: ['gop-size', 'fwht-i-frame-qp'], unsupported: [] });
     const coded = frames.at(-1)!.data;
     // FWHT's frame header starts with its magic, not a JPEG's SOI.
     expect(coded.subarray(0, 4)).toEqual(Buffer.from([0x4f, 0x4f, 0x4f, 0x4f]));

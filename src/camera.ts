@@ -6,7 +6,7 @@ import { codedError, isCodedError } from './errors.js';
 import { native } from './native.js';
 import type { NativeCapture, NativeControl, NativeDevice } from './native.js';
 import type { FrameSource, SourceInfo, SourceKind, SourceStats } from './sources/source.js';
-import type { Frame, PixelFormatName } from './types.js';
+import type { Frame, PixelFormatName, Subsampling } from './types.js';
 
 export interface OpenCameraOptions {
   /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
@@ -19,6 +19,9 @@ export interface OpenCameraOptions {
   format?: PixelFormatName | 'auto';
   /** JPEG quality 1..100 for raw formats (default 80). */
   quality?: number;
+  /** Chroma subsampling of the JPEGs made from raw formats (default 420 for every raw format,
+   *  gray for grey). 422 keeps a YUYV camera's full chroma for about 20 % more CPU. */
+  subsampling?: Subsampling;
   /** Encoder threads (default: online cores). */
   workers?: number;
   /** Capture buffers (default: workers + 2). */
@@ -57,6 +60,7 @@ export interface DeviceDescription {
   formats: { format: string; fourcc: string; description: string; sizes: { width: number; height: number; fps: number[] }[] }[];
 }
 
+const SUBSAMPLINGS = ['420', '422', '444', 'gray'] as const;
 const FAILURES_WORTH_RETRYING = new Set(['ENODEV', 'ETIMEDOUT', 'EIO', 'ENOENT', 'ENXIO', 'EBUSY', 'ERR_END_OF_STREAM']);
 
 function nativeOptions(options: OpenCameraOptions): Record<string, unknown> {
@@ -82,6 +86,9 @@ function checkOptions(options: OpenCameraOptions): void {
   }
   if (options.quality !== undefined && !(Number.isInteger(options.quality) && options.quality >= 1 && options.quality <= 100)) {
     throw codedError('ERR_INVALID_ARG', 'openCamera: `quality` must be an integer in 1..100');
+  }
+  if (options.subsampling !== undefined && !(SUBSAMPLINGS as readonly unknown[]).includes(options.subsampling)) {
+    throw codedError('ERR_INVALID_ARG', `openCamera: \`subsampling\` must be one of ${SUBSAMPLINGS.join(', ')}, got '${String(options.subsampling)}'`);
   }
   if (options.buffers !== undefined && options.buffers < 2) throw codedError('ERR_INVALID_ARG', 'openCamera: `buffers` must be at least 2');
   const format = options.format ?? 'auto';
@@ -387,11 +394,20 @@ function addStats(a: SourceStats, b: SourceStats): SourceStats {
 function awaitedInfo(options: OpenCameraOptions): SourceInfo {
   const kind: SourceKind = options.source.startsWith('/dev/video') ? 'v4l2' : 'pipe';
   const format = options.format === undefined || options.format === 'auto' ? 'mjpeg' : options.format;
-  return { kind, name: options.source, width: options.width ?? 0, height: options.height ?? 0, format, fps: options.fps ?? 0 };
+  const subsampling = format === 'mjpeg' ? null : (options.subsampling ?? (format === 'grey' ? 'gray' : '420'));
+  return { kind, name: options.source, width: options.width ?? 0, height: options.height ?? 0, format, fps: options.fps ?? 0, subsampling };
 }
 
 function toInfo(info: ReturnType<NativeCapture['info']>): SourceInfo {
-  return { kind: info.kind as SourceKind, name: info.name, width: info.width, height: info.height, format: info.format as PixelFormatName, fps: info.fps };
+  return {
+    kind: info.kind as SourceKind,
+    name: info.name,
+    width: info.width,
+    height: info.height,
+    format: info.format as PixelFormatName,
+    fps: info.fps,
+    subsampling: info.subsampling as Subsampling | null,
+  };
 }
 
 function toControlInfo(control: NativeControl): ControlInfo {

@@ -23,7 +23,7 @@ constexpr int kMaxDimension = 65500;
 constexpr size_t kMinCapacity = 4096;
 constexpr size_t kMargin = 4096;
 
-const char* subsamplingName(Subsampling s) {
+const char* nameOf(Subsampling s) {
   switch (s) {
     case Subsampling::S444:
       return "444";
@@ -93,6 +93,19 @@ std::string frameName(const RawFrame& frame) {
 }
 
 }  // namespace
+
+const char* JpegEncoder::subsamplingName(Subsampling s) { return nameOf(s); }
+
+Subsampling JpegEncoder::captureSubsampling(PixelFormat format, Subsampling requested) {
+  const Subsampling s = requested != Subsampling::Auto   ? requested
+                        : format == PixelFormat::GREY ? Subsampling::Gray
+                                                        : Subsampling::S420;
+  if (format != PixelFormat::MJPEG && !subsamplingAllowed(format, s)) {
+    throw Error("ERR_INVALID_ARG", std::string("subsampling ") + nameOf(s) + " cannot be produced from " +
+                                       formatInfo(format).name + " input (it would invent chroma resolution)");
+  }
+  return s;
+}
 
 JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
   if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
@@ -179,7 +192,7 @@ void JpegEncoder::validate(const RawFrame& frame, const EncodeOptions& options) 
   }
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
   if (!subsamplingAllowed(frame.format, s)) {
-    throw Error("ERR_INVALID_ARG", std::string("subsampling ") + subsamplingName(s) + " cannot be produced from " +
+    throw Error("ERR_INVALID_ARG", std::string("subsampling ") + nameOf(s) + " cannot be produced from " +
                                        info.name + " input (it would invent chroma resolution)");
   }
   const size_t minStride = defaultStride(frame.format, frame.width);

@@ -104,7 +104,18 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   return out;
 }
 
-Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f) {
+Subsampling subsamplingOption(const Napi::Object& options) {
+  Napi::Value value = options.Get("subsampling");
+  if (value.IsUndefined() || value.IsNull()) return Subsampling::Auto;
+  const std::string name = value.ToString().Utf8Value();
+  if (name == "444") return Subsampling::S444;
+  if (name == "422") return Subsampling::S422;
+  if (name == "420") return Subsampling::S420;
+  if (name == "gray") return Subsampling::Gray;
+  throw Error("ERR_INVALID_ARG", "unknown subsampling '" + name + "' (444, 422, 420 or gray)");
+}
+
+Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f, const EncodeOptions& encode) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("kind", f.kind);
   out.Set("name", f.name);
@@ -112,6 +123,9 @@ Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f) {
   out.Set("height", f.height);
   out.Set("format", formatInfo(f.format).name);
   out.Set("fps", f.fps);
+  // Camera MJPEG passes through: its subsampling is the camera's, not ours to report.
+  out.Set("subsampling", f.format == PixelFormat::MJPEG ? env.Null()
+                                                         : Napi::Value(Napi::String::New(env, JpegEncoder::subsamplingName(encode.subsampling))));
   return out;
 }
 
@@ -143,7 +157,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
  private:
   Napi::Value Info(const Napi::CallbackInfo& info) {
     if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
-    return formatToJs(info.Env(), state_->pipeline->format());
+    return formatToJs(info.Env(), state_->pipeline->format(), state_->pipeline->encodeOptions());
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
@@ -277,6 +291,11 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   int buffers = intOption(options, "buffers", workers + 2);
   EncodeOptions encode;
   encode.quality = intOption(options, "quality", 80);
+  try {
+    encode.subsampling = subsamplingOption(options);
+  } catch (const Error& error) {
+    throw toJsError(env, error);
+  }
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());

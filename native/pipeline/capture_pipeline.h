@@ -50,6 +50,7 @@ class CapturePipeline {
     std::function<void(const Error&)> failed;
   };
 
+  // Throws ERR_INVALID_ARG when encode.subsampling cannot be produced from the negotiated format.
   CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
                   EncodeOptions encode, Callbacks callbacks);
   ~CapturePipeline();
@@ -68,6 +69,8 @@ class CapturePipeline {
   std::optional<EncodedFrame> takeFrame();
   const std::shared_ptr<BufferPool>& pool() const { return pool_; }
   const CaptureFormat& format() const { return source_->format(); }
+  // The settings raw frames are encoded with, subsampling resolved for the negotiated format.
+  const EncodeOptions& encodeOptions() const { return encode_; }
   CaptureSource& source() { return *source_; }
   PipelineStats stats();
 

@@ -18,9 +18,12 @@ namespace {
 
 constexpr size_t kPooledFramesBetweenCollections = 32;
 
-// Named as µStreamer names its threads, so `top -H` and the bench bill CPU to each stage. Linux
-// allows 15 characters; a failure only loses the name.
-void nameThisThread(const std::string& name) { pthread_setname_np(pthread_self(), name.substr(0, 15).c_str()); }
+// Named as µStreamer names its threads, so `top -H` and the bench bill CPU to each stage. Named
+// by the creator, so the names are there once start() returns. Linux allows 15 characters; a
+// failure only loses the name.
+void nameThread(std::thread& thread, const std::string& name) {
+  pthread_setname_np(thread.native_handle(), name.substr(0, 15).c_str());
+}
 
 }  // namespace
 
@@ -47,15 +50,11 @@ void CapturePipeline::start() {
   source_->start(bufferCount_);
   started_ = true;
   for (int i = 0; i < workerCount_; i++) {
-    workers_.emplace_back([this, i] {
-      nameThisThread("tc-enc-" + std::to_string(i));
-      workerLoop();
-    });
+    workers_.emplace_back([this] { workerLoop(); });
+    nameThread(workers_.back(), "tc-enc-" + std::to_string(i));
   }
-  captureThread_ = std::thread([this] {
-    nameThisThread("tc-capture");
-    captureLoop();
-  });
+  captureThread_ = std::thread([this] { captureLoop(); });
+  nameThread(captureThread_, "tc-capture");
 }
 
 void CapturePipeline::stop() {

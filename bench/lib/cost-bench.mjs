@@ -155,21 +155,22 @@ async function measureEncodeSync(width, height, seconds) {
   return { result: { width, height, frames: n, msPerFrame: (self() - ns0) / 1e6 / n, bytes: jpeg.length }, jpeg };
 }
 
-export async function benchCost({ cli, quick, log }) {
+/** `sizes`, `sources` and `fanOut` narrow the run (for profiling one case); the bench runs them all. */
+export async function benchCost({ cli, quick, log, sizes = SIZES, sources = ['testsrc', 'fifo'], fanOut = FAN_OUT }) {
   const warmup = quick ? 1 : 2;
   const seconds = quick ? 3 : 6;
   const dir = mkdtempSync(join(tmpdir(), 'turbocam-cost-'));
   const out = { fps: FPS, quality: QUALITY, subsampling: SUBSAMPLING, workers: WORKERS, windowSeconds: seconds, loadavgStart: loadavg(), rows: [], encodeSync: [], floor: [] };
   try {
-    for (const [width, height] of SIZES) {
+    for (const [width, height] of sizes) {
       log(`cost ${width}x${height}: encodeSync`);
       const { result, jpeg } = await measureEncodeSync(width, height, quick ? 1 : 2);
       out.encodeSync.push(result);
-      const levels = width === 1280 ? [1, ...FAN_OUT] : [1];
+      const levels = width === 1280 || sizes.length === 1 ? [1, ...fanOut] : [1];
       for (const clients of levels) {
         log(`cost ${width}x${height}: floor, ${clients} client(s)`);
         out.floor.push(await measureFloor({ width, height, clients, jpeg, warmup, seconds, dir }));
-        for (const source of ['testsrc', 'fifo']) {
+        for (const source of sources) {
           log(`cost ${width}x${height}: ${source}, ${clients} client(s)`);
           out.rows.push(await measureServer({ cli, source, width, height, clients, warmup, seconds, dir }));
         }

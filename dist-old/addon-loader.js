@@ -1,0 +1,49 @@
+// Finds and loads the addon binary of a package root: TURBOCAM_ADDON when set, else what
+// node-gyp-build picks (a local build/Release first, then the prebuilds/<platform>-<arch>/ file
+// whose tags match this Node: napi, armv, libc). Failures become coded errors that say what to do.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+const require = createRequire(import.meta.url);
+const nodeGypBuild = require('node-gyp-build');
+const BUILD_HINT = 'build it with `npm rebuild turbocam --build-from-source` (needs cmake, g++, pkg-config and libturbojpeg0-dev)';
+function codedLoaderError(code, message, cause) {
+    const error = new Error(message, cause === undefined ? undefined : { cause });
+    error.code = code;
+    return error;
+}
+/** The addon file this package root would load, or a coded ERR_ADDON_MISSING error. */
+export function locateAddon(root) {
+    const override = process.env.TURBOCAM_ADDON;
+    if (override !== undefined) {
+        if (!existsSync(override)) {
+            throw codedLoaderError('ERR_ADDON_MISSING', `turbocam: native addon not built (${override}); ${BUILD_HINT}`);
+        }
+        return override;
+    }
+    try {
+        return nodeGypBuild.path(root);
+    }
+    catch {
+        const platform = `${process.platform}-${process.arch}`;
+        throw codedLoaderError('ERR_ADDON_MISSING', `turbocam: native addon not built (${join(root, 'build/Release/turbocam.node')}, and no prebuilt ` +
+            `binary for ${platform} in ${join(root, 'prebuilds')}); ${BUILD_HINT}`);
+    }
+}
+/** Loads the addon of a package root; the caller gives it its type. */
+export function loadAddon(root) {
+    const path = locateAddon(root);
+    try {
+        return require(path);
+    }
+    catch (cause) {
+        const message = cause instanceof Error ? cause.message : String(cause);
+        // The addon links the system libturbojpeg: name the package, not the loader's complaint.
+        if (/libturbojpeg/.test(message)) {
+            throw codedLoaderError('ERR_ADDON_LOAD', 'turbocam: the system library libturbojpeg is missing; install the package libturbojpeg0 ' +
+                `(sudo apt-get install libturbojpeg0), then retry. Addon: ${path}`, cause);
+        }
+        throw codedLoaderError('ERR_ADDON_LOAD', `turbocam: cannot load the native addon ${path}: ${message}; ${BUILD_HINT}`, cause);
+    }
+}
+//# sourceMappingURL=addon-loader.js.map

@@ -1,0 +1,180 @@
+// Command-line flags to a checked configuration. Every problem is a ERR_BAD_FLAG error whose
+// message names the flag, so main can print one line and exit 2.
+import { parseArgs } from 'node:util';
+import { codedError } from '../errors.js';
+export const USAGE = `Usage: turbocam [options]
+
+Streams a V4L2 camera (or the test pattern, or another MJPEG server) as MJPEG over HTTP.
+
+Source
+  -d, --source, --device PATH  /dev/videoN, testsrc, stdin, a FIFO/file, or http(s)://host/stream
+                               to relay another MJPEG server (default: /dev/video0, else testsrc)
+  -r, --resolution WxH         frame size (default 640x480)
+  -f, --fps N                  frames per second (default 30)
+      --format NAME            auto, mjpeg, yuyv, uyvy, nv12, i420, rgb24, bgr24, grey (default auto)
+  -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
+      --subsampling S          420, 422, 444 or gray for raw formats (default 420; 422 keeps the
+                               camera's full chroma, about 20 % more CPU)
+      --workers N              encoder threads (default: cores)
+      --buffers N              capture buffers (default: workers + 2)
+      --input N                V4L2 input to select (an HDMI input adopts its detected DV timings)
+  -c, --control NAME=VALUE     set a camera control at start (repeatable)
+      --persistent             ride out unplugs and timeouts, showing NO SIGNAL meanwhile
+      --device-timeout SEC     no frame for this long counts as a stalled device (default 5)
+      --pause-after SEC        encode nothing from this long after the last viewer leaves (default 3)
+
+HTTP
+      --host ADDR              address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)
+  -p, --port N                 TCP port (default 8080)
+      --unix PATH              serve on a Unix socket (TCP too only if --host/--port are given)
+      --auth USER:PASS         require HTTP basic auth
+      --auth-file PATH         basic auth users, one USER:PASS per line
+      --allow-origin ORIGIN    send CORS headers for ORIGIN (* for any; comma-separated list)
+      --max-clients N          stream clients beyond N get 503 (default 0: no limit)
+      --client-timeout SEC     drop a stream client that has not drained a frame for this long (default 10)
+      --drop-same-frames N     skip byte-identical frames, at most N in a row (default 0: off)
+      --instance NAME          name shown in /state, /metrics and the logs
+
+Other
+      --list-devices           list V4L2 capture devices with their formats and exit
+      --list-controls          list the source's controls and exit
+      --log-level LEVEL        error, warn, info or debug (default info)
+  -v, --version                print the version and exit
+  -h, --help                   print this help and exit
+
+Endpoints: / (page), /stream, /snapshot, /state, /metrics, /?action=stream, /?action=snapshot
+`;
+const FORMATS = ['auto', 'mjpeg', 'yuyv', 'uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey'];
+const SUBSAMPLINGS = ['420', '422', '444', 'gray'];
+const LEVELS = ['error', 'warn', 'info', 'debug'];
+function bad(message) {
+    return codedError('ERR_BAD_FLAG', message);
+}
+function integer(flag, value, min, max) {
+    if (value === undefined)
+        return undefined;
+    const parsed = Number(value);
+    if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
+        throw bad(`--${flag} wants an integer in ${min}..${max}, got '${value}'`);
+    }
+    return parsed;
+}
+function seconds(flag, value, fallback) {
+    if (value === undefined)
+        return fallback;
+    const parsed = Number(value);
+    if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0)
+        throw bad(`--${flag} wants a positive number of seconds, got '${value}'`);
+    return Math.round(parsed * 1000);
+}
+export function parseCli(argv) {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                source: { type: 'string', short: 'd' },
+                device: { type: 'string' },
+                resolution: { type: 'string', short: 'r' },
+                fps: { type: 'string', short: 'f' },
+                format: { type: 'string' },
+                quality: { type: 'string', short: 'q' },
+                subsampling: { type: 'string' },
+                workers: { type: 'string' },
+                buffers: { type: 'string' },
+                input: { type: 'string' },
+                control: { type: 'string', short: 'c', multiple: true },
+                persistent: { type: 'boolean' },
+                'device-timeout': { type: 'string' },
+                'pause-after': { type: 'string' },
+                host: { type: 'string' },
+                port: { type: 'string', short: 'p' },
+                unix: { type: 'string' },
+                auth: { type: 'string' },
+                'auth-file': { type: 'string' },
+                'allow-origin': { type: 'string' },
+                'max-clients': { type: 'string' },
+                'client-timeout': { type: 'string' },
+                'drop-same-frames': { type: 'string' },
+                instance: { type: 'string' },
+                'list-devices': { type: 'boolean' },
+                'list-controls': { type: 'boolean' },
+                'log-level': { type: 'string' },
+                version: { type: 'boolean', short: 'v' },
+                help: { type: 'boolean', short: 'h' },
+            },
+        });
+    }
+    catch (error) {
+        // parseArgs explains well but verbosely; keep its first sentence, which names the flag.
+        const message = error instanceof Error ? error.message.split('\n')[0]?.replace(/\. To specify .*$/, '') ?? '' : String(error);
+        throw bad(message);
+    }
+    const v = parsed.values;
+    if (v.source !== undefined && v.device !== undefined && v.source !== v.device)
+        throw bad('--source and --device name the same thing; give one');
+    let width = 640;
+    let height = 480;
+    if (v.resolution !== undefined) {
+        const match = /^(\d{1,5})x(\d{1,5})$/i.exec(v.resolution);
+        if (match === null || Number(match[1]) === 0 || Number(match[2]) === 0)
+            throw bad(`--resolution wants WxH (e.g. 1280x720), got '${v.resolution}'`);
+        width = Number(match[1]);
+        height = Number(match[2]);
+    }
+    const fps = v.fps === undefined ? 30 : Number(v.fps);
+    if (!Number.isFinite(fps) || fps <= 0 || fps > 1000)
+        throw bad(`--fps wants a number in (0, 1000], got '${v.fps ?? ''}'`);
+    const format = v.format ?? 'auto';
+    if (!FORMATS.includes(format))
+        throw bad(`--format wants one of ${FORMATS.join(', ')}, got '${format}'`);
+    const subsampling = (v.subsampling ?? '420');
+    if (!SUBSAMPLINGS.includes(subsampling))
+        throw bad(`--subsampling wants one of ${SUBSAMPLINGS.join(', ')}, got '${subsampling}'`);
+    const controls = {};
+    for (const entry of v.control ?? []) {
+        const match = /^([A-Za-z0-9_]+)=(-?\d+|true|false)$/.exec(entry);
+        if (match === null || match[1] === undefined || match[2] === undefined)
+            throw bad(`--control wants NAME=INTEGER, got '${entry}'`);
+        controls[match[1].toLowerCase()] = match[2] === 'true' ? 1 : match[2] === 'false' ? 0 : Number(match[2]);
+    }
+    if (v.auth !== undefined && !/^[^:]+:.+$/.test(v.auth))
+        throw bad("--auth wants USER:PASS");
+    const logLevel = (v['log-level'] ?? 'info');
+    if (!LEVELS.includes(logLevel))
+        throw bad(`--log-level wants one of ${LEVELS.join(', ')}, got '${logLevel}'`);
+    return {
+        source: v.source ?? v.device,
+        width,
+        height,
+        fps,
+        format: format,
+        quality: integer('quality', v.quality, 1, 100) ?? 80,
+        subsampling,
+        workers: integer('workers', v.workers, 1, 64),
+        buffers: integer('buffers', v.buffers, 2, 64),
+        input: integer('input', v.input, 0, 255),
+        controls,
+        persistent: v.persistent ?? false,
+        deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], 5000),
+        pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
+        host: v.host,
+        port: integer('port', v.port, 0, 65535),
+        unix: v.unix,
+        auth: v.auth,
+        authFile: v['auth-file'],
+        allowOrigin: v['allow-origin'],
+        maxClients: integer('max-clients', v['max-clients'], 0, 1_000_000) ?? 0,
+        clientTimeoutMs: seconds('client-timeout', v['client-timeout'], 10_000),
+        dropSameFrames: integer('drop-same-frames', v['drop-same-frames'], 0, 1_000_000) ?? 0,
+        instance: v.instance,
+        listDevices: v['list-devices'] ?? false,
+        listControls: v['list-controls'] ?? false,
+        logLevel,
+        version: v.version ?? false,
+        help: v.help ?? false,
+    };
+}
+//# sourceMappingURL=args.js.map

@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+// The turbocam command: flags -> source -> server, with clean shutdown on SIGINT / SIGTERM.
+// Heavy modules (the native addon) load only once the flags are known good, so --help,
+// --version and flag errors answer even where the addon is not built.
+import { existsSync, readFileSync } from 'node:fs';
+import { isCodedError } from '../errors.js';
+import { parseCli, USAGE } from './args.js';
+import { createLog } from './log.js';
+const ENDPOINTS = [
+    ['', 'page'],
+    ['stream', 'MJPEG stream'],
+    ['snapshot', 'JPEG snapshot'],
+    ['state', 'JSON state'],
+    ['metrics', 'Prometheus metrics'],
+];
+function version() {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    return pkg.version;
+}
+function describeError(error, fallbackPath) {
+    if (isCodedError(error)) {
+        const e = error;
+        const path = e.path ?? fallbackPath;
+        // Native messages usually name the device already ("cannot open /dev/video0: ..."): say it once.
+        if (path === '' || e.message.includes(path))
+            return `${e.code}: ${e.message}`;
+        return `${e.code}: ${path}: ${e.message}`;
+    }
+    return error instanceof Error ? error.message : String(error);
+}
+async function openSource(config, log) {
+    let source = config.source;
+    if (source === undefined) {
+        source = existsSync('/dev/video0') ? '/dev/video0' : 'testsrc';
+        log('info', source === 'testsrc' ? 'no /dev/video0: streaming the test pattern (choose a source with --source)' : 'streaming /dev/video0');
+    }
+    if (/^https?:\/\//i.test(source)) {
+        const { openRelay } = await import('../sources/relay.js');
+        return openRelay({ url: source, persistent: config.persistent, timeoutMs: config.deviceTimeoutMs });
+    }
+    const { openCamera } = await import('../camera.js');
+    const options = {
+        source,
+        width: config.width,
+        height: config.height,
+        fps: config.fps,
+        quality: config.quality,
+        subsampling: config.subsampling,
+        controls: config.controls,
+        persistent: config.persistent,
+        deviceTimeout: config.deviceTimeoutMs,
+    };
+    // `auto` is the Camera's own default, and pipes pick theirs (mjpeg) only when none is given.
+    if (config.format !== 'auto')
+        options.format = config.format;
+    if (config.workers !== undefined)
+        options.workers = config.workers;
+    if (config.buffers !== undefined)
+        options.buffers = config.buffers;
+    if (config.input !== undefined)
+        options.input = config.input;
+    return openCamera(options);
+}
+async function listDevices() {
+    const { listDevices: list } = await import('../camera.js');
+    const devices = await list();
+    if (devices.length === 0)
+        console.log('no V4L2 capture devices');
+    for (const device of devices) {
+        console.log(`${device.path}: ${device.name} (${device.driver}, ${device.bus})`);
+        for (const format of device.formats) {
+            const sizes = format.sizes.map((s) => `${s.width}x${s.height}${s.fps.length > 0 ? `@${s.fps.join('/')}` : ''}`).join(' ');
+            console.log(`  ${format.format} (${format.fourcc}, ${format.description}): ${sizes}`);
+        }
+    }
+}
+async function listControls(source) {
+    const controls = source.controls;
+    if (controls === undefined) {
+        console.log(`${source.info.name} has no controls`);
+        return;
+    }
+    const list = await controls.list();
+    if (list.length === 0)
+        console.log(`${source.info.name} has no controls`);
+    for (const c of list) {
+        const menu = c.menu === undefined ? '' : ` {${Object.entries(c.menu).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+        console.log(`${c.name} (${c.type}) ${c.min}..${c.max} step ${c.step} default ${c.default} value ${c.value ?? '-'}${menu}`);
+    }
+}
+async function main(argv) {
+    let config;
+    try {
+        config = parseCli(argv);
+    }
+    catch (error) {
+        process.stderr.write(`turbocam: ${error instanceof Error ? error.message : String(error)} (see turbocam --help)\n`);
+        return 2;
+    }
+    if (config.help) {
+        process.stdout.write(USAGE);
+        return 0;
+    }
+    if (config.version) {
+        console.log(version());
+        return 0;
+    }
+    const log = createLog(config.logLevel, config.instance === undefined ? '' : `[${config.instance}] `);
+    if (config.listDevices) {
+        await listDevices();
+        return 0;
+    }
+    const { parseCredential, readAuthFile } = await import('../http/auth.js');
+    const credentials = [];
+    try {
+        if (config.auth !== undefined)
+            credentials.push(parseCredential(config.auth));
+        if (config.authFile !== undefined)
+            credentials.push(...readAuthFile(config.authFile));
+    }
+    catch (error) {
+        process.stderr.write(`turbocam: --auth-file: ${describeError(error, config.authFile ?? '')} (see turbocam --help)\n`);
+        return 2;
+    }
+    // Loading the server while the source opens saves start-up time.
+    const serverModule = import('../http/server.js');
+    let source;
+    try {
+        source = await openSource(config, log);
+    }
+    catch (error) {
+        process.stderr.write(`turbocam: ${describeError(error, config.source ?? '/dev/video0')}\n`);
+        return 1;
+    }
+    if (config.listControls) {
+        try {
+            await listControls(source);
+            return 0;
+        }
+        catch (error) {
+            process.stderr.write(`turbocam: ${describeError(error, source.info.name)}\n`);
+            return 1;
+        }
+        finally {
+            await source.close();
+        }
+    }
+    const { createServer } = await serverModule;
+    const server = createServer({
+        source,
+        auth: credentials,
+        allowOrigin: config.allowOrigin,
+        maxClients: config.maxClients,
+        stallTimeoutMs: config.clientTimeoutMs,
+        dropSameFrames: config.dropSameFrames,
+        pauseAfterMs: config.pauseAfterMs,
+        instance: config.instance ?? source.info.name,
+        log,
+    });
+    let urls;
+    try {
+        const listen = {};
+        if (config.host !== undefined)
+            listen.host = config.host;
+        if (config.port !== undefined)
+            listen.port = config.port;
+        if (config.unix !== undefined)
+            listen.unix = config.unix;
+        urls = await server.listen(listen);
+    }
+    catch (error) {
+        process.stderr.write(`turbocam: ${describeError(error, config.host ?? '127.0.0.1')}\n`);
+        await server.close();
+        await source.close();
+        return 1;
+    }
+    const info = source.info;
+    const how = info.format === 'mjpeg' ? 'MJPEG passed through' : `${info.format} encoded to JPEG`;
+    if (source.connected === false) {
+        console.log(`turbocam: waiting for ${info.name} (persistent): NO SIGNAL until it opens`);
+    }
+    else {
+        console.log(`turbocam: streaming ${info.name} ${info.width}x${info.height}${info.fps > 0 ? ` at ${info.fps} fps` : ''} (${how})`);
+    }
+    for (const base of urls) {
+        for (const [path, what] of ENDPOINTS)
+            console.log(`  ${`${base}${path}`.padEnd(40)} ${what}`);
+    }
+    return new Promise((resolve) => {
+        let stopping = false;
+        const statsTimer = setInterval(() => {
+            const s = source.stats();
+            log('debug', `stats: ${s.fps} fps, captured ${s.captured}, encoded ${s.encoded}, delivered ${s.delivered}, dropped ${JSON.stringify(s.dropped)}, encode ${s.encodeMs.toFixed(2)} ms, clients ${server.clientCount}`);
+        }, 5000);
+        statsTimer.unref();
+        const stop = (why, code) => {
+            if (stopping) {
+                // A second Ctrl-C: the user wants out now.
+                process.exit(130);
+            }
+            stopping = true;
+            log('info', `${why}: shutting down`);
+            // A wedged device must not hold the exit up past a second.
+            const force = setTimeout(() => {
+                log('warn', 'shutdown took too long; exiting anyway');
+                process.exit(code);
+            }, 900);
+            force.unref();
+            void (async () => {
+                await server.close();
+                await source.close();
+                clearInterval(statsTimer);
+                resolve(code);
+            })();
+        };
+        process.on('SIGINT', () => stop('SIGINT', 0));
+        process.on('SIGTERM', () => stop('SIGTERM', 0));
+        server.hub.on('error', (error) => {
+            process.stderr.write(`turbocam: ${describeError(error, info.name)}\n`);
+            stop('source failed', 1);
+        });
+        server.hub.on('signal', (signal) => log(signal ? 'info' : 'warn', signal ? `${info.name}: signal back` : `${info.name}: no signal`));
+    });
+}
+main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // Nothing should be left, but a lingering handle must not keep a stopped server alive.
+    setTimeout(() => process.exit(code), 100).unref();
+}, (error) => {
+    process.stderr.write(`turbocam: ${describeError(error, '')}\n`);
+    process.exit(1);
+});
+//# sourceMappingURL=main.js.map

@@ -1,0 +1,2 @@
+import { type ServerView } from './state.js';
+export declare function renderMetrics(view: ServerView): string;

@@ -1,0 +1,56 @@
+// /metrics in the Prometheus text exposition format (version 0.0.4).
+import { clientTotals } from './state.js';
+function escapeLabel(value) {
+    return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+export function renderMetrics(view) {
+    const lines = [];
+    const base = { instance_name: view.instance };
+    const metric = (name, type, help, samples) => {
+        lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+        const list = typeof samples === 'number' ? [[{}, samples]] : samples;
+        for (const [labels, value] of list) {
+            const all = { ...base, ...labels };
+            const text = Object.entries(all)
+                .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+                .join(',');
+            lines.push(`${name}{${text}} ${Number.isFinite(value) ? value : 0}`);
+        }
+    };
+    const { hub } = view;
+    const stats = hub.source.stats();
+    const clients = [...view.clients].map((c) => c.stats());
+    const totals = clientTotals(view, clients);
+    metric('turbocam_source_online', 'gauge', 'Whether the source delivers frames (0 while NO SIGNAL).', hub.signal ? 1 : 0);
+    metric('turbocam_source_paused', 'gauge', 'Whether the source is paused because nobody watches (captures, encodes nothing).', stats.paused === true ? 1 : 0);
+    metric('turbocam_source_desired_fps', 'gauge', 'Frames per second asked of the source.', hub.info.fps);
+    metric('turbocam_source_fps', 'gauge', 'Frames per second the source delivered over the last second.', stats.fps);
+    metric('turbocam_source_captured_fps', 'gauge', 'Frames per second captured.', hub.rates.captured);
+    metric('turbocam_source_encoded_fps', 'gauge', 'Frames per second encoded.', hub.rates.encoded);
+    metric('turbocam_source_width_pixels', 'gauge', 'Width of the frames.', hub.latest?.width ?? hub.info.width);
+    metric('turbocam_source_height_pixels', 'gauge', 'Height of the frames.', hub.latest?.height ?? hub.info.height);
+    metric('turbocam_frames_captured_total', 'counter', 'Frames captured by the source.', stats.captured);
+    metric('turbocam_frames_encoded_total', 'counter', 'Frames encoded to JPEG.', stats.encoded);
+    metric('turbocam_frames_delivered_total', 'counter', 'Frames the source handed to the server.', stats.delivered);
+    metric('turbocam_frames_dropped_total', 'counter', 'Frames the source dropped, by reason.', Object.entries(stats.dropped).map(([reason, value]) => [{ reason }, value]));
+    metric('turbocam_encode_seconds', 'gauge', 'Mean encode time per frame.', stats.encodeMs / 1000);
+    metric('turbocam_frames_published_total', 'counter', 'Frames offered to clients (including refreshes and NO SIGNAL).', hub.counters.published);
+    metric('turbocam_frames_same_dropped_total', 'counter', 'Byte-identical frames skipped by --drop-same-frames.', hub.counters.droppedSame);
+    metric('turbocam_frames_refreshed_total', 'counter', 'Newest frame re-sent to keep idle streams fresh.', hub.counters.refreshed);
+    metric('turbocam_frames_no_signal_total', 'counter', 'NO SIGNAL frames sent.', hub.counters.noSignal);
+    metric('turbocam_clients', 'gauge', 'Connected stream clients.', clients.length);
+    metric('turbocam_client_connections_total', 'counter', 'Stream clients accepted.', view.counters.connections);
+    metric('turbocam_client_rejected_total', 'counter', 'Stream clients refused by --max-clients.', view.counters.rejected);
+    metric('turbocam_client_frames_sent_total', 'counter', 'Frames written to stream clients.', totals.sent);
+    metric('turbocam_client_frames_dropped_total', 'counter', 'Frames stream clients skipped because they had not drained.', totals.dropped);
+    metric('turbocam_client_frames_skipped_total', 'counter', "Frames stream clients skipped under their own ?fps= cap.", totals.skipped);
+    metric('turbocam_client_bytes_total', 'counter', 'JPEG bytes written to stream clients.', totals.bytes);
+    metric('turbocam_auth_failures_total', 'counter', 'Requests with wrong credentials.', view.authFailures);
+    metric('turbocam_auth_refused_total', 'counter', 'Requests refused after too many failures.', view.authRefused);
+    metric('turbocam_http_requests_total', 'counter', 'HTTP requests by route and status.', [...view.counters.requests].map(([key, value]) => {
+        const [route = '', code = ''] = key.split(' ');
+        return [{ route, code }, value];
+    }));
+    return `${lines.join('\n')}\n`;
+}
+//# sourceMappingURL=metrics.js.map

@@ -1,0 +1,212 @@
+import { renderMetrics } from './metrics.js';
+import { MjpegWriter } from './mjpeg-writer.js';
+import { renderPage } from './page.js';
+import { buildState } from './state.js';
+const ROUTES = {
+    '/': 'page',
+    '/index.html': 'page',
+    '/stream': 'stream',
+    '/snapshot': 'snapshot',
+    '/state': 'state',
+    '/metrics': 'metrics',
+};
+const MJPG_STREAMER_ACTIONS = { stream: 'stream', snapshot: 'snapshot' };
+function clientAddress(req) {
+    const socket = req.socket;
+    if (socket.remoteAddress === undefined)
+        return 'unix';
+    return `${socket.remoteAddress}:${socket.remotePort ?? 0}`;
+}
+function flag(query, name) {
+    const value = query.get(name);
+    return value !== null && value !== '0' && value !== 'false' && value !== '';
+}
+export function createRequestHandler(ctx) {
+    const count = (route, code) => {
+        const key = `${route} ${code}`;
+        ctx.counters.requests.set(key, (ctx.counters.requests.get(key) ?? 0) + 1);
+    };
+    const corsHeaders = (req) => {
+        if (ctx.allowOrigins.length === 0)
+            return {};
+        if (ctx.allowOrigins.includes('*'))
+            return { 'Access-Control-Allow-Origin': '*' };
+        const origin = req.headers.origin;
+        if (origin !== undefined && ctx.allowOrigins.includes(origin))
+            return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+        return { Vary: 'Origin' };
+    };
+    const sendJson = (req, res, route, status, body, headers = {}) => {
+        const text = `${JSON.stringify(body)}\n`;
+        count(route, status);
+        res.writeHead(status, {
+            ...corsHeaders(req),
+            ...headers,
+            'Content-Type': 'application/json; charset=utf-8',
+            'Content-Length': Buffer.byteLength(text),
+            'Cache-Control': 'no-store',
+        });
+        res.end(req.method === 'HEAD' ? undefined : text);
+    };
+    const sendText = (req, res, route, type, text) => {
+        count(route, 200);
+        res.writeHead(200, { ...corsHeaders(req), 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : text);
+    };
+    // Every refusal leaves a log line: hostile or broken clients must be visible, not silent.
+    const error = (req, res, route, status, message, headers = {}) => {
+        ctx.log(status >= 500 ? 'warn' : 'info', `${clientAddress(req)} ${JSON.stringify(`${req.method ?? ''} ${req.url ?? ''}`.slice(0, 200))}: ${status} ${message}`);
+        sendJson(req, res, route, status, { ok: false, error: { status, message } }, headers);
+    };
+    const snapshot = async (req, res) => {
+        const frame = await ctx.hub.nextFrame(ctx.snapshotTimeoutMs, 1000);
+        if (res.destroyed)
+            return;
+        if (frame === undefined || !ctx.hub.signal) {
+            error(req, res, 'snapshot', 503, ctx.hub.signal ? 'no frame yet' : 'no signal', { 'Retry-After': '1' });
+            return;
+        }
+        count('snapshot', 200);
+        res.writeHead(200, {
+            ...corsHeaders(req),
+            'Content-Type': 'image/jpeg',
+            'Content-Length': frame.data.length,
+            'Cache-Control': 'no-store, no-cache, must-revalidate, max-age=0',
+            'X-Timestamp': (frame.timestamp / 1000).toFixed(6),
+            'X-Sequence': String(frame.sequence),
+            'X-Width': String(frame.width),
+            'X-Height': String(frame.height),
+        });
+        res.end(req.method === 'HEAD' ? undefined : frame.data);
+    };
+    const stream = (req, res, query) => {
+        if (ctx.maxClients > 0 && ctx.clients.size >= ctx.maxClients) {
+            ctx.counters.rejected += 1;
+            error(req, res, 'stream', 503, `too many clients (--max-clients ${ctx.maxClients})`, { 'Retry-After': '5' });
+            return;
+        }
+        if (req.method === 'HEAD') {
+            count('stream', 200);
+            res.writeHead(200, { ...corsHeaders(req), 'Content-Type': 'multipart/x-mixed-replace; boundary=turbocamframe', 'Cache-Control': 'no-store' });
+            res.end();
+            return;
+        }
+        const fps = Number(query.get('fps') ?? 0);
+        // Shown in logs and /state: printable and short, so it cannot forge log lines.
+        const key = query.get('key')?.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+        // Refused rather than ignored: a typo should not silently stream at full rate.
+        if (!Number.isFinite(fps) || fps < 0 || fps > 1000) {
+            error(req, res, 'stream', 400, 'fps wants a number in [0, 1000]');
+            return;
+        }
+        const options = {
+            fps,
+            extraHeaders: flag(query, 'extra_headers'),
+            advanceHeaders: flag(query, 'advance_headers'),
+            dualFinalFrames: flag(query, 'dual_final_frames'),
+            stallTimeoutMs: ctx.stallTimeoutMs,
+        };
+        if (key !== undefined)
+            options.key = key;
+        const address = clientAddress(req);
+        count('stream', 200);
+        ctx.counters.connections += 1;
+        let unsubscribe;
+        const writer = new MjpegWriter(res, address, options, () => {
+            unsubscribe?.();
+            ctx.clients.delete(writer);
+            const stats = writer.stats();
+            ctx.counters.goneSent += stats.sent;
+            ctx.counters.goneDropped += stats.dropped;
+            ctx.counters.goneSkipped += stats.skipped;
+            ctx.counters.goneBytes += stats.bytes;
+            ctx.log('info', `client ${writer.id} ${address} disconnected: ${stats.sent} frames sent, ${stats.dropped} dropped`);
+        });
+        ctx.clients.add(writer);
+        ctx.log('info', `client ${writer.id} ${address} connected${key === undefined ? '' : ` (key ${key})`}${options.fps ? ` at ${options.fps} fps` : ''}`);
+        writer.start(corsHeaders(req));
+        unsubscribe = ctx.hub.subscribe((frame) => writer.offer(frame));
+        // The newest frame right away: a static scene may not produce another for a while.
+        const latest = ctx.hub.latest;
+        if (latest !== undefined)
+            writer.offer(latest);
+    };
+    return (req, res) => {
+        // A complete request head arrived: the server's head deadline no longer applies.
+        req.socket.setTimeout(0);
+        let url;
+        try {
+            url = new URL(req.url ?? '/', 'http://turbocam.invalid');
+        }
+        catch {
+            // e.g. `//[` parses as an authority with a broken host.
+            error(req, res, 'other', 400, 'malformed request target', { Connection: 'close' });
+            return;
+        }
+        let route = ROUTES[url.pathname];
+        const action = url.searchParams.get('action');
+        if (route === 'page' && action !== null)
+            route = MJPG_STREAMER_ACTIONS[action];
+        if (route === undefined) {
+            error(req, res, 'other', 404, `no such resource: ${url.pathname}`);
+            return;
+        }
+        const method = req.method ?? 'GET';
+        if (method === 'OPTIONS' && ctx.allowOrigins.length > 0) {
+            count(route, 204);
+            res.writeHead(204, {
+                ...corsHeaders(req),
+                'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+                'Access-Control-Allow-Headers': 'Authorization',
+                'Access-Control-Max-Age': '600',
+            });
+            res.end();
+            return;
+        }
+        if (method !== 'GET' && method !== 'HEAD') {
+            const allow = ctx.allowOrigins.length > 0 ? 'GET, HEAD, OPTIONS' : 'GET, HEAD';
+            error(req, res, route, 405, `method ${method} not allowed on ${url.pathname}`, { Allow: allow });
+            return;
+        }
+        if (ctx.auth !== undefined) {
+            const verdict = ctx.auth.check(req);
+            ctx.authFailures = ctx.auth.failuresTotal;
+            ctx.authRefused = ctx.auth.refusedTotal;
+            if (!verdict.ok) {
+                if (verdict.status === 429) {
+                    error(req, res, route, 429, 'too many failed logins', { 'Retry-After': String(Math.max(1, verdict.retryAfterS)) });
+                }
+                else {
+                    error(req, res, route, 401, 'authentication required', { 'WWW-Authenticate': 'Basic realm="turbocam", charset="UTF-8"' });
+                }
+                return;
+            }
+        }
+        if (ctx.closing()) {
+            error(req, res, route, 503, 'shutting down', { Connection: 'close' });
+            return;
+        }
+        switch (route) {
+            case 'page':
+                sendText(req, res, route, 'text/html; charset=utf-8', renderPage(`${ctx.hub.info.name}`));
+                return;
+            case 'state':
+                sendJson(req, res, route, 200, buildState(ctx));
+                return;
+            case 'metrics':
+                sendText(req, res, route, 'text/plain; version=0.0.4; charset=utf-8', renderMetrics(ctx));
+                return;
+            case 'snapshot':
+                snapshot(req, res).catch((cause) => {
+                    ctx.log('error', `snapshot failed: ${String(cause)}`);
+                    if (!res.headersSent)
+                        error(req, res, route, 500, 'snapshot failed');
+                });
+                return;
+            case 'stream':
+                stream(req, res, url.searchParams);
+                return;
+        }
+    };
+}
+//# sourceMappingURL=routes.js.map

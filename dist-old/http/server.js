@@ -1,0 +1,139 @@
+// The turbocam HTTP server: one FrameHub fanned out to every viewer, on TCP, a Unix socket or a
+// systemd-passed socket. Closing it ends every stream cleanly; the caller closes the source.
+import { createServer as createHttpServer } from 'node:http';
+import { FrameHub } from '../hub.js';
+import { renderNoSignal } from '../no-signal.js';
+import { BasicAuth } from './auth.js';
+import { baseUrls, listenOn, systemdSocketFd } from './listen.js';
+import { createRequestHandler } from './routes.js';
+export class TurbocamServer {
+    hub;
+    servers = [];
+    context;
+    handler;
+    closing = false;
+    headersTimeoutMs;
+    /** Base URLs of everything listened on, filled by listen(). */
+    urls = [];
+    constructor(options) {
+        this.hub = new FrameHub(options.source, { ...options, noSignal: options.noSignal ?? renderNoSignal });
+        const origins = options.allowOrigin === undefined ? [] : Array.isArray(options.allowOrigin) ? options.allowOrigin : [options.allowOrigin];
+        this.context = {
+            instance: options.instance ?? options.source.info.name,
+            hub: this.hub,
+            clients: new Set(),
+            counters: { goneSent: 0, goneDropped: 0, goneSkipped: 0, goneBytes: 0, connections: 0, rejected: 0, requests: new Map() },
+            authFailures: 0,
+            authRefused: 0,
+            startedAt: Date.now(),
+            auth: options.auth !== undefined && options.auth.length > 0 ? new BasicAuth(options.auth) : undefined,
+            allowOrigins: origins.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o !== ''),
+            maxClients: options.maxClients ?? 0,
+            stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
+            snapshotTimeoutMs: options.snapshotTimeoutMs ?? 2000,
+            log: options.log ?? (() => undefined),
+            closing: () => this.closing,
+        };
+        this.handler = createRequestHandler(this.context);
+        this.headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
+    }
+    /** Connected stream clients. */
+    get clientCount() {
+        return this.context.clients.size;
+    }
+    /**
+     * Listens where told: a systemd socket if one was passed, else the Unix socket and/or TCP
+     * (127.0.0.1:8080 by default). Resolves with the base URLs.
+     */
+    async listen(options = {}) {
+        const targets = [];
+        const fd = options.systemd === false ? undefined : systemdSocketFd();
+        if (fd !== undefined) {
+            targets.push({ kind: 'systemd', fd });
+            // Children must not believe the socket is theirs.
+            delete process.env.LISTEN_FDS;
+            delete process.env.LISTEN_PID;
+        }
+        else {
+            if (options.unix !== undefined)
+                targets.push({ kind: 'unix', path: options.unix });
+            if (options.unix === undefined || options.port !== undefined || options.host !== undefined) {
+                targets.push({ kind: 'tcp', host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+            }
+        }
+        for (const target of targets) {
+            const headersTimeout = this.headersTimeoutMs;
+            const server = createHttpServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))), maxHeaderSize: 16 * 1024 }, this.handler);
+            // requestTimeout bounds receiving the request only, so it never cuts a stream.
+            server.requestTimeout = headersTimeout * 2;
+            server.headersTimeout = headersTimeout;
+            server.keepAliveTimeout = 5_000;
+            // Node's header deadline starts at the first byte: a connection that sends nothing would
+            // hold its fd forever. The request handler lifts this deadline.
+            // Later than the head deadline, so a partial head is answered 408 by Node first.
+            server.on('connection', (socket) => {
+                socket.setTimeout(Math.ceil(headersTimeout * 1.5), () => {
+                    this.context.log('info', `${socket.remoteAddress ?? 'unix'}: connection idle past its deadline, closing`);
+                });
+            });
+            server.on('clientError', (error, socket) => this.refuseClient(error, socket));
+            await listenOn(server, target);
+            this.servers.push(server);
+            this.urls.push(...baseUrls(server, target));
+        }
+        return [...this.urls];
+    }
+    // Requests Node's parser rejects (bad request line, oversized head, timeouts) get a status and
+    // a log line instead of the default silent answer.
+    refuseClient(error, socket) {
+        const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        const address = socket.remoteAddress ?? 'unix';
+        this.context.counters.requests.set(`other ${status}`, (this.context.counters.requests.get(`other ${status}`) ?? 0) + 1);
+        this.context.log('info', `${address}: ${status} ${error.code ?? 'client error'}: ${error.message}`);
+        if (error.code === 'ECONNRESET' || !socket.writable) {
+            socket.destroy();
+            return;
+        }
+        const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+        socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    /** TCP port of the first TCP listener (handy with port 0). */
+    get port() {
+        for (const server of this.servers) {
+            const address = server.address();
+            if (address !== null && typeof address === 'object')
+                return address.port;
+        }
+        return undefined;
+    }
+    /** Stops accepting, ends every stream, and detaches from the source (which stays open). */
+    async close() {
+        if (this.closing)
+            return;
+        this.closing = true;
+        const closed = this.servers.map((server) => new Promise((resolve) => server.close(() => resolve())));
+        for (const writer of [...this.context.clients])
+            writer.end();
+        for (const server of this.servers)
+            server.closeIdleConnections();
+        this.hub.close();
+        // Clients that ignore the end must not hold shutdown up.
+        const force = setTimeout(() => {
+            for (const server of this.servers)
+                server.closeAllConnections();
+        }, 300);
+        await Promise.all(closed);
+        clearTimeout(force);
+    }
+}
+/** Creates a server for `options.source`; call listen() on it. */
+export function createServer(options) {
+    return new TurbocamServer(options);
+}
+/** Creates a server and listens: `await serve({ source, port: 8080 })`. */
+export async function serve(options) {
+    const server = new TurbocamServer(options);
+    await server.listen(options);
+    return server;
+}
+//# sourceMappingURL=server.js.map

@@ -1,0 +1,78 @@
+export function clientTotals(view, live) {
+    const { goneSent, goneDropped, goneSkipped, goneBytes } = view.counters;
+    const totals = { sent: goneSent, dropped: goneDropped, skipped: goneSkipped, bytes: goneBytes };
+    for (const client of live) {
+        totals.sent += client.sent;
+        totals.dropped += client.dropped;
+        totals.skipped += client.skipped;
+        totals.bytes += client.bytes;
+    }
+    return totals;
+}
+export function buildState(view) {
+    const { hub } = view;
+    const info = hub.info;
+    const stats = hub.source.stats();
+    const latest = hub.latest;
+    const clients = [...view.clients].map((client) => client.stats());
+    const totals = clientTotals(view, clients);
+    return {
+        ok: true,
+        result: {
+            instance: view.instance,
+            uptime_s: Math.round((Date.now() - view.startedAt) / 1000),
+            source: {
+                kind: info.kind,
+                name: info.name,
+                online: hub.signal,
+                paused: stats.paused === true,
+                error: hub.error === undefined ? null : { code: hub.error.code ?? 'ERROR', message: hub.error.message },
+                format: info.format,
+                subsampling: info.subsampling ?? null,
+                resolution: { width: latest?.width ?? info.width, height: latest?.height ?? info.height },
+                desired_fps: info.fps,
+                captured_fps: hub.rates.captured,
+                encoded_fps: hub.rates.encoded,
+                delivered_fps: Math.round(stats.fps * 10) / 10,
+                captured: stats.captured,
+                encoded: stats.encoded,
+                delivered: stats.delivered,
+                dropped: stats.dropped,
+                encode_ms: stats.encodeMs,
+            },
+            stream: {
+                queued_fps: sentFps(clients, stats.fps),
+                sequence: latest?.sequence ?? null,
+                published: hub.counters.published,
+                dropped_same: hub.counters.droppedSame,
+                refreshed: hub.counters.refreshed,
+                no_signal: hub.counters.noSignal,
+                clients: clients.length,
+                sent: totals.sent,
+                dropped: totals.dropped,
+                bytes: totals.bytes,
+                clients_stat: Object.fromEntries(clients.map((c) => [
+                    String(c.id),
+                    {
+                        address: c.address,
+                        key: c.key ?? null,
+                        fps: c.fps,
+                        fps_cap: c.fpsCap,
+                        sent: c.sent,
+                        dropped: c.dropped,
+                        skipped_by_fps_cap: c.skipped,
+                        bytes: c.bytes,
+                        connected_s: Math.round((Date.now() - c.connectedAt) / 1000),
+                    },
+                ])),
+            },
+        },
+    };
+}
+// The rate frames are handed to clients: the best client's rate, or the source's with none.
+function sentFps(clients, sourceFps) {
+    if (clients.length === 0)
+        return sourceFps;
+    return Math.max(...clients.map((c) => c.fps));
+}
+//# sourceMappingURL=state.js.map

@@ -1,0 +1,91 @@
+/** One entry of the native pixel-format table. */
+export interface NativeFormat {
+    name: string;
+    fourcc: string;
+}
+/** What a capture negotiated (native/napi/camera_binding.cc). */
+export interface NativeCaptureInfo {
+    kind: string;
+    name: string;
+    width: number;
+    height: number;
+    format: string;
+    fps: number;
+    /** Raw formats: what the JPEGs are encoded at; null for camera MJPEG, passed through. */
+    subsampling: string | null;
+}
+export interface NativeCaptureStats {
+    captured: number;
+    encoded: number;
+    delivered: number;
+    dropped: {
+        busy: number;
+        late: number;
+        corrupt: number;
+        error: number;
+        paused: number;
+    };
+    fps: number;
+    encodeMs: number;
+    paused: boolean;
+    pool: {
+        bytes: number;
+        copies: number;
+        grown: number;
+    };
+}
+export interface NativeControl {
+    name: string;
+    id: number;
+    type: string;
+    min: number;
+    max: number;
+    step: number;
+    default: number;
+    value: number | null;
+    /** Menu entries by value, for menu controls. */
+    menu?: Record<number, string>;
+    flags: {
+        readOnly: boolean;
+        inactive: boolean;
+        disabled: boolean;
+    };
+}
+export interface NativeCapture {
+    info(): NativeCaptureInfo;
+    stats(): NativeCaptureStats;
+    close(): Promise<void>;
+    /** Paused, frames are still captured (and counted) but given straight back, never encoded. */
+    setPaused(paused: boolean): void;
+    listControls(): Promise<NativeControl[]>;
+    getControl(name: string): Promise<number>;
+    setControl(name: string, value: number): Promise<void>;
+}
+export interface NativeDevice {
+    path: string;
+    name: string;
+    driver: string;
+    bus: string;
+    formats: {
+        format: string;
+        fourcc: string;
+        description: string;
+        sizes: {
+            width: number;
+            height: number;
+            fps: number[];
+        }[];
+    }[];
+}
+/** The addon's exports. Each binding file of native/napi adds its part here. */
+export interface NativeAddon {
+    formats: NativeFormat[];
+    openCapture(options: Record<string, unknown>, onFrame: (data: Buffer, sequence: number, timestamp: number) => void, onFailure: (error: Error) => void): Promise<NativeCapture>;
+    listDevices(): Promise<NativeDevice[]>;
+    encode(frame: Uint8Array, width: number, height: number, format: string, quality: number, subsampling: string | undefined, stride: number | undefined): Promise<Buffer>;
+    encodeSync(frame: Uint8Array, width: number, height: number, format: string, quality: number, subsampling: string | undefined, stride: number | undefined): Buffer;
+    testPattern(width: number, height: number, format: string, frame: number): Buffer;
+    encoderStats(): import('./encode.js').EncoderStats;
+    setSendBuffer(fd: number, bytes: number): number;
+}
+export declare const native: NativeAddon;

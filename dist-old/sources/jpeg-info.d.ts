@@ -1,0 +1,4 @@
+export declare function jpegSize(data: Buffer): {
+    width: number;
+    height: number;
+} | undefined;

@@ -140,19 +140,29 @@ async function measureFloor({ width, height, clients, jpeg, warmup, seconds, dir
   }
 }
 
-/** encodeSync over the same frames on this process's main thread: ms of its CPU per frame. */
-async function measureEncodeSync(width, height, seconds) {
+/** encodeSync over the same frames on this process's main thread, in slices taken between the
+ *  server runs of one size so the baseline sees the same machine (its load drifts): ms of this
+ *  thread's CPU per frame over all slices. */
+async function encodeSyncBaseline(width, height) {
   const { encodeSync, testPattern } = await import('../../dist/index.js');
   const frames = Array.from({ length: FRAMES }, (_, frame) => testPattern({ width, height, format: 'yuyv', frame }));
   const options = { width, height, format: 'yuyv', quality: QUALITY, subsampling: SUBSAMPLING };
-  for (const frame of frames) encodeSync(frame, options);
-  const self = () => readThreads(process.pid).find((t) => t.tid === process.pid).ns;
-  const ns0 = self();
-  const t0 = process.hrtime.bigint();
-  let n = 0;
   let jpeg = null;
-  while (Number(process.hrtime.bigint() - t0) < seconds * 1e9 || n < FRAMES) jpeg = encodeSync(frames[n++ % FRAMES], options);
-  return { result: { width, height, frames: n, msPerFrame: (self() - ns0) / 1e6 / n, bytes: jpeg.length }, jpeg };
+  for (const frame of frames) jpeg = encodeSync(frame, options);
+  const self = () => readThreads(process.pid).find((t) => t.tid === process.pid).ns;
+  let ns = 0;
+  let n = 0;
+  return {
+    jpeg,
+    slice(seconds) {
+      const ns0 = self();
+      const t0 = process.hrtime.bigint();
+      const n0 = n;
+      while (Number(process.hrtime.bigint() - t0) < seconds * 1e9 || n - n0 < FRAMES) jpeg = encodeSync(frames[n++ % FRAMES], options);
+      ns += self() - ns0;
+    },
+    result: () => ({ width, height, frames: n, msPerFrame: ns / 1e6 / n, bytes: jpeg.length }),
+  };
 }
 
 /** `sizes`, `sources` and `fanOut` narrow the run (for profiling one case); the bench runs them all. */
@@ -163,18 +173,20 @@ export async function benchCost({ cli, quick, log, sizes = SIZES, sources = ['te
   const out = { fps: FPS, quality: QUALITY, subsampling: SUBSAMPLING, workers: WORKERS, windowSeconds: seconds, loadavgStart: loadavg(), rows: [], encodeSync: [], floor: [] };
   try {
     for (const [width, height] of sizes) {
-      log(`cost ${width}x${height}: encodeSync`);
-      const { result, jpeg } = await measureEncodeSync(width, height, quick ? 1 : 2);
-      out.encodeSync.push(result);
+      const sync = await encodeSyncBaseline(width, height);
+      const slice = quick ? 0.5 : 1;
+      sync.slice(slice);
       const levels = width === 1280 || sizes.length === 1 ? [1, ...fanOut] : [1];
       for (const clients of levels) {
         log(`cost ${width}x${height}: floor, ${clients} client(s)`);
-        out.floor.push(await measureFloor({ width, height, clients, jpeg, warmup, seconds, dir }));
+        out.floor.push(await measureFloor({ width, height, clients, jpeg: sync.jpeg, warmup, seconds, dir }));
         for (const source of sources) {
           log(`cost ${width}x${height}: ${source}, ${clients} client(s)`);
           out.rows.push(await measureServer({ cli, source, width, height, clients, warmup, seconds, dir }));
+          sync.slice(slice);
         }
       }
+      out.encodeSync.push(sync.result());
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

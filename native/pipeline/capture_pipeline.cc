@@ -16,7 +16,9 @@ namespace turbocam {
 
 namespace {
 
-constexpr size_t kPooledFramesBetweenCollections = 32;
+// Leases out at once: one per encoding worker, the frame waiting in the slot, and the one the JS
+// thread is copying out (camera_binding.cc returns each lease as soon as it has copied it).
+constexpr size_t kLeasesBeyondWorkers = 2;
 
 // Named as µStreamer names its threads, so `top -H` and the bench bill CPU to each stage. Named
 // by the creator, so the names are there once start() returns. Linux allows 15 characters; a
@@ -34,10 +36,9 @@ CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int work
       bufferCount_(buffers),
       encode_(encode),
       callbacks_(std::move(callbacks)),
-      // JPEG buffers return only when JS's GC collects their Buffers, so the pool covers about a
-      // second of frames between collections (right-sized buffers: ~3 MB at 720p). Beyond that a
-      // worker encodes into its scratch and passes on a counted copy of exactly the JPEG's bytes.
-      pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + kPooledFramesBetweenCollections)),
+      // Should the pool run dry anyway, a worker encodes into its scratch and passes on a counted
+      // copy of exactly the JPEG's bytes.
+      pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + kLeasesBeyondWorkers)),
       slot_(pool_) {
   encode_.subsampling = JpegEncoder::captureSubsampling(source_->format().format, encode.subsampling);
 }
@@ -49,8 +50,10 @@ void CapturePipeline::start() {
   if (stopFd_ < 0) throw errnoError(errno, "eventfd");
   source_->start(bufferCount_);
   started_ = true;
+  wakeups_ = std::make_unique<Wakeup[]>(static_cast<size_t>(workerCount_));
+  idle_.reserve(static_cast<size_t>(workerCount_));
   for (int i = 0; i < workerCount_; i++) {
-    workers_.emplace_back([this] { workerLoop(); });
+    workers_.emplace_back([this, i] { workerLoop(i); });
     nameThread(workers_.back(), "tc-enc-" + std::to_string(i));
   }
   captureThread_ = std::thread([this] { captureLoop(); });
@@ -71,7 +74,7 @@ void CapturePipeline::stop() {
   }
   {
     std::lock_guard<std::mutex> lock(jobMutex_);
-    jobReady_.notify_all();
+    for (int i = 0; i < workerCount_; i++) wakeups_[i].cv.notify_all();
     jobTaken_.notify_all();
     workersIdle_.notify_all();
   }
@@ -123,17 +126,31 @@ void CapturePipeline::captureLoop() {
       late_++;
     }
     job_.emplace(frame, sequence++);
-    jobReady_.notify_one();
+    wakeOneWorker();
   }
 }
 
-void CapturePipeline::workerLoop() {
+void CapturePipeline::wakeOneWorker() {
+  if (idle_.empty()) return;  // all busy: the first to finish takes the job
+  Wakeup& wakeup = wakeups_[idle_.back()];
+  idle_.pop_back();
+  wakeup.signalled = true;
+  wakeup.cv.notify_one();
+}
+
+void CapturePipeline::workerLoop(int index) {
   JpegEncoder encoder;
+  Wakeup& wakeup = wakeups_[index];
   for (;;) {
     std::pair<SourceFrame, uint64_t> job;
     {
       std::unique_lock<std::mutex> lock(jobMutex_);
-      jobReady_.wait(lock, [this] { return stopping_ || job_.has_value(); });
+      // Woken for a job another worker took first: back on top of the idle stack.
+      while (!stopping_ && !job_) {
+        idle_.push_back(index);
+        wakeup.cv.wait(lock, [&] { return stopping_ || wakeup.signalled; });
+        wakeup.signalled = false;
+      }
       if (stopping_) return;
       job = *job_;
       job_.reset();

@@ -76,7 +76,9 @@ class CapturePipeline {
 
  private:
   void captureLoop();
-  void workerLoop();
+  void workerLoop(int index);
+  // Wakes the worker that went idle last (lock held): see idle_.
+  void wakeOneWorker();
   void encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
 
   std::unique_ptr<CaptureSource> source_;
@@ -97,7 +99,16 @@ class CapturePipeline {
 
   // The job slot between the capture thread and the workers.
   std::mutex jobMutex_;
-  std::condition_variable jobReady_;
+  // Idle workers, the one that went idle last on top. A job goes to the top one: at a camera's
+  // rate one worker then encodes nearly every frame with its caches, scratch planes and
+  // TurboJPEG state still warm, and the others wake only when it is busy. (A shared condition
+  // variable hands jobs round-robin, so every frame met the coldest worker.)
+  std::vector<int> idle_;
+  struct Wakeup {
+    std::condition_variable cv;
+    bool signalled = false;
+  };
+  std::unique_ptr<Wakeup[]> wakeups_;
   std::condition_variable jobTaken_;
   std::optional<std::pair<SourceFrame, uint64_t>> job_;
   int busyWorkers_ = 0;

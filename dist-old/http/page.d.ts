@@ -1,1 +1,0 @@
-export declare function renderPage(title: string): string;

@@ -1,4 +1,0 @@
-export declare function jpegSize(data: Buffer): {
-    width: number;
-    height: number;
-} | undefined;

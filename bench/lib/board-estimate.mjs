@@ -92,7 +92,8 @@ export function renderBoardEstimates(estimate, table) {
     return cells.some((c) => c != null) ? [[frame, ...cells.map((c) => (c == null ? '-' : c.toFixed(0)))]] : [];
   });
   if (wholeRows.length) {
-    lines.push('The whole process (capture, encode, JS, other threads; FIFO source, 1 client; cost part), frames per second on one core:');
+    lines.push('The whole process at 4:2:0 (capture, encode, JS, other threads; FIFO source, 1 client; the cost part), frames per second on one core' +
+      ' (the rows above encode yuyv at the encoder part\'s 4:2:2):');
     lines.push(table([['frame', ...estimate.boards.map((b) => b.board)], ...wholeRows]));
   }
   const reference = `${REFERENCE.width}x${REFERENCE.height} ${REFERENCE.format}`;

@@ -46,14 +46,7 @@ void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>*
   if (state.closed || !state.pipeline) return;
   std::optional<EncodedFrame> frame = state.pipeline->takeFrame();
   if (!frame) return;
-  // Copied into a Buffer V8 owns, and the lease returned at once, rather than lent as external
-  // memory until the GC collects the Buffer: the collections that returns leases come rarely on
-  // a thread that allocates little, so the pool ran dry within a second (every frame then a
-  // counted copy on the worker, reported as external-memory pressure that drove V8 into
-  // incremental marking), and each external Buffer's finalizer bookkeeping cost more than the
-  // copy. The bench's cost part measures this thread against a bare Node server.
-  Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::Copy(env, frame->lease.data, frame->length);
-  state.pipeline->pool()->release(frame->lease);
+  Napi::Buffer<uint8_t> data = leaseToBuffer(env, state.pipeline->pool(), frame->lease, frame->length);
   onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->sequence)),
                 Napi::Number::New(env, frame->timestampMs)});
 }

@@ -16,9 +16,7 @@ namespace turbocam {
 
 namespace {
 
-// Leases out at once: one per encoding worker, the frame waiting in the slot, and the one the JS
-// thread is copying out (camera_binding.cc returns each lease as soon as it has copied it).
-constexpr size_t kLeasesBeyondWorkers = 2;
+constexpr size_t kPooledFramesBetweenCollections = 32;
 
 // Named as µStreamer names its threads, so `top -H` and the bench bill CPU to each stage. Named
 // by the creator, so the names are there once start() returns. Linux allows 15 characters; a
@@ -36,9 +34,10 @@ CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int work
       bufferCount_(buffers),
       encode_(encode),
       callbacks_(std::move(callbacks)),
-      // Should the pool run dry anyway, a worker encodes into its scratch and passes on a counted
-      // copy of exactly the JPEG's bytes.
-      pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + kLeasesBeyondWorkers)),
+      // JPEG buffers return only when JS's GC collects their Buffers, so the pool covers about a
+      // second of frames between collections (right-sized buffers: ~3 MB at 720p). Beyond that a
+      // worker encodes into its scratch and passes on a counted copy of exactly the JPEG's bytes.
+      pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + kPooledFramesBetweenCollections)),
       slot_(pool_) {
   encode_.subsampling = JpegEncoder::captureSubsampling(source_->format().format, encode.subsampling);
 }

@@ -55,6 +55,12 @@ void CapturePipeline::start() {
     workers_.emplace_back([this, i] { workerLoop(i); });
     nameThread(workers_.back(), "tc-enc-" + std::to_string(i));
   }
+  {
+    // Capture starts once every worker is parked on the idle stack, so the first frame finds one
+    // waiting instead of sitting in the slot until a new thread gets going (and being replaced).
+    std::unique_lock<std::mutex> lock(jobMutex_);
+    workersIdle_.wait(lock, [this] { return idle_.size() == static_cast<size_t>(workerCount_); });
+  }
   captureThread_ = std::thread([this] { captureLoop(); });
   nameThread(captureThread_, "tc-capture");
 }
@@ -147,6 +153,7 @@ void CapturePipeline::workerLoop(int index) {
       // Woken for a job another worker took first: back on top of the idle stack.
       while (!stopping_ && !job_) {
         idle_.push_back(index);
+        workersIdle_.notify_all();
         wakeup.cv.wait(lock, [&] { return stopping_ || wakeup.signalled; });
         wakeup.signalled = false;
       }

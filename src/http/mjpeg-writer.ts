@@ -9,7 +9,7 @@
 // writers instead of a timer re-armed per frame, and no closure is made per frame.
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { monotonicMs } from '../hub.js';
+import { monotonicMs } from '../clock.js';
 import type { Frame } from '../types.js';
 import { SendBufferCap } from './send-buffer.js';
 
@@ -84,7 +84,7 @@ const swept = new Set<MjpegWriter>();
 let sweepTimer: NodeJS.Timeout | undefined;
 
 function sweepStalls(): void {
-  const now = Date.now();
+  const now = monotonicMs();
   for (const writer of swept) writer.cutIfStalled(now);
 }
 
@@ -118,7 +118,7 @@ export class MjpegWriter {
   private lastSentAt = 0;
   private lastSentSequence = -1;
   private capTimer: NodeJS.Timeout | undefined;
-  /** When the frame now in flight was written (Date.now()). */
+  /** When the frame now in flight was written (monotonicMs()). */
   private inFlightSince = 0;
   private closed = false;
   private sent = 0;
@@ -170,7 +170,7 @@ export class MjpegWriter {
     if (this.options.capSendBuffer) this.sendBuffer = new SendBufferCap(res.socket);
     const opening = `--${BOUNDARY}\r\n${this.options.advanceHeaders ? this.advancedHeaders() : ''}`;
     this.inFlight = true;
-    this.inFlightSince = Date.now();
+    this.inFlightSince = monotonicMs();
     // The head and the opening boundary go through the response, which sends the head; the parts
     // then go straight to the socket, behind it.
     res.write(opening, this.onWritten);
@@ -189,7 +189,7 @@ export class MjpegWriter {
   }
 
   stats(): MjpegClientStats {
-    const since = Date.now() - 2000;
+    const since = monotonicMs() - 2000;
     let recent = 0;
     for (let i = 0; i < Math.min(this.sent, RECENT_SENDS); i += 1) {
       if ((this.recentSends[(this.sent - 1 - i) % RECENT_SENDS] ?? 0) < since) break;
@@ -231,7 +231,7 @@ export class MjpegWriter {
     const frame = this.pending;
     if (frame === undefined || this.inFlight || this.closed || this.capTimer !== undefined) return;
     if (this.minIntervalMs > 0) {
-      const wait = this.lastSentAt + this.minIntervalMs - Date.now();
+      const wait = this.lastSentAt + this.minIntervalMs - monotonicMs();
       if (wait > 0) {
         this.capTimer = setTimeout(this.onCapDue, wait);
         return;
@@ -252,7 +252,7 @@ export class MjpegWriter {
     }
     this.sendBuffer?.fit(frame.data.length);
     this.inFlight = true;
-    const now = Date.now();
+    const now = monotonicMs();
     this.lastSentAt = now;
     this.inFlightSince = now;
     const { advanceHeaders, dualFinalFrames, extraHeaders } = this.options;

@@ -8,8 +8,8 @@ import type { NativeCapture, NativeControl, NativeDevice } from './native.js';
 import { jpegSize } from './sources/jpeg-info.js';
 import { FrameIterators } from './sources/latest-iterator.js';
 import { addStats, emptyStats, type FrameSource, type SourceInfo, type SourceKind, type SourceStats } from './sources/source.js';
-import type { Frame, PixelFormatName } from './types.js';
-import { BUFFERS, checkPixelFormat, ENCODERS, type EncoderName, checkRange, DEVICE_TIMEOUT_MS, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY, RETRY_INTERVAL_MS } from './validate.js';
+import type { Frame, PixelFormatName, Subsampling } from './types.js';
+import { BUFFERS, checkPixelFormat, checkRange, checkSubsampling, ENCODERS, type EncoderName, DEVICE_TIMEOUT_MS, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY, RETRY_INTERVAL_MS } from './validate.js';
 
 export interface OpenCameraOptions {
   /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
@@ -22,6 +22,9 @@ export interface OpenCameraOptions {
   format?: PixelFormatName | 'auto';
   /** JPEG quality 1..100 for raw formats (default 80). */
   quality?: number;
+  /** Chroma subsampling of the JPEGs made from raw formats (default 420 for every raw format,
+   *  gray for grey). 422 keeps a YUYV camera's full chroma for about 20 % more CPU. */
+  subsampling?: Subsampling;
   /** Encoder threads (default: online cores). */
   workers?: number;
   /** Capture buffers (default: workers + 2). */
@@ -69,6 +72,8 @@ export interface CameraControls {
 export type DeviceDescription = NativeDevice;
 
 const FAILURES_WORTH_RETRYING = new Set(['ENODEV', 'ETIMEDOUT', 'EIO', 'ENOENT', 'ENXIO', 'EBUSY', 'ERR_END_OF_STREAM']);
+// Frames that arrive before openCapture's promise resolves, held for the Camera (see #connect).
+const EARLY_FRAMES_HELD = 4;
 
 function nativeOptions(options: OpenCameraOptions): Record<string, unknown> {
   // The defaults are src/validate.ts's, not the addon's fallbacks.
@@ -90,6 +95,7 @@ function checkOptions(options: OpenCameraOptions): void {
   if (options.buffers !== undefined) checkRange('openCamera', 'buffers', options.buffers, BUFFERS);
   if (options.quality !== undefined) checkRange('openCamera', 'quality', options.quality, QUALITY);
   checkPixelFormat('openCamera', options.format ?? 'auto', true);
+  checkSubsampling('openCamera', options.subsampling);
   if (options.encoder !== undefined && !ENCODERS.includes(options.encoder)) {
     throw invalidArg('openCamera', 'encoder', ENCODERS.join(', '), options.encoder);
   }
@@ -191,15 +197,20 @@ export class Camera extends EventEmitter implements FrameSource {
     return camera;
   }
 
-  /** Opens the native capture (the one place that does) and makes it this Camera's. A failure
-   *  reported before the open resolved is handled once it is this Camera's. */
+  /** Opens the native capture (the one place that does) and makes it this Camera's. Frames and a
+   *  failure reported before the open resolved (capture starts inside the open, and the first
+   *  frame's callback can run before the promise's) are handled once it is this Camera's. */
   async #connect(): Promise<void> {
     let capture: NativeCapture | undefined;
     let early: Error | undefined;
+    const earlyFrames: [Buffer, number, number][] = [];
     const opened = await native.openCapture(
       nativeOptions(this.#options),
       (data, sequence, timestamp) => {
-        if (capture !== undefined && this.#capture === capture) this.#deliver(data, sequence, timestamp);
+        if (capture === undefined) {
+          // A few event-loop callbacks at most; bounded all the same.
+          if (earlyFrames.push([data, sequence, timestamp]) > EARLY_FRAMES_HELD) earlyFrames.shift();
+        } else if (this.#capture === capture) this.#deliver(data, sequence, timestamp);
       },
       (error) => {
         if (capture === undefined) early = error;
@@ -215,6 +226,7 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#capture = opened;
     this.#sequenceBase = this.#lastSequence + 1;
     this.#info = toInfo(opened.info());
+    for (const [data, sequence, timestamp] of earlyFrames) this.#deliver(data, sequence, timestamp);
     if (early !== undefined) this.#failOrWarn(early);
   }
 
@@ -296,11 +308,20 @@ export class Camera extends EventEmitter implements FrameSource {
 function awaitedInfo(options: OpenCameraOptions): SourceInfo {
   const kind: SourceKind = options.source.startsWith('/dev/video') ? 'v4l2' : 'pipe';
   const format = options.format === undefined || options.format === 'auto' ? 'mjpeg' : options.format;
-  return { kind, name: options.source, width: options.width ?? 0, height: options.height ?? 0, format, fps: options.fps ?? 0 };
+  const subsampling = format === 'mjpeg' ? null : (options.subsampling ?? (format === 'grey' ? 'gray' : '420'));
+  return { kind, name: options.source, width: options.width ?? 0, height: options.height ?? 0, format, fps: options.fps ?? 0, subsampling };
 }
 
 function toInfo(info: ReturnType<NativeCapture['info']>): SourceInfo {
-  return { kind: info.kind as SourceKind, name: info.name, width: info.width, height: info.height, format: info.format as PixelFormatName, fps: info.fps };
+  return {
+    kind: info.kind as SourceKind,
+    name: info.name,
+    width: info.width,
+    height: info.height,
+    format: info.format as PixelFormatName,
+    fps: info.fps,
+    subsampling: info.subsampling as Subsampling | null,
+  };
 }
 
 function toControlInfo(control: NativeControl): ControlInfo {

@@ -19,6 +19,8 @@ export interface NativeCaptureInfo {
   height: number;
   format: string;
   fps: number;
+  /** Raw formats: what the JPEGs are encoded at; null for camera MJPEG, passed through. */
+  subsampling: string | null;
 }
 
 export interface NativeCaptureStats {

@@ -122,7 +122,16 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   return out;
 }
 
-Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f) {
+Subsampling subsamplingOption(const Napi::Object& options) {
+  Napi::Value value = options.Get("subsampling");
+  if (value.IsUndefined() || value.IsNull()) return Subsampling::Auto;
+  const std::string name = value.ToString().Utf8Value();
+  const SubsamplingInfo* known = findSubsamplingByName(name);
+  if (known == nullptr) throw Error("ERR_INVALID_ARG", "unknown subsampling '" + name + "' (444, 422, 420 or gray)");
+  return known->subsampling;
+}
+
+Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f, const EncodeOptions& encode) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("kind", f.kind);
   out.Set("name", f.name);
@@ -130,6 +139,9 @@ Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f) {
   out.Set("height", f.height);
   out.Set("format", formatInfo(f.format).name);
   out.Set("fps", f.fps);
+  // Camera MJPEG passes through: its subsampling is the camera's, not ours to report.
+  out.Set("subsampling", f.format == PixelFormat::MJPEG ? env.Null()
+                                                         : Napi::Value(Napi::String::New(env, JpegEncoder::subsamplingName(encode.subsampling))));
   return out;
 }
 
@@ -169,7 +181,9 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     return guardJs(info.Env(), [&] { return (this->*Method)(info); });
   }
 
-  Napi::Value Info(const Napi::CallbackInfo& info) { return formatToJs(info.Env(), pipeline().format()); }
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    return formatToJs(info.Env(), pipeline().format(), pipeline().encodeOptions());
+  }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) { return statsToJs(info.Env(), pipeline().stats()); }
 
@@ -300,6 +314,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   if (options.Get("encoder").IsString()) encoder.mode = encoderModeByName(options.Get("encoder").ToString().Utf8Value());
   if (options.Get("encoderDevice").IsString()) encoder.device = options.Get("encoderDevice").ToString().Utf8Value();
   if (options.Get("encoderFormat").IsString()) encoder.coded = options.Get("encoderFormat").ToString().Utf8Value();
+  encode.subsampling = subsamplingOption(options);
   encode.allowTruncated = options.Get("allowTruncatedFrames").ToBoolean().Value();
 
   auto state = std::make_shared<CameraState>();

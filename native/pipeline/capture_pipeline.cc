@@ -1,11 +1,13 @@
 #include "pipeline/capture_pipeline.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cerrno>
 #include <new>
+#include <string>
 
 #include "encoder/leased_jpeg.h"
 #include "sources/monotonic_clock.h"
@@ -15,6 +17,13 @@ namespace turbocam {
 namespace {
 
 constexpr size_t kPooledFramesBetweenCollections = 32;
+
+// Named as µStreamer names its threads, so `top -H` and the bench bill CPU to each stage. Named
+// by the creator, so the names are there once start() returns. Linux allows 15 characters; a
+// failure only loses the name.
+void nameThread(std::thread& thread, const std::string& name) {
+  pthread_setname_np(thread.native_handle(), name.substr(0, 15).c_str());
+}
 
 }  // namespace
 
@@ -29,7 +38,9 @@ CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int work
       // second of frames between collections (right-sized buffers: ~3 MB at 720p). Beyond that a
       // worker encodes into its scratch and passes on a counted copy of exactly the JPEG's bytes.
       pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + kPooledFramesBetweenCollections)),
-      slot_(pool_) {}
+      slot_(pool_) {
+  encode_.subsampling = JpegEncoder::captureSubsampling(source_->format().format, encode.subsampling);
+}
 
 CapturePipeline::~CapturePipeline() { stop(); }
 
@@ -38,8 +49,20 @@ void CapturePipeline::start() {
   if (stopFd_ < 0) throw errnoError(errno, "eventfd");
   source_->start(bufferCount_);
   started_ = true;
-  for (int i = 0; i < workerCount_; i++) workers_.emplace_back([this] { workerLoop(); });
+  wakeups_ = std::make_unique<Wakeup[]>(static_cast<size_t>(workerCount_));
+  idle_.reserve(static_cast<size_t>(workerCount_));
+  for (int i = 0; i < workerCount_; i++) {
+    workers_.emplace_back([this, i] { workerLoop(i); });
+    nameThread(workers_.back(), "tc-enc-" + std::to_string(i));
+  }
+  {
+    // Capture starts once every worker is parked on the idle stack, so the first frame finds one
+    // waiting instead of sitting in the slot until a new thread gets going (and being replaced).
+    std::unique_lock<std::mutex> lock(jobMutex_);
+    workersIdle_.wait(lock, [this] { return idle_.size() == static_cast<size_t>(workerCount_); });
+  }
   captureThread_ = std::thread([this] { captureLoop(); });
+  nameThread(captureThread_, "tc-capture");
 }
 
 void CapturePipeline::stop() {
@@ -56,9 +79,13 @@ void CapturePipeline::stop() {
   }
   {
     std::lock_guard<std::mutex> lock(jobMutex_);
-    jobReady_.notify_all();
+    for (int i = 0; i < workerCount_; i++) wakeups_[i].cv.notify_all();
     jobTaken_.notify_all();
     workersIdle_.notify_all();
+  }
+  {
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    deliverable_.notify_all();
   }
   if (captureThread_.joinable()) captureThread_.join();
   for (auto& worker : workers_) worker.join();
@@ -76,7 +103,7 @@ void CapturePipeline::stop() {
 void CapturePipeline::captureLoop() {
   uint64_t sequence = 0;
   while (!stopping_) {
-    if (source_->drawsFrames()) {
+    if (source_->drawsFrames() || source_->keepsEveryFrame()) {
       std::unique_lock<std::mutex> lock(jobMutex_);
       jobTaken_.wait(lock, [this] { return stopping_ || !job_; });
       if (stopping_) break;
@@ -108,30 +135,48 @@ void CapturePipeline::captureLoop() {
       late_++;
     }
     job_.emplace(frame, sequence++);
-    jobReady_.notify_one();
+    wakeOneWorker();
   }
 }
 
-void CapturePipeline::workerLoop() {
+void CapturePipeline::wakeOneWorker() {
+  if (idle_.empty()) return;  // all busy: the first to finish takes the job
+  Wakeup& wakeup = wakeups_[idle_.back()];
+  idle_.pop_back();
+  wakeup.signalled = true;
+  wakeup.cv.notify_one();
+}
+
+void CapturePipeline::workerLoop(int index) {
   WorkerEncoder encoder(*encoderState_, encode_, source_->format().fps, callbacks_.warned);
+  Wakeup& wakeup = wakeups_[index];
   for (;;) {
     std::pair<SourceFrame, uint64_t> job;
+    uint64_t ticket = 0;
     {
       std::unique_lock<std::mutex> lock(jobMutex_);
-      jobReady_.wait(lock, [this] { return stopping_ || job_.has_value(); });
+      // Woken for a job another worker took first: back on top of the idle stack.
+      while (!stopping_ && !job_) {
+        idle_.push_back(index);
+        workersIdle_.notify_all();
+        wakeup.cv.wait(lock, [&] { return stopping_ || wakeup.signalled; });
+        wakeup.signalled = false;
+      }
       if (stopping_) return;
       job = *job_;
       job_.reset();
       busyWorkers_++;
+      ticket = tickets_++;
     }
     jobTaken_.notify_one();
-    encodeOne(encoder, job.first, job.second);
+    deliver(ticket, encodeOne(encoder, job.first, job.second));
     std::lock_guard<std::mutex> lock(jobMutex_);
     if (--busyWorkers_ == 0 && !job_) workersIdle_.notify_all();
   }
 }
 
-void CapturePipeline::encodeOne(WorkerEncoder& encoder, const SourceFrame& frame, uint64_t sequence) {
+std::optional<EncodedFrame> CapturePipeline::encodeOne(WorkerEncoder& encoder, const SourceFrame& frame,
+                                                       uint64_t sequence) {
   const CaptureFormat& fmt = source_->format();
   BufferPool::Lease lease;
   size_t length = 0;
@@ -165,27 +210,44 @@ void CapturePipeline::encodeOne(WorkerEncoder& encoder, const SourceFrame& frame
   } catch (const Error& error) {
     source_->release(frame.index);
     (error.code() == "ERR_CORRUPT_FRAME" ? corrupt_ : errors_)++;
-    return;
+    return std::nullopt;
   } catch (const std::bad_alloc&) {
     source_->release(frame.index);
     errors_++;
-    return;
+    return std::nullopt;
   }
   source_->release(frame.index);
   encoded_++;
-
-  std::lock_guard<std::mutex> lock(deliverMutex_);
-  if (!sequencer_.admit(sequence)) {
-    pool_->release(lease);
-    late_++;
-    return;
-  }
   EncodedFrame out;
   out.lease = lease;
   out.length = length;
   out.sequence = sequence;
   out.timestampMs = frame.timestampMs;
-  if (slot_.put(std::move(out)) && callbacks_.frameReady) callbacks_.frameReady();
+  return out;
+}
+
+void CapturePipeline::deliver(uint64_t ticket, std::optional<EncodedFrame> frame) {
+  std::unique_lock<std::mutex> lock(deliverMutex_);
+  bool keepEvery = source_->keepsEveryFrame();
+  // A source whose every frame counts waits its turn, so a frame that finished after a newer one
+  // (its worker was preempted, say) goes first instead of being dropped as late; and waits for JS
+  // to take the previous frame instead of replacing it. The wait reaches the pipe's writer
+  // through the capture thread, which reads the next frame only once a worker is free.
+  if (keepEvery) deliverable_.wait(lock, [&] { return stopping_ || nextTicket_ == ticket; });
+  if (frame && !sequencer_.admit(frame->sequence)) {
+    pool_->release(frame->lease);
+    late_++;
+    frame.reset();
+  }
+  if (frame && keepEvery) deliverable_.wait(lock, [&] { return stopping_ || !slot_.occupied(); });
+  if (frame && stopping_) {
+    pool_->release(frame->lease);
+    frame.reset();
+  }
+  if (frame && slot_.put(std::move(*frame)) && callbacks_.frameReady) callbacks_.frameReady();
+  // The next ticket's turn comes only once this one's frame is in the slot, so they cannot swap.
+  nextTicket_ = ticket + 1;
+  if (keepEvery) deliverable_.notify_all();
 }
 
 void CapturePipeline::noteMjpeg(MjpegRepair repair) {
@@ -204,6 +266,10 @@ void CapturePipeline::setPaused(bool paused) {
 
 std::optional<EncodedFrame> CapturePipeline::takeFrame() {
   std::optional<EncodedFrame> frame = slot_.take();
+  if (frame && source_->keepsEveryFrame()) {
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    deliverable_.notify_all();
+  }
   if (frame) {
     delivered_++;
     fps_.tick(monotonicMs());

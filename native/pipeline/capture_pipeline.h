@@ -62,6 +62,7 @@ class CapturePipeline {
     std::function<void(const Error&)> warned;
   };
 
+  // Throws ERR_INVALID_ARG when encode.subsampling cannot be produced from the negotiated format.
   CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
                   EncodeOptions encode, Callbacks callbacks);
   ~CapturePipeline();
@@ -82,13 +83,21 @@ class CapturePipeline {
   std::optional<EncodedFrame> takeFrame();
   const std::shared_ptr<BufferPool>& pool() const { return pool_; }
   const CaptureFormat& format() const { return source_->format(); }
+  // The settings raw frames are encoded with, subsampling resolved for the negotiated format.
+  const EncodeOptions& encodeOptions() const { return encode_; }
   CaptureSource& source() { return *source_; }
   PipelineStats stats();
 
  private:
   void captureLoop();
-  void workerLoop();
-  void encodeOne(WorkerEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
+  void workerLoop(int index);
+  // Wakes the worker that went idle last (lock held): see idle_.
+  void wakeOneWorker();
+  // The JPEG, or nothing when the frame was dropped (counted).
+  std::optional<EncodedFrame> encodeOne(WorkerEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
+  // Passes a worker's result through the sequencer to the slot; `ticket` is the job's place in
+  // the order workers took jobs.
+  void deliver(uint64_t ticket, std::optional<EncodedFrame> frame);
   void noteMjpeg(MjpegRepair repair);
 
   std::unique_ptr<CaptureSource> source_;
@@ -110,14 +119,28 @@ class CapturePipeline {
 
   // The job slot between the capture thread and the workers.
   std::mutex jobMutex_;
-  std::condition_variable jobReady_;
+  // Idle workers, the one that went idle last on top. A job goes to the top one: at a camera's
+  // rate one worker then encodes nearly every frame with its caches, scratch planes and
+  // TurboJPEG state still warm, and the others wake only when it is busy. (A shared condition
+  // variable hands jobs round-robin, so every frame met the coldest worker.)
+  std::vector<int> idle_;
+  struct Wakeup {
+    std::condition_variable cv;
+    bool signalled = false;
+  };
+  std::unique_ptr<Wakeup[]> wakeups_;
   std::condition_variable jobTaken_;
   std::optional<std::pair<SourceFrame, uint64_t>> job_;
   int busyWorkers_ = 0;
   std::condition_variable workersIdle_;
 
+  uint64_t tickets_ = 0;  // under jobMutex_
+
   std::mutex deliverMutex_;
   Sequencer sequencer_;
+  // Wakes workers of a source that keeps every frame: their turn came, or JS took the slot's frame.
+  std::condition_variable deliverable_;
+  uint64_t nextTicket_ = 0;
 
   std::atomic<uint64_t> captured_{0}, encoded_{0}, delivered_{0}, late_{0}, corrupt_{0}, errors_{0},
       pausedDrops_{0};

@@ -50,6 +50,7 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     fps: config.fps,
     quality: config.quality,
     encoder: config.encoder,
+    subsampling: config.subsampling,
     controls: config.controls,
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,

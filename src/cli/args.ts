@@ -26,6 +26,7 @@ export interface CliConfig {
   auth: string | undefined;
   authFile: string | undefined;
   allowOrigin: string | undefined;
+  allowControls: boolean;
   maxClients: number;
   clientTimeoutMs: number;
   dropSameFrames: number;
@@ -63,6 +64,7 @@ HTTP
       --auth USER:PASS         require HTTP basic auth
       --auth-file PATH         basic auth users, one USER:PASS per line
       --allow-origin ORIGIN    send CORS headers for ORIGIN (* for any; comma-separated list)
+      --allow-controls         let POST /controls change camera controls (behind --auth when given)
       --max-clients N          stream clients beyond N get 503 (default 0: no limit)
       --client-timeout SEC     drop a stream client that has not drained a frame for this long (default 10)
       --drop-same-frames N     skip byte-identical frames, at most N in a row (default 0: off)
@@ -75,7 +77,7 @@ Other
   -v, --version                print the version and exit
   -h, --help                   print this help and exit
 
-Endpoints: / (page), /stream, /snapshot, /state, /metrics, /?action=stream, /?action=snapshot
+Endpoints: / (page), /stream, /snapshot, /state, /metrics, /controls, /?action=stream, /?action=snapshot
 `;
 
 const FORMATS = ['auto', 'mjpeg', 'yuyv', 'uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey'];
@@ -128,6 +130,7 @@ export function parseCli(argv: string[]): CliConfig {
         auth: { type: 'string' },
         'auth-file': { type: 'string' },
         'allow-origin': { type: 'string' },
+        'allow-controls': { type: 'boolean' },
         'max-clients': { type: 'string' },
         'client-timeout': { type: 'string' },
         'drop-same-frames': { type: 'string' },
@@ -190,6 +193,7 @@ export function parseCli(argv: string[]): CliConfig {
     auth: v.auth,
     authFile: v['auth-file'],
     allowOrigin: v['allow-origin'],
+    allowControls: v['allow-controls'] ?? false,
     maxClients: integer('max-clients', v['max-clients'], 0, 1_000_000) ?? 0,
     clientTimeoutMs: seconds('client-timeout', v['client-timeout'], 10_000),
     dropSameFrames: integer('drop-same-frames', v['drop-same-frames'], 0, 1_000_000) ?? 0,

@@ -146,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
     source,
     auth: credentials,
     allowOrigin: config.allowOrigin,
+    allowControls: config.allowControls,
     maxClients: config.maxClients,
     stallTimeoutMs: config.clientTimeoutMs,
     dropSameFrames: config.dropSameFrames,

@@ -19,6 +19,8 @@ export interface ServerOptions extends FrameHubOptions {
   allowOrigin?: string | string[];
   /** Stream clients beyond this get 503 (0: no limit). */
   maxClients?: number;
+  /** Let POST /controls (and mjpg-streamer's command) change the source's controls (default off). */
+  allowControls?: boolean;
   /** A stream client whose frame has not drained after this long is dropped (ms). */
   stallTimeoutMs?: number;
   /** How long /snapshot waits for a first frame (ms). */
@@ -63,6 +65,7 @@ export class TurbocamServer {
       auth: options.auth !== undefined && options.auth.length > 0 ? new BasicAuth(options.auth) : undefined,
       allowOrigins: origins.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o !== ''),
       maxClients: options.maxClients ?? 0,
+      allowControls: options.allowControls ?? false,
       stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
       snapshotTimeoutMs: options.snapshotTimeoutMs ?? 2000,
       log: options.log ?? (() => undefined),

@@ -1,5 +1,6 @@
 // Command-line flags to a checked configuration. Every problem is a ERR_BAD_FLAG error whose
 // message names the flag, so main can print one line and exit 2.
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { codedError } from '../errors.js';
 import type { PixelFormatName } from '../types.js';
@@ -27,6 +28,7 @@ export interface CliConfig {
   authFile: string | undefined;
   allowOrigin: string | undefined;
   allowControls: boolean;
+  staticDir: string | undefined;
   maxClients: number;
   clientTimeoutMs: number;
   dropSameFrames: number;
@@ -64,6 +66,7 @@ HTTP
       --auth USER:PASS         require HTTP basic auth
       --auth-file PATH         basic auth users, one USER:PASS per line
       --allow-origin ORIGIN    send CORS headers for ORIGIN (* for any; comma-separated list)
+      --static DIR             serve DIR's files at / (index.html) in place of the page
       --allow-controls         let POST /controls change camera controls (behind --auth when given)
       --max-clients N          stream clients beyond N get 503 (default 0: no limit)
       --client-timeout SEC     drop a stream client that has not drained a frame for this long (default 10)
@@ -103,6 +106,14 @@ function seconds(flag: string, value: string | undefined, fallback: number): num
   return Math.round(parsed * 1000);
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export function parseCli(argv: string[]): CliConfig {
   let parsed;
   try {
@@ -131,6 +142,7 @@ export function parseCli(argv: string[]): CliConfig {
         'auth-file': { type: 'string' },
         'allow-origin': { type: 'string' },
         'allow-controls': { type: 'boolean' },
+        static: { type: 'string' },
         'max-clients': { type: 'string' },
         'client-timeout': { type: 'string' },
         'drop-same-frames': { type: 'string' },
@@ -170,6 +182,7 @@ export function parseCli(argv: string[]): CliConfig {
     controls[match[1].toLowerCase()] = match[2] === 'true' ? 1 : match[2] === 'false' ? 0 : Number(match[2]);
   }
   if (v.auth !== undefined && !/^[^:]+:.+$/.test(v.auth)) throw bad("--auth wants USER:PASS");
+  if (v.static !== undefined && !isDirectory(v.static)) throw bad(`--static wants a directory, got '${v.static}'`);
   const logLevel = (v['log-level'] ?? 'info') as LogLevel;
   if (!LEVELS.includes(logLevel)) throw bad(`--log-level wants one of ${LEVELS.join(', ')}, got '${logLevel}'`);
 
@@ -194,6 +207,7 @@ export function parseCli(argv: string[]): CliConfig {
     authFile: v['auth-file'],
     allowOrigin: v['allow-origin'],
     allowControls: v['allow-controls'] ?? false,
+    staticDir: v.static,
     maxClients: integer('max-clients', v['max-clients'], 0, 1_000_000) ?? 0,
     clientTimeoutMs: seconds('client-timeout', v['client-timeout'], 10_000),
     dropSameFrames: integer('drop-same-frames', v['drop-same-frames'], 0, 1_000_000) ?? 0,

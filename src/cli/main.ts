@@ -147,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
     auth: credentials,
     allowOrigin: config.allowOrigin,
     allowControls: config.allowControls,
+    staticDir: config.staticDir,
     maxClients: config.maxClients,
     stallTimeoutMs: config.clientTimeoutMs,
     dropSameFrames: config.dropSameFrames,

@@ -8,6 +8,7 @@ import { createControlsRoute, sourceControls } from './controls.js';
 import { renderMetrics } from './metrics.js';
 import { MjpegWriter, type MjpegWriterOptions } from './mjpeg-writer.js';
 import { renderPage } from './page.js';
+import { resolveStatic, sendStatic } from './static.js';
 import { buildState, type ServerView } from './state.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -21,13 +22,15 @@ export interface RouteContext extends ServerView {
   maxClients: number;
   /** POST /controls and mjpg-streamer's command may change camera controls. */
   allowControls: boolean;
+  /** A directory served at `/` in place of the page (µStreamer's --static), as a real path. */
+  staticRoot: string | undefined;
   stallTimeoutMs: number;
   snapshotTimeoutMs: number;
   log: Log;
   closing: () => boolean;
 }
 
-type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command';
+type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static';
 
 const ROUTES: Record<string, Route> = {
   '/': 'page',
@@ -187,6 +190,7 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
     let route = ROUTES[url.pathname];
     const action = url.searchParams.get('action');
     if (route === 'page' && action !== null) route = MJPG_STREAMER_ACTIONS[action];
+    else if (ctx.staticRoot !== undefined && (route === 'page' || route === undefined)) route = 'static';
     if (route === undefined) {
       error(req, res, 'other', 404, `no such resource: ${url.pathname}`);
       return;
@@ -250,6 +254,17 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
         return;
       case 'command':
         void controls.command(req, res, url.searchParams);
+        return;
+      case 'static':
+        void resolveStatic(ctx.staticRoot!, url.pathname).then((file) => {
+          if (res.destroyed) return;
+          if (file.status !== 200) {
+            error(req, res, route, file.status, file.message);
+            return;
+          }
+          count(route, 200);
+          sendStatic(req, res, file, corsHeaders(req));
+        });
         return;
     }
   };

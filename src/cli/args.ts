@@ -18,12 +18,17 @@ export interface CliConfig {
   buffers: number | undefined;
   input: number | undefined;
   controls: Record<string, number>;
+  /** Controls given as NAME=default: reset once the source is open. */
+  controlDefaults: string[];
+  imageDefault: boolean;
   persistent: boolean;
   deviceTimeoutMs: number;
+  retryIntervalMs: number;
   pauseAfterMs: number;
   host: string | undefined;
   port: number | undefined;
   unix: string | undefined;
+  unixMode: number | undefined;
   auth: string | undefined;
   authFile: string | undefined;
   allowOrigin: string | undefined;
@@ -36,6 +41,7 @@ export interface CliConfig {
   listDevices: boolean;
   listControls: boolean;
   logLevel: LogLevel;
+  exitOnParentDeath: boolean;
   version: boolean;
   help: boolean;
 }
@@ -54,15 +60,19 @@ Source
       --workers N              encoder threads (default: cores)
       --buffers N              capture buffers (default: workers + 2)
       --input N                V4L2 input to select (an HDMI input adopts its detected DV timings)
-  -c, --control NAME=VALUE     set a camera control at start (repeatable)
+  -c, --control NAME=VALUE     set a camera control at start (repeatable; VALUE may be default)
+      --image-default          reset brightness, contrast, saturation, hue, gamma, sharpness, backlight,
+                               white balance, gain, colour effects, rotate and flips to their defaults
       --persistent             ride out unplugs and timeouts, showing NO SIGNAL meanwhile
       --device-timeout SEC     no frame for this long counts as a stalled device (default 5)
+      --retry-interval SEC     persistent mode reopens the source this often (default 1)
       --pause-after SEC        encode nothing from this long after the last viewer leaves (default 3)
 
 HTTP
       --host ADDR              address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)
   -p, --port N                 TCP port (default 8080)
       --unix PATH              serve on a Unix socket (TCP too only if --host/--port are given)
+      --unix-mode MODE         the socket's permissions, octal (e.g. 660)
       --auth USER:PASS         require HTTP basic auth
       --auth-file PATH         basic auth users, one USER:PASS per line
       --allow-origin ORIGIN    send CORS headers for ORIGIN (* for any; comma-separated list)
@@ -77,6 +87,7 @@ Other
       --list-devices           list V4L2 capture devices with their formats and exit
       --list-controls          list the source's controls and exit
       --log-level LEVEL        error, warn, info or debug (default info)
+      --exit-on-parent-death   stop when the process that started turbocam goes away
   -v, --version                print the version and exit
   -h, --help                   print this help and exit
 
@@ -132,6 +143,10 @@ export function parseCli(argv: string[]): CliConfig {
         buffers: { type: 'string' },
         input: { type: 'string' },
         control: { type: 'string', short: 'c', multiple: true },
+        'image-default': { type: 'boolean' },
+        'retry-interval': { type: 'string' },
+        'unix-mode': { type: 'string' },
+        'exit-on-parent-death': { type: 'boolean' },
         persistent: { type: 'boolean' },
         'device-timeout': { type: 'string' },
         'pause-after': { type: 'string' },
@@ -176,13 +191,21 @@ export function parseCli(argv: string[]): CliConfig {
   if (!FORMATS.includes(format)) throw bad(`--format wants one of ${FORMATS.join(', ')}, got '${format}'`);
 
   const controls: Record<string, number> = {};
+  const controlDefaults: string[] = [];
   for (const entry of v.control ?? []) {
-    const match = /^([A-Za-z0-9_]+)=(-?\d+|true|false)$/.exec(entry);
+    const match = /^([A-Za-z0-9_]+)=(-?\d+|true|false|default)$/.exec(entry);
     if (match === null || match[1] === undefined || match[2] === undefined) throw bad(`--control wants NAME=INTEGER, got '${entry}'`);
+    if (match[2] === 'default') {
+      controlDefaults.push(match[1].toLowerCase());
+      continue;
+    }
     controls[match[1].toLowerCase()] = match[2] === 'true' ? 1 : match[2] === 'false' ? 0 : Number(match[2]);
   }
   if (v.auth !== undefined && !/^[^:]+:.+$/.test(v.auth)) throw bad("--auth wants USER:PASS");
   if (v.static !== undefined && !isDirectory(v.static)) throw bad(`--static wants a directory, got '${v.static}'`);
+  const unixMode = v['unix-mode'];
+  if (unixMode !== undefined && !/^0?[0-7]{3}$/.test(unixMode)) throw bad(`--unix-mode wants an octal mode such as 660, got '${unixMode}'`);
+  if (unixMode !== undefined && v.unix === undefined) throw bad('--unix-mode needs --unix');
   const logLevel = (v['log-level'] ?? 'info') as LogLevel;
   if (!LEVELS.includes(logLevel)) throw bad(`--log-level wants one of ${LEVELS.join(', ')}, got '${logLevel}'`);
 
@@ -197,12 +220,16 @@ export function parseCli(argv: string[]): CliConfig {
     buffers: integer('buffers', v.buffers, 2, 64),
     input: integer('input', v.input, 0, 255),
     controls,
+    controlDefaults,
+    imageDefault: v['image-default'] ?? false,
     persistent: v.persistent ?? false,
     deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], 5000),
+    retryIntervalMs: seconds('retry-interval', v['retry-interval'], 1000),
     pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
     host: v.host,
     port: integer('port', v.port, 0, 65535),
     unix: v.unix,
+    unixMode: unixMode === undefined ? undefined : parseInt(unixMode, 8),
     auth: v.auth,
     authFile: v['auth-file'],
     allowOrigin: v['allow-origin'],
@@ -215,6 +242,7 @@ export function parseCli(argv: string[]): CliConfig {
     listDevices: v['list-devices'] ?? false,
     listControls: v['list-controls'] ?? false,
     logLevel,
+    exitOnParentDeath: v['exit-on-parent-death'] ?? false,
     version: v.version ?? false,
     help: v.help ?? false,
   };

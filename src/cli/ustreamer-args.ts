@@ -84,8 +84,9 @@ function control(option: string): Map {
       return ['--control', `${spec.auto}=1`];
     }
     if (!/^-?\d+$/.test(v)) throw bad(`--${option} wants a number${spec.auto === undefined ? '' : ', auto'} or default, got '${value}'`);
-    // As µStreamer does: a manual value turns the automatic mode off first.
-    return [...(spec.auto === undefined ? [] : ['--control', `${spec.auto}=0`]), '--control', `${spec.name}=${v}`];
+    // Only the value: µStreamer also turns an automatic mode off where the device has one, but
+    // most devices lack it and turbocam's --control refuses unknown names.
+    return ['--control', `${spec.name}=${v}`];
   };
 }
 
@@ -356,6 +357,7 @@ Refused: M2M/other encoders, --m2m-device, sinks, H.264, --fake-resolution, --mi
   --allow-truncated-frames, --format-swap-rgb, GPIO, --v4p, --exit-on-no-clients, --notify-parent,
   --features
 
+A manual control value does not switch that control's automatic mode off as µStreamer does.
 Unlike µStreamer, turbocam rides out device errors in --persistent mode only; this command passes
 --persistent unless --exit-on-device-error is given, so it keeps retrying as µStreamer does.
 `;

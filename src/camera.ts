@@ -6,7 +6,8 @@ import { codedError, isCodedError } from './errors.js';
 import { native } from './native.js';
 import type { NativeCapture, NativeControl, NativeDevice } from './native.js';
 import type { FrameSource, SourceInfo, SourceKind, SourceStats } from './sources/source.js';
-import type { Frame, PixelFormatName } from './types.js';
+import { checkOrientation } from './encode.js';
+import type { Flip, Frame, PixelFormatName, Rotation } from './types.js';
 
 export interface OpenCameraOptions {
   /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
@@ -36,6 +37,11 @@ export interface OpenCameraOptions {
   /** V4L2 input to select (VIDIOC_S_INPUT). HDMI inputs adopt the detected DV timings and
    *  renegotiate when the signal changes. */
   input?: number;
+  /** Clockwise rotation, then `flip`: raw formats are turned while repacked for compression,
+   *  camera MJPEG losslessly (never re-encoded; edges trimmed to whole MCUs where needed).
+   *  `info` reports the size clients get, and for MJPEG what was trimmed. */
+  rotate?: Rotation;
+  flip?: Flip;
 }
 
 /** A camera control as the addon describes it, with its type narrowed to the V4L2 kinds. */
@@ -83,6 +89,11 @@ function checkOptions(options: OpenCameraOptions): void {
   if (options.quality !== undefined && !(Number.isInteger(options.quality) && options.quality >= 1 && options.quality <= 100)) {
     throw codedError('ERR_INVALID_ARG', 'openCamera: `quality` must be an integer in 1..100');
   }
+  try {
+    checkOrientation(options.rotate, options.flip);
+  } catch (error) {
+    throw codedError('ERR_INVALID_ARG', `openCamera: ${(error as Error).message}`);
+  }
   if (options.buffers !== undefined && options.buffers < 2) throw codedError('ERR_INVALID_ARG', 'openCamera: `buffers` must be at least 2');
   const format = options.format ?? 'auto';
   if (format !== 'auto' && !native.formats.some((f) => f.name === format)) {
@@ -98,6 +109,7 @@ export class Camera extends EventEmitter implements FrameSource {
   #info: SourceInfo;
   #closed = false;
   #paused = false;
+  #measureTrim = false;
   #retry: NodeJS.Timeout | null = null;
   #sequenceBase = 0;
   #lastSequence = -1;
@@ -112,7 +124,7 @@ export class Camera extends EventEmitter implements FrameSource {
     super();
     this.#options = options;
     this.#capture = capture;
-    this.#info = capture ? toInfo(capture.info()) : awaitedInfo(options);
+    this.#info = this.#oriented(capture ? toInfo(capture.info()) : awaitedInfo(options));
     this.controls = {
       list: async () => (await this.#live().listControls()).map(toControlInfo),
       get: async (name) => this.#live().getControl(String(name)),
@@ -204,12 +216,34 @@ export class Camera extends EventEmitter implements FrameSource {
     return this.#capture;
   }
 
+  // The size clients get: turned 90 or 270, width and height trade places. Turned MJPEG may lose
+  // partial MCUs at its edges: its first frame tells (#measureTrim).
+  #oriented(info: SourceInfo): SourceInfo {
+    const rotate = this.#options.rotate ?? 0;
+    const flip = this.#options.flip;
+    if (rotate === 0 && flip === undefined) return info;
+    const swap = rotate === 90 || rotate === 270;
+    this.#measureTrim = info.format === 'mjpeg' && info.width > 0;
+    return {
+      ...info,
+      width: swap ? info.height : info.width,
+      height: swap ? info.width : info.height,
+      orientation: { rotate, flip: flip ?? null, trimmed: { width: 0, height: 0 } },
+    };
+  }
+
   #deliver(data: Buffer, nativeSequence: number, timestamp: number): void {
     if (this.#closed) return;
-    if (this.#info.width === 0) {
-      // An MJPEG pipe declares no size: the first frame's header tells it.
+    if (this.#info.width === 0 || this.#measureTrim) {
+      // An MJPEG pipe declares no size, and a turned one may be trimmed: the first frame's header tells.
       const size = jpegSize(data);
-      if (size) this.#info = { ...this.#info, ...size };
+      if (size && this.#measureTrim && this.#info.orientation !== undefined) {
+        const trimmed = { width: this.#info.width - size.width, height: this.#info.height - size.height };
+        this.#info = { ...this.#info, ...size, orientation: { ...this.#info.orientation, trimmed } };
+      } else if (size) {
+        this.#info = { ...this.#info, ...size };
+      }
+      this.#measureTrim = false;
     }
     const sequence = this.#sequenceBase + nativeSequence;
     this.#lastSequence = sequence;
@@ -274,7 +308,7 @@ export class Camera extends EventEmitter implements FrameSource {
     if (this.#paused) capture.setPaused(true);
     this.#capture = capture;
     this.#sequenceBase = this.#lastSequence + 1;
-    this.#info = toInfo(capture.info());
+    this.#info = this.#oriented(toInfo(capture.info()));
     this.emit('reconnect', this.#info);
   }
 }

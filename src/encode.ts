@@ -4,7 +4,7 @@
 // buffer (they return when the GC collects their Buffers), a copy of exactly the JPEG's bytes.
 import { codedError } from './errors.js';
 import { native } from './native.js';
-import type { PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
+import type { Flip, PixelFormatName, RawPixelFormatName, Rotation, Subsampling } from './types.js';
 
 export interface EncodeOptions {
   width: number;
@@ -17,6 +17,11 @@ export interface EncodeOptions {
   subsampling?: Subsampling;
   /** Bytes per line of the first plane when lines are padded; default: tight. */
   stride?: number;
+  /** Clockwise rotation, then `flip`. Raw input is turned while it is repacked into planes (4:2:2
+   *  turned 90 or 270 becomes 4:4:0); mjpeg input losslessly (no re-encode), its edges trimmed to
+   *  whole MCUs where the rotation needs it. */
+  rotate?: Rotation;
+  flip?: Flip;
 }
 
 export interface TestPatternOptions {
@@ -67,12 +72,18 @@ function checkFormat(value: unknown): asserts value is PixelFormatName {
   }
 }
 
-type NativeEncodeArgs = [Uint8Array, number, number, string, number, string | undefined, number | undefined];
+type NativeEncodeArgs = [Uint8Array, number, number, string, number, string | undefined, number | undefined, number, string | undefined];
+
+/** Checks rotate and flip (API and CLI share it). */
+export function checkOrientation(rotate: unknown, flip: unknown): void {
+  if (rotate !== undefined && rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270) throw invalid(`rotate must be 0, 90, 180 or 270, got ${String(rotate)}`);
+  if (flip !== undefined && flip !== 'h' && flip !== 'v') throw invalid(`flip must be 'h' or 'v', got ${String(flip)}`);
+}
 
 function encodeArgs(frame: unknown, options: unknown): NativeEncodeArgs {
   if (!(frame instanceof Uint8Array)) throw invalid('frame must be a Buffer or Uint8Array');
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  const { width, height, format, quality = 80, subsampling, stride } = options as Record<string, unknown>;
+  const { width, height, format, quality = 80, subsampling, stride, rotate = 0, flip } = options as Record<string, unknown>;
   checkDimension('width', width);
   checkDimension('height', height);
   checkFormat(format);
@@ -83,7 +94,8 @@ function encodeArgs(frame: unknown, options: unknown): NativeEncodeArgs {
     throw invalid(`subsampling must be one of ${SUBSAMPLINGS.join(', ')}, got ${String(subsampling)}`);
   }
   if (stride !== undefined) checkDimension('stride', stride);
-  return [frame, width, height, format, quality, subsampling as string | undefined, stride as number | undefined];
+  checkOrientation(rotate, flip);
+  return [frame, width, height, format, quality, subsampling as string | undefined, stride as number | undefined, rotate as number, flip as string | undefined];
 }
 
 /** Encodes one raw frame to JPEG on a native worker thread (or normalises an mjpeg frame).

@@ -6,8 +6,11 @@
 #include <cstddef>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "encoder/jpeg_transform.h"
+#include "formats/orient.h"
 #include "formats/pixel_format.h"
 
 namespace turbocam {
@@ -26,6 +29,20 @@ struct RawFrame {
 struct EncodeOptions {
   int quality = 80;                           // 1..100
   Subsampling subsampling = Subsampling::Auto;  // Auto: 4:2:2 for packed 4:2:2, 4:2:0 otherwise, gray for grey
+  // Rotation/flip, applied while repacking into planes. Rotated 90 or 270, 4:2:2 becomes 4:4:0.
+  Orientation orientation = Orientation::None;
+};
+
+// What an oriented frame is compressed from: YUV planes (pixelFormat -1) or one pixel plane.
+struct OrientedPlanes {
+  const uint8_t* planes[3] = {nullptr, nullptr, nullptr};
+  int strides[3] = {0, 0, 0};
+  int planeWidth[3] = {0, 0, 0};
+  int planeHeight[3] = {0, 0, 0};
+  int width = 0;
+  int height = 0;
+  int samp = 0;          // TJSAMP_*
+  int pixelFormat = -1;  // TJPF_* for rgb24/bgr24/grey, else -1
 };
 
 class JpegEncoder {
@@ -64,17 +81,26 @@ class JpegEncoder {
   // The scratch buffer, at least capacity bytes, for other writers (the MJPEG normaliser).
   uint8_t* scratch(size_t capacity);
 
+  // The planes an oriented frame is compressed from, in this encoder's scratch until its next
+  // use; encode() compresses exactly these (tests compare them with a reference rotation).
+  OrientedPlanes orient(const RawFrame& frame, const EncodeOptions& options);
+
+  // This thread's lossless JPEG transformer (camera MJPEG rotated without a re-encode).
+  JpegTransformer& transformer();
+
  private:
   void resetHandle();
   void record(const RawFrame& frame, const EncodeOptions& options, size_t length);
 
   void* handle_;  // tjhandle
   std::vector<uint8_t> planes_;  // deinterleaved Y/U/V scratch for packed and semi-planar input
+  std::vector<uint8_t> unrotated_;  // packed 4:2:2 averaged to 4:2:0 before it is oriented
   // TurboJPEG remembers the last output buffer and, handed the same address again, trusts the
   // size it remembered over the one passed: kept here so a reused address with another capacity
   // gets a fresh handle.
   uint8_t* lastBuffer_ = nullptr;
   size_t lastCapacity_ = 0;
+  std::unique_ptr<JpegTransformer> transformer_;  // made on first use
   uint8_t* scratch_ = nullptr;  // malloc'd
   size_t scratchCapacity_ = 0;
 

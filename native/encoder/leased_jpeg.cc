@@ -1,5 +1,7 @@
 #include "encoder/leased_jpeg.h"
 
+#include <cstring>
+
 #include "encoder/mjpeg_normaliser.h"
 
 namespace turbocam {
@@ -27,8 +29,22 @@ LeasedJpeg encodeToLease(JpegEncoder& encoder, BufferPool& pool, const RawFrame&
   return jpeg;
 }
 
-LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size) {
+LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size,
+                            Orientation orientation) {
   LeasedJpeg jpeg;
+  if (orientation != Orientation::None) {
+    const size_t capacity = normalisedMjpegMaxSize(size);
+    uint8_t* normalised = encoder.scratch(capacity);
+    const size_t length = normaliseMjpeg(src, size, normalised, capacity);
+    const JpegTransformer::Output turned = encoder.transformer().transform(normalised, length, orientation);
+    BufferPool::Lease lease = pool.acquire(turned.length);
+    uint8_t* dst = lease.data != nullptr ? lease.data : encoder.scratch(turned.length);
+    std::memcpy(dst, turned.data, turned.length);
+    if (lease.data != nullptr) jpeg.lease = lease;
+    else jpeg.scratch = dst;
+    jpeg.length = turned.length;
+    return jpeg;
+  }
   const size_t capacity = normalisedMjpegMaxSize(size);
   BufferPool::Lease lease = pool.acquire(capacity);
   if (lease.data == nullptr) {

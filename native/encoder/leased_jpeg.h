@@ -20,8 +20,10 @@ struct LeasedJpeg {
 
 LeasedJpeg encodeToLease(JpegEncoder& encoder, BufferPool& pool, const RawFrame& frame, const EncodeOptions& options);
 
-// Throws ERR_CORRUPT_FRAME like normaliseMjpeg.
-LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size);
+// Throws ERR_CORRUPT_FRAME like normaliseMjpeg. An orientation other than None turns the
+// normalised JPEG losslessly (JpegTransformer), trimming edge blocks that cannot move.
+LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size,
+                            Orientation orientation = Orientation::None);
 
 // The lease of a LeasedJpeg, made from a copy of its scratch bytes when it has none: for callers
 // that hand the JPEG on later, from another thread.

@@ -277,6 +277,13 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   int buffers = intOption(options, "buffers", workers + 2);
   EncodeOptions encode;
   encode.quality = intOption(options, "quality", 80);
+  const Napi::Value flip = options.Get("flip");
+  const std::string flipName = flip.IsString() ? flip.As<Napi::String>().Utf8Value() : "";
+  try {
+    encode.orientation = orientationOf(intOption(options, "rotate", 0), flipName.size() == 1 ? flipName[0] : flipName.empty() ? 0 : '?');
+  } catch (const Error& e) {
+    throw toJsError(env, e);
+  }
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());

@@ -139,7 +139,7 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
   try {
     LeasedJpeg jpeg;
     if (fmt.format == PixelFormat::MJPEG) {
-      jpeg = normaliseToLease(encoder, *pool_, frame.data, frame.size);
+      jpeg = normaliseToLease(encoder, *pool_, frame.data, frame.size, encode_.orientation);
     } else {
       RawFrame raw;
       raw.data = frame.data;

@@ -63,6 +63,7 @@ export function buildState(view: ServerView): object {
         error: hub.error === undefined ? null : { code: (hub.error as { code?: string }).code ?? 'ERROR', message: hub.error.message },
         format: info.format,
         resolution: { width: latest?.width ?? info.width, height: latest?.height ?? info.height },
+        orientation: info.orientation ?? null,
         desired_fps: info.fps,
         captured_fps: hub.rates.captured,
         encoded_fps: hub.rates.encoded,

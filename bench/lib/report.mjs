@@ -3,6 +3,7 @@
 // change against a saved run. Pure functions of the results, so they are tested on real runs.
 
 import { boardEstimates, renderBoardEstimates } from './board-estimate.mjs';
+import { rotateSection } from './rotate-bench.mjs';
 
 const CONTESTANTS = [
   ['turbocam', 'turbocam'],
@@ -179,7 +180,7 @@ export function renderReport(results) {
   const m = results.machine ?? {};
   const lines = [`turbocam bench ${results.quick ? '(quick) ' : ''}${results.startedAt ?? ''}  ${m.cpus ?? '?'} x ${m.cpuModel ?? '?'}, node ${m.node ?? '?'}, ` +
     `libturbojpeg ${m.libturbojpeg ?? '?'}, load ${m.loadavgStart?.map((x) => x.toFixed(2)).join(' ') ?? '?'}`, ''];
-  for (const section of [encoderSection(results.encoder), pipelineSection(results.pipeline), fanoutSection(results.fanout)]) {
+  for (const section of [encoderSection(results.encoder), pipelineSection(results.pipeline), fanoutSection(results.fanout), rotateSection(results.rotate)]) {
     if (section.length) lines.push(...section, '');
   }
   if (results.startup) {

@@ -14,6 +14,8 @@ export interface CliConfig {
   fps: number;
   format: PixelFormatName | 'auto';
   quality: number;
+  rotate: 0 | 90 | 180 | 270;
+  flip: 'h' | 'v' | undefined;
   workers: number | undefined;
   buffers: number | undefined;
   input: number | undefined;
@@ -57,6 +59,8 @@ Source
   -f, --fps N                  frames per second (default 30)
       --format NAME            auto, mjpeg, yuyv, uyvy, nv12, i420, rgb24, bgr24, grey (default auto)
   -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
+      --rotate DEG             turn the picture clockwise: 0, 90, 180 or 270 (camera MJPEG losslessly)
+      --flip h|v               mirror it left-right (h) or top-bottom (v), after --rotate
       --workers N              encoder threads (default: cores)
       --buffers N              capture buffers (default: workers + 2)
       --input N                V4L2 input to select (an HDMI input adopts its detected DV timings)
@@ -139,6 +143,8 @@ export function parseCli(argv: string[]): CliConfig {
         fps: { type: 'string', short: 'f' },
         format: { type: 'string' },
         quality: { type: 'string', short: 'q' },
+        rotate: { type: 'string' },
+        flip: { type: 'string' },
         workers: { type: 'string' },
         buffers: { type: 'string' },
         input: { type: 'string' },
@@ -190,6 +196,12 @@ export function parseCli(argv: string[]): CliConfig {
   const format = v.format ?? 'auto';
   if (!FORMATS.includes(format)) throw bad(`--format wants one of ${FORMATS.join(', ')}, got '${format}'`);
 
+  const rotate = v.rotate === undefined ? 0 : Number(v.rotate);
+  if (rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270) throw bad(`--rotate wants 0, 90, 180 or 270, got '${v.rotate ?? ''}'`);
+  if (v.flip !== undefined && v.flip !== 'h' && v.flip !== 'v') throw bad(`--flip wants h or v, got '${v.flip}'`);
+  const relay = /^https?:\/\//i.test(v.source ?? v.device ?? '');
+  if (relay && (rotate !== 0 || v.flip !== undefined)) throw bad('--rotate and --flip need a camera, testsrc or pipe source, not a relay');
+
   const controls: Record<string, number> = {};
   const controlDefaults: string[] = [];
   for (const entry of v.control ?? []) {
@@ -216,6 +228,8 @@ export function parseCli(argv: string[]): CliConfig {
     fps,
     format: format as CliConfig['format'],
     quality: integer('quality', v.quality, 1, 100) ?? 80,
+    rotate,
+    flip: v.flip as CliConfig['flip'],
     workers: integer('workers', v.workers, 1, 64),
     buffers: integer('buffers', v.buffers, 2, 64),
     input: integer('input', v.input, 0, 255),

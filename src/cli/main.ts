@@ -59,6 +59,8 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
   if (config.workers !== undefined) options.workers = config.workers;
   if (config.buffers !== undefined) options.buffers = config.buffers;
   if (config.input !== undefined) options.input = config.input;
+  if (config.rotate !== 0) options.rotate = config.rotate;
+  if (config.flip !== undefined) options.flip = config.flip;
   return openCamera(options);
 }
 

@@ -124,7 +124,8 @@ export class Camera extends EventEmitter implements FrameSource {
     super();
     this.#options = options;
     this.#capture = capture;
-    this.#info = this.#oriented(capture ? toInfo(capture.info()) : awaitedInfo(options));
+    const opened = capture?.info();
+    this.#info = this.#oriented(opened ? toInfo(opened) : awaitedInfo(options), opened?.orientedByDevice === true);
     this.controls = {
       list: async () => (await this.#live().listControls()).map(toControlInfo),
       get: async (name) => this.#live().getControl(String(name)),
@@ -217,18 +218,19 @@ export class Camera extends EventEmitter implements FrameSource {
   }
 
   // The size clients get: turned 90 or 270, width and height trade places. Turned MJPEG may lose
-  // partial MCUs at its edges: its first frame tells (#measureTrim).
-  #oriented(info: SourceInfo): SourceInfo {
+  // partial MCUs at its edges: its first frame tells (#measureTrim). A device that flips by
+  // itself does it whole, and trims nothing.
+  #oriented(info: SourceInfo, byDevice: boolean): SourceInfo {
     const rotate = this.#options.rotate ?? 0;
     const flip = this.#options.flip;
     if (rotate === 0 && flip === undefined) return info;
     const swap = rotate === 90 || rotate === 270;
-    this.#measureTrim = info.format === 'mjpeg' && info.width > 0;
+    this.#measureTrim = !byDevice && info.format === 'mjpeg' && info.width > 0;
     return {
       ...info,
       width: swap ? info.height : info.width,
       height: swap ? info.width : info.height,
-      orientation: { rotate, flip: flip ?? null, trimmed: { width: 0, height: 0 } },
+      orientation: { rotate, flip: flip ?? null, by: byDevice ? 'device' : 'turbocam', trimmed: { width: 0, height: 0 } },
     };
   }
 
@@ -308,7 +310,8 @@ export class Camera extends EventEmitter implements FrameSource {
     if (this.#paused) capture.setPaused(true);
     this.#capture = capture;
     this.#sequenceBase = this.#lastSequence + 1;
-    this.#info = this.#oriented(toInfo(capture.info()));
+    const opened = capture.info();
+    this.#info = this.#oriented(toInfo(opened), opened.orientedByDevice === true);
     this.emit('reconnect', this.#info);
   }
 }

@@ -17,6 +17,8 @@ export interface NativeCaptureInfo {
   height: number;
   format: string;
   fps: number;
+  /** The device's own flip/rotate controls do the requested orientation (V4L2 only). */
+  orientedByDevice?: boolean;
 }
 
 export interface NativeCaptureStats {

@@ -4,6 +4,8 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "error.h"
 #include "device/controls.h"
@@ -26,7 +28,33 @@ struct CameraState {
   std::mutex deviceMutex;
   Napi::FunctionReference onFailure;
   bool closed = false;
+  // The device's own flip/rotate controls do the requested orientation; the encoder does none.
+  bool orientedByDevice = false;
 };
+
+// Sets the device's own flips (or rotate control) when together they give the whole orientation,
+// which then costs nothing; false (and nothing set) when they cannot. Turns that trade width and
+// height are left to the encoder: the format was negotiated at the unturned size.
+bool orientOnDevice(const V4l2Device& device, Orientation o) {
+  if (o == Orientation::None || swapsAxes(o)) return false;
+  const std::vector<ControlDescription> list = listControls(device);
+  auto usable = [&](const char* name, int64_t value) {
+    for (const ControlDescription& c : list) {
+      if (c.name == name) return !c.readOnly && !c.disabled && value >= c.min && value <= c.max && (c.step <= 1 || (value - c.min) % static_cast<int64_t>(c.step) == 0);
+    }
+    return false;
+  };
+  std::vector<std::pair<const char*, int64_t>> plan;
+  if (o == Orientation::FlipH) plan = {{"horizontal_flip", 1}};
+  else if (o == Orientation::FlipV) plan = {{"vertical_flip", 1}};
+  else if (usable("rotate", 180)) plan = {{"rotate", 180}};
+  else plan = {{"horizontal_flip", 1}, {"vertical_flip", 1}};
+  for (const auto& [name, value] : plan) {
+    if (!usable(name, value)) return false;
+  }
+  for (const auto& [name, value] : plan) setControl(device, name, value);
+  return true;
+}
 
 struct Failure {
   Error error;
@@ -143,7 +171,9 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
  private:
   Napi::Value Info(const Napi::CallbackInfo& info) {
     if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
-    return formatToJs(info.Env(), state_->pipeline->format());
+    Napi::Object out = formatToJs(info.Env(), state_->pipeline->format());
+    out.Set("orientedByDevice", state_->orientedByDevice);
+    return out;
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
@@ -295,6 +325,10 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
       env,
       [state, request, workers, buffers, encode, tsfn]() mutable {
         std::unique_ptr<CaptureSource> source = openSource(request);
+        if (source->device() != nullptr && orientOnDevice(*source->device(), encode.orientation)) {
+          state->orientedByDevice = true;
+          encode.orientation = Orientation::None;
+        }
         CapturePipeline::Callbacks callbacks;
         callbacks.frameReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Failure*>(nullptr)); };
         callbacks.failed = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error}); };

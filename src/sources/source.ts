@@ -16,9 +16,10 @@ export interface SourceInfo {
   format: PixelFormatName;
   /** Frames per second asked of the source (0 when it sets its own pace). */
   fps: number;
-  /** Rotation and flip applied to every frame (width and height above are after them), and how
-   *  much turned camera MJPEG lost at its edges to the MCU grid. */
-  orientation?: { rotate: number; flip: 'h' | 'v' | null; trimmed: { width: number; height: number } };
+  /** Rotation and flip applied to every frame (width and height above are after them): by the
+   *  device's own controls or by turbocam, and how much turned camera MJPEG lost at its edges to
+   *  the MCU grid. */
+  orientation?: { rotate: number; flip: 'h' | 'v' | null; by: 'device' | 'turbocam'; trimmed: { width: number; height: number } };
 }
 
 export interface SourceStats {

@@ -39,7 +39,7 @@ describe('--rotate and --flip', () => {
     }
     const state = JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString());
     expect(state.result.source.resolution).toEqual({ width: 240, height: 320 });
-    expect(state.result.source.orientation).toEqual({ rotate: 90, flip: 'h', trimmed: { width: 0, height: 0 } });
+    expect(state.result.source.orientation).toEqual({ rotate: 90, flip: 'h', by: 'turbocam', trimmed: { width: 0, height: 0 } });
     client.close();
     await cli.stop();
   });
@@ -57,7 +57,7 @@ describe('--rotate and --flip', () => {
       expect([decoded.width, decoded.height]).toEqual([frame.width, frame.height]);
       expect(frame.width).toBe(32);
       expect(frame.height).toBe(50);
-      expect(camera.info.orientation).toEqual({ rotate: 90, flip: null, trimmed: { width: 6, height: 0 } });
+      expect(camera.info.orientation).toEqual({ rotate: 90, flip: null, by: 'turbocam', trimmed: { width: 6, height: 0 } });
     } finally {
       await camera.close();
     }

@@ -2,9 +2,11 @@
 // brightness and the next frames a client decodes show it; a refused request changes nothing on
 // the device (checked from another process with v4l2-ctl).
 import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, startCli, type RunningCli } from '../helpers/cli.js';
 import { decodeJpeg, sampleBars } from '../helpers/colour-bars.js';
+import { fetchRaw } from '../helpers/http.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
 import { DEVICE, vividUnavailable } from '../helpers/vivid.js';
 
@@ -14,9 +16,19 @@ function readFromOutside(name: string): number {
   return Number(execFileSync('v4l2-ctl', ['-d', DEVICE, '-C', name], { encoding: 'utf8' }).split(':')[1]);
 }
 
-async function postControls(port: number, body: object): Promise<{ status: number; json: { ok: boolean; result?: Record<string, number>; error?: { message: string } } }> {
-  const answer = await fetch(`http://127.0.0.1:${port}/controls`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: answer.status, json: (await answer.json()) as never };
+// A fresh connection each time (no keep-alive agent): under emulation a pooled connection can meet
+// the server's idle close on its way out.
+function postControls(port: number, body: object): Promise<{ status: number; json: { ok: boolean; result?: Record<string, number>; error?: { message: string } } }> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/controls', method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
 }
 
 describe.skipIf(unavailable !== null)('controls over HTTP on vivid', () => {
@@ -30,7 +42,7 @@ describe.skipIf(unavailable !== null)('controls over HTTP on vivid', () => {
   });
 
   it('lists the device controls with ranges, defaults and menus', async () => {
-    const body = (await (await fetch(`http://127.0.0.1:${cli.port}/controls`)).json()) as { result: { writable: boolean; controls: Array<Record<string, unknown>> } };
+    const body = JSON.parse((await fetchRaw({ port: cli.port }, '/controls')).body.toString()) as { result: { writable: boolean; controls: Array<Record<string, unknown>> } };
     expect(body.result.writable).toBe(true);
     const brightness = body.result.controls.find((c) => c.name === 'brightness');
     expect(brightness).toMatchObject({ type: 'integer', min: 0, max: 255, step: 1, default: 128, value: 128 });

@@ -54,14 +54,14 @@ namespace {
 
 // Where source sample (x, y) lands: dst + origin + x * perX + y * perY (in bytes).
 struct Walk {
-  ptrdiff_t origin, perX, perY;
+  std::ptrdiff_t origin, perX, perY;
 };
 
 Walk walkOf(Orientation o, int w, int h, int bytes, size_t dstStride) {
-  const ptrdiff_t b = bytes;
-  const ptrdiff_t row = static_cast<ptrdiff_t>(dstStride);
-  const ptrdiff_t lastX = static_cast<ptrdiff_t>(w - 1);
-  const ptrdiff_t lastY = static_cast<ptrdiff_t>(h - 1);
+  const std::ptrdiff_t b = bytes;
+  const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(dstStride);
+  const std::ptrdiff_t lastX = static_cast<std::ptrdiff_t>(w - 1);
+  const std::ptrdiff_t lastY = static_cast<std::ptrdiff_t>(h - 1);
   switch (o) {
     case Orientation::None:
       return {0, b, row};
@@ -90,11 +90,11 @@ void orientPlane(const uint8_t* src, size_t step, size_t srcStride, int w, int h
   const Walk walk = walkOf(o, w, h, bytes, dstStride);
   for (int y = 0; y < h; y++) {
     const uint8_t* __restrict s = src + static_cast<size_t>(y) * srcStride;
-    uint8_t* __restrict d = dst + walk.origin + static_cast<ptrdiff_t>(y) * walk.perY;
+    uint8_t* __restrict d = dst + walk.origin + static_cast<std::ptrdiff_t>(y) * walk.perY;
     if (bytes == 1) {
-      for (int x = 0; x < w; x++) d[static_cast<ptrdiff_t>(x) * walk.perX] = s[static_cast<size_t>(x) * step];
+      for (int x = 0; x < w; x++) d[static_cast<std::ptrdiff_t>(x) * walk.perX] = s[static_cast<size_t>(x) * step];
     } else {
-      for (int x = 0; x < w; x++) std::memcpy(d + static_cast<ptrdiff_t>(x) * walk.perX, s + static_cast<size_t>(x) * step, 3);
+      for (int x = 0; x < w; x++) std::memcpy(d + static_cast<std::ptrdiff_t>(x) * walk.perX, s + static_cast<size_t>(x) * step, 3);
     }
   }
 }

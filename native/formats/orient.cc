@@ -88,13 +88,28 @@ Walk walkOf(Orientation o, int w, int h, int bytes, size_t dstStride) {
 void orientPlane(const uint8_t* src, size_t step, size_t srcStride, int w, int h, int bytes, Orientation o, uint8_t* dst,
                  size_t dstStride) {
   const Walk walk = walkOf(o, w, h, bytes, dstStride);
-  for (int y = 0; y < h; y++) {
+  // Samples [x0, x1) of source line y to their places.
+  auto run = [&](int y, int x0, int x1) {
     const uint8_t* __restrict s = src + static_cast<size_t>(y) * srcStride;
     uint8_t* __restrict d = dst + walk.origin + static_cast<std::ptrdiff_t>(y) * walk.perY;
     if (bytes == 1) {
-      for (int x = 0; x < w; x++) d[static_cast<std::ptrdiff_t>(x) * walk.perX] = s[static_cast<size_t>(x) * step];
+      for (int x = x0; x < x1; x++) d[static_cast<std::ptrdiff_t>(x) * walk.perX] = s[static_cast<size_t>(x) * step];
     } else {
-      for (int x = 0; x < w; x++) std::memcpy(d + static_cast<std::ptrdiff_t>(x) * walk.perX, s + static_cast<size_t>(x) * step, 3);
+      for (int x = x0; x < x1; x++) std::memcpy(d + static_cast<std::ptrdiff_t>(x) * walk.perX, s + static_cast<size_t>(x) * step, 3);
+    }
+  };
+  if (!swapsAxes(o)) {
+    for (int y = 0; y < h; y++) run(y, 0, w);
+    return;
+  }
+  // A source line becomes a destination column: done in tiles, so the destination lines being
+  // written stay in cache instead of each sample touching a new one.
+  constexpr int kTile = 32;
+  for (int ty = 0; ty < h; ty += kTile) {
+    const int yEnd = ty + kTile < h ? ty + kTile : h;
+    for (int tx = 0; tx < w; tx += kTile) {
+      const int xEnd = tx + kTile < w ? tx + kTile : w;
+      for (int y = ty; y < yEnd; y++) run(y, tx, xEnd);
     }
   }
 }

@@ -2,14 +2,9 @@
 // drops byte-identical repeats (bounded), re-sends the newest frame when the stream goes idle so
 // browsers keep painting, and shows NO SIGNAL while a persistent source is disconnected.
 import { EventEmitter } from 'node:events';
-import type { FrameSource, SourceInfo } from './sources/source.js';
+import { monotonicMs } from './clock.js';
+import { canPause, type FrameSource, type SourceInfo } from './sources/source.js';
 import type { Frame } from './types.js';
-
-/** Sources that can stop encoding while nobody watches implement these. */
-export interface PausableSource {
-  pause(): void;
-  resume(): void;
-}
 
 export interface FrameHubOptions {
   /** Skip byte-identical consecutive frames, at most this many in a row (0: never skip). */
@@ -25,11 +20,6 @@ export interface FrameHubOptions {
 }
 
 export type FrameListener = (frame: Frame) => void;
-
-function canPause(source: FrameSource): source is FrameSource & PausableSource {
-  const candidate = source as Partial<PausableSource>;
-  return typeof candidate.pause === 'function' && typeof candidate.resume === 'function';
-}
 
 /**
  * Events: `frame` (Frame, each frame published to subscribers), `signal` (boolean),
@@ -276,9 +266,4 @@ export class FrameHub extends EventEmitter {
     }, this.pauseAfterMs);
     this.pauseTimer.unref();
   }
-}
-
-/** Milliseconds of CLOCK_MONOTONIC, the clock of Frame.timestamp. */
-export function monotonicMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
 }

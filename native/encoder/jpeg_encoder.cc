@@ -9,6 +9,7 @@
 #include <string>
 
 #include "error.h"
+#include "encoder/oriented_planes.h"
 #include "formats/repack.h"
 
 namespace turbocam {
@@ -23,18 +24,21 @@ constexpr int kMaxDimension = 65500;
 constexpr size_t kMinCapacity = 4096;
 constexpr size_t kMargin = 4096;
 
+// Not TJFLAG_NOREALLOC: with it TurboJPEG 2.x takes the buffer to be tjBufSize bytes whatever
+// size is passed, and would write past a right-sized one. Without it, a JPEG that outgrows dst
+// is moved into a buffer TurboJPEG mallocs (doubling), and dst itself is never freed.
+constexpr int kFlags = 0;
+
+constexpr SubsamplingInfo kSubsamplings[] = {
+    {Subsampling::S444, "444"},
+    {Subsampling::S422, "422"},
+    {Subsampling::S420, "420"},
+    {Subsampling::Gray, "gray"},
+};
+
 const char* subsamplingName(Subsampling s) {
-  switch (s) {
-    case Subsampling::S444:
-      return "444";
-    case Subsampling::S422:
-      return "422";
-    case Subsampling::S420:
-      return "420";
-    case Subsampling::Gray:
-      return "gray";
-    case Subsampling::Auto:
-      break;
+  for (const SubsamplingInfo& info : kSubsamplings) {
+    if (info.subsampling == s) return info.name;
   }
   return "auto";
 }
@@ -88,11 +92,27 @@ int tjSubsampling(Subsampling s) {
   }
 }
 
+// TurboJPEG reads a 4:2:0 luma plane in pairs of lines (tjPlaneHeight): an odd height needs its
+// last line repeated, or TurboJPEG reads the chroma (or past the frame) as that line.
+bool padsLuma(int tjSamp, int height) { return tjSamp == TJSAMP_420 && height % 2 != 0; }
+
 std::string frameName(const RawFrame& frame) {
   return std::to_string(frame.width) + "x" + std::to_string(frame.height) + " " + formatInfo(frame.format).name;
 }
 
 }  // namespace
+
+const SubsamplingInfo* allSubsamplings(size_t* count) {
+  *count = sizeof kSubsamplings / sizeof kSubsamplings[0];
+  return kSubsamplings;
+}
+
+const SubsamplingInfo* findSubsamplingByName(std::string_view name) {
+  for (const SubsamplingInfo& info : kSubsamplings) {
+    if (name == info.name) return &info;
+  }
+  return nullptr;
+}
 
 JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
   if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
@@ -203,7 +223,7 @@ void JpegEncoder::validate(const RawFrame& frame, const EncodeOptions& options) 
 size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& options) {
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
   const bool swap = swapsAxes(options.orientation);
-  // A rotated 4:2:2 frame is 4:4:0: the same number of samples, so the same bound.
+  // A turned 4:2:2 frame is 4:4:0: the same number of samples, so the same bound.
   const unsigned long size = tjBufSize(swap ? frame.height : frame.width, swap ? frame.width : frame.height, tjSubsampling(s));
   // TurboJPEG signals overflow of its own unsigned long arithmetic (32-bit boards) with -1.
   if (size == static_cast<unsigned long>(-1)) {
@@ -212,101 +232,121 @@ size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& opti
   return size;
 }
 
+int JpegEncoder::compressInterleaved(const RawFrame& frame, const Compression& c) {
+  const int pixelFormat = frame.format == PixelFormat::RGB24   ? TJPF_RGB
+                          : frame.format == PixelFormat::BGR24 ? TJPF_BGR
+                                                               : TJPF_GRAY;
+  return tjCompress2(static_cast<tjhandle>(handle_), frame.data, frame.width, static_cast<int>(c.stride), frame.height,
+                     pixelFormat, c.out, c.outSize, c.tjSubsampling, c.quality, kFlags);
+}
+
+int JpegEncoder::compressPlanar420(const RawFrame& frame, const Compression& c) {
+  const int w = frame.width;
+  const int h = frame.height;
+  const bool padLuma = padsLuma(c.tjSubsampling, h);
+  const size_t lumaScratch = padLuma ? static_cast<size_t>(w) * (h + 1) : 0;
+  const size_t chromaWidth = static_cast<size_t>(w) / 2;
+  const size_t chromaRows = static_cast<size_t>(h + 1) / 2;
+  const bool splitChroma = frame.format == PixelFormat::NV12 && c.subsampling != Subsampling::Gray;
+  planes_.resize(lumaScratch + (splitChroma ? 2 * chromaWidth * chromaRows : 0));
+  const uint8_t* planes[3] = {frame.data, nullptr, nullptr};
+  int strides[3] = {static_cast<int>(c.stride), static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
+  if (padLuma) {
+    copyPlaneRepeatingLastRow(frame.data, c.stride, w, h, planes_.data());
+    planes[0] = planes_.data();
+    strides[0] = w;
+  }
+  if (frame.format == PixelFormat::I420) {
+    // Already planar: chroma compressed in place, at half the luma stride.
+    const size_t chromaStride = c.stride / 2;
+    planes[1] = frame.data + c.stride * h;
+    planes[2] = planes[1] + chromaStride * chromaRows;
+    strides[1] = strides[2] = static_cast<int>(chromaStride);
+  } else if (splitChroma) {
+    uint8_t* u = planes_.data() + lumaScratch;
+    PlanarYuv split{nullptr, u, u + chromaWidth * chromaRows, 0, chromaWidth};
+    splitInterleavedChroma(frame.data + c.stride * h, c.stride, w, h, split);
+    planes[1] = split.u;
+    planes[2] = split.v;
+  }
+  return tjCompressFromYUVPlanes(static_cast<tjhandle>(handle_), planes, w, strides, h, c.tjSubsampling, c.out,
+                                 c.outSize, c.quality, kFlags);
+}
+
+int JpegEncoder::compressPacked422(const RawFrame& frame, const Compression& c) {
+  const int w = frame.width;
+  const int h = frame.height;
+  const Packed422 order = frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY;
+  const bool padLuma = padsLuma(c.tjSubsampling, h);
+  const size_t lumaSize = static_cast<size_t>(w) * (padLuma ? h + 1 : h);
+  const size_t chromaWidth = static_cast<size_t>(w) / 2;
+  // 4:2:2 (and gray, which deinterleaves as 4:2:2 and ignores the chroma) keeps every line's chroma.
+  const size_t chromaRows = c.subsampling == Subsampling::S420 ? static_cast<size_t>(h + 1) / 2 : static_cast<size_t>(h);
+  planes_.resize(lumaSize + 2 * chromaWidth * chromaRows);
+  PlanarYuv dstPlanes{planes_.data(), planes_.data() + lumaSize, planes_.data() + lumaSize + chromaWidth * chromaRows,
+                      static_cast<size_t>(w), chromaWidth};
+  if (c.subsampling == Subsampling::S422 || c.subsampling == Subsampling::Gray) {
+    packed422ToPlanar422(order, frame.data, c.stride, w, h, dstPlanes);
+  } else {
+    packed422ToPlanar420(order, frame.data, c.stride, w, h, dstPlanes);
+  }
+  // The luma is already a tight plane here: the helper only repeats its last line.
+  if (padLuma) copyPlaneRepeatingLastRow(dstPlanes.y, static_cast<size_t>(w), w, h, dstPlanes.y);
+  const uint8_t* planes[3] = {dstPlanes.y, dstPlanes.u, dstPlanes.v};
+  const int strides[3] = {w, static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
+  return tjCompressFromYUVPlanes(static_cast<tjhandle>(handle_), planes, w, strides, h, c.tjSubsampling, c.out,
+                                 c.outSize, c.quality, kFlags);
+}
+
+int JpegEncoder::compressOriented(const RawFrame& frame, const EncodeOptions& options, const Compression& c) {
+  OrientedPlanes p = orient(frame, options);
+  if (p.pixelFormat >= 0) {
+    return tjCompress2(static_cast<tjhandle>(handle_), p.planes[0], p.width, p.strides[0], p.height, p.pixelFormat, c.out,
+                       c.outSize, p.samp, c.quality, kFlags);
+  }
+  return tjCompressFromYUVPlanes(static_cast<tjhandle>(handle_), p.planes, p.width, p.strides, p.height, p.samp, c.out,
+                                 c.outSize, c.quality, kFlags);
+}
+
+OrientedPlanes JpegEncoder::orient(const RawFrame& frame, const EncodeOptions& options) {
+  validate(frame, options);
+  const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
+  return orientPlanes(frame, s, tjSubsampling(s), options.orientation, planes_, unrotated_);
+}
+
+JpegTransformer& JpegEncoder::transformer() {
+  if (!transformer_) transformer_ = std::make_unique<JpegTransformer>();
+  return *transformer_;
+}
+
 JpegEncoder::Output JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst,
                                         size_t capacity) {
   validate(frame, options);
   if (dst == lastBuffer_ && capacity != lastCapacity_) resetHandle();
   tjhandle handle = static_cast<tjhandle>(handle_);
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
-  const int samp = tjSubsampling(s);
-  // Not TJFLAG_NOREALLOC: with it TurboJPEG 2.x takes the buffer to be tjBufSize bytes whatever
-  // size is passed, and would write past a right-sized one. Without it, a JPEG that outgrows dst
-  // is moved into a buffer TurboJPEG mallocs (doubling), and dst itself is never freed.
-  const int flags = 0;
-  const int w = frame.width;
-  const int h = frame.height;
-  const size_t stride = frame.stride != 0 ? frame.stride : defaultStride(frame.format, w);
   unsigned char* out = dst;
   unsigned long outSize = capacity;
+  const Compression c{&out, &outSize, s, tjSubsampling(s),
+                      frame.stride != 0 ? frame.stride : defaultStride(frame.format, frame.width), options.quality};
   int rc = 0;
-
   if (options.orientation != Orientation::None) {
-    OrientedPlanes p = orient(frame, options);
-    if (p.pixelFormat >= 0) {
-      rc = tjCompress2(handle, p.planes[0], p.width, p.strides[0], p.height, p.pixelFormat, &out, &outSize, p.samp,
-                       options.quality, flags);
-    } else {
-      rc = tjCompressFromYUVPlanes(handle, p.planes, p.width, p.strides, p.height, p.samp, &out, &outSize,
-                                   options.quality, flags);
-    }
+    rc = compressOriented(frame, options, c);
   } else {
   switch (frame.format) {
     case PixelFormat::RGB24:
     case PixelFormat::BGR24:
-    case PixelFormat::GREY: {
-      const int pixelFormat = frame.format == PixelFormat::RGB24   ? TJPF_RGB
-                              : frame.format == PixelFormat::BGR24 ? TJPF_BGR
-                                                                   : TJPF_GRAY;
-      rc = tjCompress2(handle, frame.data, w, static_cast<int>(stride), h, pixelFormat, &out, &outSize, samp,
-                       options.quality, flags);
+    case PixelFormat::GREY:
+      rc = compressInterleaved(frame, c);
       break;
-    }
     case PixelFormat::I420:
-    case PixelFormat::NV12: {
-      // TurboJPEG reads a 4:2:0 luma plane in pairs of lines (tjPlaneHeight): an odd height gets a
-      // copy with the last line repeated rather than letting it read the chroma as a luma line.
-      const bool padLuma = samp == TJSAMP_420 && h % 2 != 0;
-      const size_t lumaScratch = padLuma ? static_cast<size_t>(w) * (h + 1) : 0;
-      const size_t chromaWidth = static_cast<size_t>(w) / 2;
-      const size_t chromaRows = static_cast<size_t>(h + 1) / 2;
-      const bool splitChroma = frame.format == PixelFormat::NV12 && s != Subsampling::Gray;
-      planes_.resize(lumaScratch + (splitChroma ? 2 * chromaWidth * chromaRows : 0));
-      const uint8_t* planes[3] = {frame.data, nullptr, nullptr};
-      int strides[3] = {static_cast<int>(stride), static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
-      if (padLuma) {
-        copyPlaneRepeatingLastRow(frame.data, stride, w, h, planes_.data());
-        planes[0] = planes_.data();
-        strides[0] = w;
-      }
-      if (frame.format == PixelFormat::I420) {
-        // Already planar: chroma compressed in place, at half the luma stride.
-        const size_t chromaStride = stride / 2;
-        planes[1] = frame.data + stride * h;
-        planes[2] = planes[1] + chromaStride * chromaRows;
-        strides[1] = strides[2] = static_cast<int>(chromaStride);
-      } else if (splitChroma) {
-        uint8_t* u = planes_.data() + lumaScratch;
-        PlanarYuv split{nullptr, u, u + chromaWidth * chromaRows, 0, chromaWidth};
-        splitInterleavedChroma(frame.data + stride * h, stride, w, h, split);
-        planes[1] = split.u;
-        planes[2] = split.v;
-      }
-      rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);
+    case PixelFormat::NV12:
+      rc = compressPlanar420(frame, c);
       break;
-    }
     case PixelFormat::YUYV:
-    case PixelFormat::UYVY: {
-      const Packed422 order = frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY;
-      // As above: 4:2:0 luma goes in pairs of lines, so an odd height gets its last line twice.
-      const bool padLuma = samp == TJSAMP_420 && h % 2 != 0;
-      const size_t lumaSize = static_cast<size_t>(w) * (padLuma ? h + 1 : h);
-      const size_t chromaWidth = static_cast<size_t>(w) / 2;
-      // 4:2:2 (and gray, which deinterleaves as 4:2:2 and ignores the chroma) keeps every line's chroma.
-      const size_t chromaRows = s == Subsampling::S420 ? static_cast<size_t>(h + 1) / 2 : static_cast<size_t>(h);
-      planes_.resize(lumaSize + 2 * chromaWidth * chromaRows);
-      PlanarYuv dstPlanes{planes_.data(), planes_.data() + lumaSize, planes_.data() + lumaSize + chromaWidth * chromaRows,
-                          static_cast<size_t>(w), chromaWidth};
-      if (s == Subsampling::S422 || s == Subsampling::Gray) {
-        packed422ToPlanar422(order, frame.data, stride, w, h, dstPlanes);
-      } else {
-        packed422ToPlanar420(order, frame.data, stride, w, h, dstPlanes);
-      }
-      if (padLuma) std::memcpy(dstPlanes.y + static_cast<size_t>(w) * h, dstPlanes.y + static_cast<size_t>(w) * (h - 1), w);
-      const uint8_t* planes[3] = {dstPlanes.y, dstPlanes.u, dstPlanes.v};
-      const int strides[3] = {w, static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
-      rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);
+    case PixelFormat::UYVY:
+      rc = compressPacked422(frame, c);
       break;
-    }
     case PixelFormat::MJPEG:
       break;
   }
@@ -333,110 +373,6 @@ JpegEncoder::Output JpegEncoder::encode(const RawFrame& frame, const EncodeOptio
     keep = outSize;
   }
   return Output{trimmed, outSize, keep, true};
-}
-
-}  // namespace turbocam
-
-namespace turbocam {
-
-JpegTransformer& JpegEncoder::transformer() {
-  if (!transformer_) transformer_ = std::make_unique<JpegTransformer>();
-  return *transformer_;
-}
-
-OrientedPlanes JpegEncoder::orient(const RawFrame& frame, const EncodeOptions& options) {
-  validate(frame, options);
-  const Orientation o = options.orientation;
-  const bool swap = swapsAxes(o);
-  const int w = frame.width;
-  const int h = frame.height;
-  const size_t stride = frame.stride != 0 ? frame.stride : defaultStride(frame.format, w);
-  const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
-  OrientedPlanes p;
-  p.width = swap ? h : w;
-  p.height = swap ? w : h;
-  const size_t ow = static_cast<size_t>(p.width);
-  const size_t oh = static_cast<size_t>(p.height);
-
-  if (frame.format == PixelFormat::RGB24 || frame.format == PixelFormat::BGR24 || frame.format == PixelFormat::GREY) {
-    const int bytes = frame.format == PixelFormat::GREY ? 1 : 3;
-    planes_.resize(ow * oh * bytes);
-    orientPlane(frame.data, bytes, stride, w, h, bytes, o, planes_.data(), ow * bytes);
-    p.planes[0] = planes_.data();
-    p.strides[0] = static_cast<int>(ow * bytes);
-    p.planeWidth[0] = p.width;
-    p.planeHeight[0] = p.height;
-    p.samp = tjSubsampling(s);
-    p.pixelFormat = frame.format == PixelFormat::RGB24 ? TJPF_RGB : frame.format == PixelFormat::BGR24 ? TJPF_BGR : TJPF_GRAY;
-    return p;
-  }
-
-  // Where each source plane's samples are: the camera's own layout, read in place where it can be.
-  struct Source {
-    const uint8_t* data;
-    size_t step, stride;
-    int width, height;
-  };
-  Source y{frame.data, 1, stride, w, h};
-  Source u{nullptr, 1, 0, w / 2, (h + 1) / 2};
-  Source v = u;
-  const bool packed = frame.format == PixelFormat::YUYV || frame.format == PixelFormat::UYVY;
-  if (packed && s == Subsampling::S420) {
-    // Chroma of line pairs averaged first (as unrotated), then oriented: two passes over chroma.
-    const size_t cw = static_cast<size_t>(w) / 2;
-    const size_t ch = static_cast<size_t>(h + 1) / 2;
-    unrotated_.resize(static_cast<size_t>(w) * h + 2 * cw * ch);
-    uint8_t* base = unrotated_.data();
-    PlanarYuv tmp{base, base + static_cast<size_t>(w) * h, base + static_cast<size_t>(w) * h + cw * ch,
-                  static_cast<size_t>(w), cw};
-    packed422ToPlanar420(frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY, frame.data, stride, w, h, tmp);
-    y = {tmp.y, 1, static_cast<size_t>(w), w, h};
-    u = {tmp.u, 1, cw, w / 2, (h + 1) / 2};
-    v = {tmp.v, 1, cw, w / 2, (h + 1) / 2};
-  } else if (packed) {
-    const bool yuyv = frame.format == PixelFormat::YUYV;
-    y = {frame.data + (yuyv ? 0 : 1), 2, stride, w, h};
-    u = {frame.data + (yuyv ? 1 : 0), 4, stride, w / 2, h};
-    v = {frame.data + (yuyv ? 3 : 2), 4, stride, w / 2, h};
-  } else if (frame.format == PixelFormat::NV12) {
-    u.data = frame.data + stride * h;
-    v.data = u.data + 1;
-    u.step = v.step = 2;
-    u.stride = v.stride = stride;
-  } else {  // I420
-    u.data = frame.data + stride * h;
-    u.stride = v.stride = stride / 2;
-    v.data = u.data + u.stride * static_cast<size_t>(u.height);
-  }
-
-  const bool gray = s == Subsampling::Gray;
-  // Packed 4:2:2 keeps every line's chroma: turned on its side, that is 4:4:0.
-  p.samp = gray ? TJSAMP_GRAY : (packed && s == Subsampling::S422) ? (swap ? TJSAMP_440 : TJSAMP_422) : TJSAMP_420;
-  // TurboJPEG reads 4:2:0 and 4:4:0 luma in pairs of lines: an odd height gets its last line twice.
-  const bool padLuma = (p.samp == TJSAMP_420 || p.samp == TJSAMP_440) && oh % 2 != 0;
-  const size_t lumaSize = ow * (padLuma ? oh + 1 : oh);
-  const size_t cw = static_cast<size_t>(swap ? u.height : u.width);
-  const size_t ch = static_cast<size_t>(swap ? u.width : u.height);
-  planes_.resize(lumaSize + (gray ? 0 : 2 * cw * ch));
-  uint8_t* out = planes_.data();
-  orientPlane(y.data, y.step, y.stride, y.width, y.height, 1, o, out, ow);
-  if (padLuma) std::memcpy(out + ow * oh, out + ow * (oh - 1), ow);
-  p.planes[0] = out;
-  p.strides[0] = static_cast<int>(ow);
-  p.planeWidth[0] = p.width;
-  p.planeHeight[0] = p.height;
-  if (!gray) {
-    uint8_t* cu = out + lumaSize;
-    uint8_t* cv = cu + cw * ch;
-    orientPlane(u.data, u.step, u.stride, u.width, u.height, 1, o, cu, cw);
-    orientPlane(v.data, v.step, v.stride, v.width, v.height, 1, o, cv, cw);
-    p.planes[1] = cu;
-    p.planes[2] = cv;
-    p.strides[1] = p.strides[2] = static_cast<int>(cw);
-    p.planeWidth[1] = p.planeWidth[2] = static_cast<int>(cw);
-    p.planeHeight[1] = p.planeHeight[2] = static_cast<int>(ch);
-  }
-  return p;
 }
 
 }  // namespace turbocam

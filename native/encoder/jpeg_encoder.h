@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "encoder/jpeg_transform.h"
@@ -16,6 +17,16 @@
 namespace turbocam {
 
 enum class Subsampling { Auto, S444, S422, S420, Gray };
+
+struct SubsamplingInfo {
+  Subsampling subsampling;
+  const char* name;  // "444", "422", "420", "gray": the names of the JS API
+};
+
+// Every subsampling but Auto, in a stable order.
+const SubsamplingInfo* allSubsamplings(size_t* count);
+// nullptr when the name is unknown.
+const SubsamplingInfo* findSubsamplingByName(std::string_view name);
 
 struct RawFrame {
   const uint8_t* data = nullptr;
@@ -83,24 +94,41 @@ class JpegEncoder {
 
   // The planes an oriented frame is compressed from, in this encoder's scratch until its next
   // use; encode() compresses exactly these (tests compare them with a reference rotation).
+  // In encoder/oriented_planes.cc.
   OrientedPlanes orient(const RawFrame& frame, const EncodeOptions& options);
 
   // This thread's lossless JPEG transformer (camera MJPEG rotated without a re-encode).
   JpegTransformer& transformer();
 
  private:
+  // Where and how one encode() compresses: TurboJPEG's output buffer and size (in/out), the
+  // resolved subsampling as ours and as TurboJPEG's, the first plane's stride, the quality.
+  struct Compression {
+    unsigned char** out;
+    unsigned long* outSize;
+    Subsampling subsampling;
+    int tjSubsampling;
+    size_t stride;
+    int quality;
+  };
+  // encode() by format family; each returns TurboJPEG's status.
+  int compressInterleaved(const RawFrame& frame, const Compression& c);  // rgb24, bgr24, grey
+  int compressPlanar420(const RawFrame& frame, const Compression& c);    // i420, nv12
+  int compressPacked422(const RawFrame& frame, const Compression& c);    // yuyv, uyvy
+  int compressOriented(const RawFrame& frame, const EncodeOptions& options, const Compression& c);  // any, turned
+
   void resetHandle();
   void record(const RawFrame& frame, const EncodeOptions& options, size_t length);
 
   void* handle_;  // tjhandle
   std::vector<uint8_t> planes_;  // deinterleaved Y/U/V scratch for packed and semi-planar input
   std::vector<uint8_t> unrotated_;  // packed 4:2:2 averaged to 4:2:0 before it is oriented
+  std::unique_ptr<JpegTransformer> transformer_;  // made on first use
   // TurboJPEG remembers the last output buffer and, handed the same address again, trusts the
   // size it remembered over the one passed: kept here so a reused address with another capacity
   // gets a fresh handle.
   uint8_t* lastBuffer_ = nullptr;
   size_t lastCapacity_ = 0;
-  std::unique_ptr<JpegTransformer> transformer_;  // made on first use
   uint8_t* scratch_ = nullptr;  // malloc'd
   size_t scratchCapacity_ = 0;
 

@@ -8,14 +8,15 @@
 #include <vector>
 
 #include "error.h"
-#include "device/controls.h"
-#include "device/v4l2_device.h"
+#include "napi/addon_data.h"
 #include "napi/bindings.h"
 #include "napi/external_buffer.h"
 #include "napi/js_error.h"
 #include "napi/promise_worker.h"
 #include "pipeline/capture_pipeline.h"
 #include "pipeline/open_source.h"
+#include "sources/v4l2/controls.h"
+#include "sources/v4l2/v4l2_device.h"
 
 namespace turbocam {
 
@@ -61,22 +62,21 @@ struct Failure {
 };
 
 void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>* context, Failure* failure) {
-  if (env == nullptr) {
-    delete failure;
-    return;
-  }
+  std::unique_ptr<Failure> owned(failure);
+  if (env == nullptr) return;
   CameraState& state = **context;
-  if (failure) {
-    std::unique_ptr<Failure> owned(failure);
-    if (!state.closed && !state.onFailure.IsEmpty()) state.onFailure.Call({toJsError(env, owned->error).Value()});
-    return;
-  }
-  if (state.closed || !state.pipeline) return;
-  std::optional<EncodedFrame> frame = state.pipeline->takeFrame();
-  if (!frame) return;
-  Napi::Buffer<uint8_t> data = leaseToBuffer(env, state.pipeline->pool(), frame->lease, frame->length);
-  onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->sequence)),
-                Napi::Number::New(env, frame->timestampMs)});
+  guardJs(env, [&] {
+    if (owned) {
+      if (!state.closed && !state.onFailure.IsEmpty()) state.onFailure.Call({toJsError(env, owned->error).Value()});
+      return;
+    }
+    if (state.closed || !state.pipeline) return;
+    std::optional<EncodedFrame> frame = state.pipeline->takeFrame();
+    if (!frame) return;
+    Napi::Buffer<uint8_t> data = leaseToBuffer(env, state.pipeline->pool(), frame->lease, frame->length);
+    onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->sequence)),
+                  Napi::Number::New(env, frame->timestampMs)});
+  });
 }
 
 using FrameTsfn = Napi::TypedThreadSafeFunction<std::shared_ptr<CameraState>, Failure, callJs>;
@@ -124,11 +124,7 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   out.Set("fps", s.fps);
   out.Set("encodeMs", s.encodeMs);
   out.Set("paused", s.paused);
-  Napi::Object pool = Napi::Object::New(env);
-  pool.Set("bytes", static_cast<double>(s.pool.bytes));
-  pool.Set("copies", static_cast<double>(s.pool.copies));
-  pool.Set("grown", static_cast<double>(s.pool.grown));
-  out.Set("pool", pool);
+  out.Set("pool", poolStatsToJs(env, s.pool));
   return out;
 }
 
@@ -147,19 +143,17 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
  public:
   static void Init(Napi::Env env) {
     Napi::Function ctor = DefineClass(env, "CaptureHandle",
-                                      {InstanceMethod("info", &CaptureHandle::Info),
-                                       InstanceMethod("stats", &CaptureHandle::Stats),
-                                       InstanceMethod("close", &CaptureHandle::Close),
-                                       InstanceMethod("setPaused", &CaptureHandle::SetPaused),
-                                       InstanceMethod("listControls", &CaptureHandle::ListControls),
-                                       InstanceMethod("getControl", &CaptureHandle::GetControl),
-                                       InstanceMethod("setControl", &CaptureHandle::SetControl)});
-    // Per environment, never a static: a static reference is deleted by atexit after the env is
-    // gone (a crash at exit on armhf), and each worker thread has an env of its own.
-    env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
+                                      {InstanceMethod("info", &CaptureHandle::guardedMethod<&CaptureHandle::Info>),
+                                       InstanceMethod("stats", &CaptureHandle::guardedMethod<&CaptureHandle::Stats>),
+                                       InstanceMethod("close", &CaptureHandle::guardedMethod<&CaptureHandle::Close>),
+                                       InstanceMethod("setPaused", &CaptureHandle::guardedMethod<&CaptureHandle::SetPaused>),
+                                       InstanceMethod("listControls", &CaptureHandle::guardedMethod<&CaptureHandle::ListControls>),
+                                       InstanceMethod("getControl", &CaptureHandle::guardedMethod<&CaptureHandle::GetControl>),
+                                       InstanceMethod("setControl", &CaptureHandle::guardedMethod<&CaptureHandle::SetControl>)});
+    addonData(env).captureHandle = Napi::Persistent(ctor);
   }
 
-  static Napi::Object New(Napi::Env env) { return env.GetInstanceData<Napi::FunctionReference>()->New({}); }
+  static Napi::Object New(Napi::Env env) { return addonData(env).captureHandle.New({}); }
 
   explicit CaptureHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CaptureHandle>(info) {}
 
@@ -169,22 +163,30 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
  private:
+  // The live pipeline, or ERR_CLOSED.
+  CapturePipeline& pipeline() {
+    if (!state_ || state_->closed || !state_->pipeline) throw Error("ERR_CLOSED", "camera is closed");
+    return *state_->pipeline;
+  }
+
+  // Every method as N-API calls it: no C++ exception escapes (see napi/js_error.h).
+  template <Napi::Value (CaptureHandle::*Method)(const Napi::CallbackInfo&)>
+  Napi::Value guardedMethod(const Napi::CallbackInfo& info) {
+    return guardJs(info.Env(), [&] { return (this->*Method)(info); });
+  }
+
   Napi::Value Info(const Napi::CallbackInfo& info) {
-    if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
-    Napi::Object out = formatToJs(info.Env(), state_->pipeline->format());
+    Napi::Object out = formatToJs(info.Env(), pipeline().format());
     out.Set("orientedByDevice", state_->orientedByDevice);
     return out;
   }
 
-  Napi::Value Stats(const Napi::CallbackInfo& info) {
-    if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
-    return statsToJs(info.Env(), state_->pipeline->stats());
-  }
+  Napi::Value Stats(const Napi::CallbackInfo& info) { return statsToJs(info.Env(), pipeline().stats()); }
 
   // An atomic flag the capture thread reads: cheap enough for the JS thread.
-  void SetPaused(const Napi::CallbackInfo& info) {
-    if (!state_ || state_->closed || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
-    state_->pipeline->setPaused(info[0].ToBoolean().Value());
+  Napi::Value SetPaused(const Napi::CallbackInfo& info) {
+    pipeline().setPaused(info[0].ToBoolean().Value());
+    return info.Env().Undefined();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -213,18 +215,15 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   // The device behind a V4L2 capture, or a coded error for other sources and closed cameras.
-  V4l2Device& device(Napi::Env env) {
-    if (!state_ || state_->closed || !state_->pipeline) throw toJsError(env, "ERR_CLOSED", "camera is closed");
-    V4l2Device* dev = state_->pipeline->source().device();
-    if (!dev) {
-      throw toJsError(env, "ERR_NO_CONTROLS", state_->pipeline->format().name + " has no controls (not a V4L2 device)");
-    }
+  V4l2Device& device() {
+    V4l2Device* dev = pipeline().source().device();
+    if (!dev) throw Error("ERR_NO_CONTROLS", pipeline().format().name + " has no controls (not a V4L2 device)");
     return *dev;
   }
 
   // Control ioctls can wait on USB transfers (UVC), so they run off the JS thread too.
   Napi::Value ListControls(const Napi::CallbackInfo& info) {
-    V4l2Device& dev = device(info.Env());
+    V4l2Device& dev = device();
     auto state = state_;
     auto list = std::make_shared<std::vector<ControlDescription>>();
     return PromiseWorker::run(
@@ -263,7 +262,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   Napi::Value GetControl(const Napi::CallbackInfo& info) {
-    V4l2Device& dev = device(info.Env());
+    V4l2Device& dev = device();
     std::string name = info[0].ToString().Utf8Value();
     auto state = state_;
     auto value = std::make_shared<int64_t>(0);
@@ -277,7 +276,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   Napi::Value SetControl(const Napi::CallbackInfo& info) {
-    V4l2Device& dev = device(info.Env());
+    V4l2Device& dev = device();
     std::string name = info[0].ToString().Utf8Value();
     int64_t value = info[1].ToNumber().Int64Value();
     auto state = state_;
@@ -298,7 +297,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
 Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction()) {
-    throw toJsError(env, "ERR_INVALID_ARG", "openCapture(options, onFrame, onFailure)");
+    throw Error("ERR_INVALID_ARG", "openCapture(options, onFrame, onFailure)");
   }
   Napi::Object options = info[0].As<Napi::Object>();
   CaptureRequest request = parseRequest(options);
@@ -309,11 +308,8 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   encode.quality = intOption(options, "quality", 80);
   const Napi::Value flip = options.Get("flip");
   const std::string flipName = flip.IsString() ? flip.As<Napi::String>().Utf8Value() : "";
-  try {
-    encode.orientation = orientationOf(intOption(options, "rotate", 0), flipName.size() == 1 ? flipName[0] : flipName.empty() ? 0 : '?');
-  } catch (const Error& e) {
-    throw toJsError(env, e);
-  }
+  if (flipName.size() > 1) throw Error("ERR_INVALID_ARG", "flip wants h or v, got '" + flipName + "'");
+  encode.orientation = orientationOf(intOption(options, "rotate", 0), flipName.empty() ? 0 : flipName[0]);
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());
@@ -352,7 +348,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
 
 void InitCamera(Napi::Env env, Napi::Object exports) {
   CaptureHandle::Init(env);
-  exports.Set("openCapture", Napi::Function::New(env, OpenCapture, "openCapture"));
+  exports.Set("openCapture", Napi::Function::New(env, guarded<OpenCapture>, "openCapture"));
 }
 
 }  // namespace turbocam

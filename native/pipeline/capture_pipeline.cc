@@ -8,7 +8,7 @@
 #include <new>
 
 #include "encoder/leased_jpeg.h"
-#include "pipeline/monotonic_clock.h"
+#include "sources/monotonic_clock.h"
 
 namespace turbocam {
 

@@ -17,7 +17,7 @@
 
 #include "encoder/jpeg_encoder.h"
 #include "error.h"
-#include "pipeline/capture_source.h"
+#include "sources/capture_source.h"
 #include "pipeline/fps_meter.h"
 #include "pipeline/latest_frame_slot.h"
 #include "pipeline/sequencer.h"

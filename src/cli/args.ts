@@ -2,9 +2,10 @@
 // message names the flag, so main can print one line and exit 2.
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { codedError } from '../errors.js';
-import type { PixelFormatName } from '../types.js';
-import type { LogLevel } from '../http/routes.js';
+import { TurbocamError } from '../errors.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { PIXEL_FORMATS, type PixelFormatName } from '../types.js';
+import { DEVICE_TIMEOUT_MS, describeRange, inRange, QUALITY, RETRY_INTERVAL_MS, type Range } from '../validate.js';
 
 export interface CliConfig {
   /** Undefined: /dev/video0 when present, else the test pattern. */
@@ -48,6 +49,8 @@ export interface CliConfig {
   help: boolean;
 }
 
+const FORMATS: readonly string[] = ['auto', ...PIXEL_FORMATS];
+
 export const USAGE = `Usage: turbocam [options]
 
 Streams a V4L2 camera (or the test pattern, or another MJPEG server) as MJPEG over HTTP.
@@ -57,7 +60,7 @@ Source
                                to relay another MJPEG server (default: /dev/video0, else testsrc)
   -r, --resolution WxH         frame size (default 640x480)
   -f, --fps N                  frames per second (default 30)
-      --format NAME            auto, mjpeg, yuyv, uyvy, nv12, i420, rgb24, bgr24, grey (default auto)
+      --format NAME            ${FORMATS.join(', ')} (default auto)
   -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
       --rotate DEG             turn the picture clockwise: 0, 90, 180 or 270 (camera MJPEG losslessly)
       --flip h|v               mirror it left-right (h) or top-bottom (v), after --rotate
@@ -98,19 +101,20 @@ Other
 Endpoints: / (page), /stream, /snapshot, /state, /metrics, /controls, /?action=stream, /?action=snapshot
 `;
 
-const FORMATS = ['auto', 'mjpeg', 'yuyv', 'uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey'];
-const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const LEVELS: readonly string[] = LOG_LEVELS;
 
 function bad(message: string): Error {
-  return codedError('ERR_BAD_FLAG', message);
+  return new TurbocamError('ERR_BAD_FLAG', message);
 }
 
 function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  return number(flag, value, { min, max, integer: true });
+}
+
+function number(flag: string, value: string | undefined, range: Range): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw bad(`--${flag} wants an integer in ${min}..${max}, got '${value}'`);
-  }
+  if (value.trim() === '' || !inRange(parsed, range)) throw bad(`--${flag} wants ${describeRange(range)}, got '${value}'`);
   return parsed;
 }
 
@@ -227,7 +231,7 @@ export function parseCli(argv: string[]): CliConfig {
     height,
     fps,
     format: format as CliConfig['format'],
-    quality: integer('quality', v.quality, 1, 100) ?? 80,
+    quality: number('quality', v.quality, QUALITY) ?? QUALITY.default,
     rotate,
     flip: v.flip as CliConfig['flip'],
     workers: integer('workers', v.workers, 1, 64),
@@ -237,8 +241,8 @@ export function parseCli(argv: string[]): CliConfig {
     controlDefaults,
     imageDefault: v['image-default'] ?? false,
     persistent: v.persistent ?? false,
-    deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], 5000),
-    retryIntervalMs: seconds('retry-interval', v['retry-interval'], 1000),
+    deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], DEVICE_TIMEOUT_MS),
+    retryIntervalMs: seconds('retry-interval', v['retry-interval'], RETRY_INTERVAL_MS),
     pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
     host: v.host,
     port: integer('port', v.port, 0, 65535),

@@ -3,7 +3,7 @@
 // Heavy modules (the native addon) load only once the flags are known good, so --help,
 // --version and flag errors answer even where the addon is not built.
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
-import { isCodedError, type TurbocamError } from '../errors.js';
+import { isCodedError } from '../errors.js';
 import type { FrameSource } from '../sources/source.js';
 import { parseCli, USAGE, type CliConfig } from './args.js';
 import { createLog } from './log.js';
@@ -23,7 +23,7 @@ function version(): string {
 
 function describeError(error: unknown, fallbackPath: string): string {
   if (isCodedError(error)) {
-    const e = error as TurbocamError;
+    const e = error;
     const path = e.path ?? fallbackPath;
     // Native messages usually name the device already ("cannot open /dev/video0: ..."): say it once.
     if (path === '' || e.message.includes(path)) return `${e.code}: ${e.message}`;

@@ -2,7 +2,7 @@
 // each either mapped, accepted as what turbocam always does, or refused by name (exit 2). Parsing
 // follows getopt_long as µStreamer uses it: `--opt VALUE`, `--opt=VALUE`, unambiguous prefixes,
 // `-x VALUE`, `-xVALUE` and bundled short flags.
-import { codedError } from '../errors.js';
+import { TurbocamError } from '../errors.js';
 
 type Map = (value: string, state: TranslationState) => string[];
 
@@ -38,7 +38,7 @@ export interface UstreamerTranslation {
 }
 
 function bad(message: string): Error {
-  return codedError('ERR_BAD_FLAG', message);
+  return new TurbocamError('ERR_BAD_FLAG', message);
 }
 
 const same = (flag: string): Map => (value) => [flag, value];

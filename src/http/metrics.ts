@@ -1,4 +1,5 @@
 // /metrics in the Prometheus text exposition format (version 0.0.4).
+import { DROP_REASONS } from '../sources/source.js';
 import { clientTotals, type ServerView } from './state.js';
 
 type Sample = [labels: Record<string, string>, value: number];
@@ -41,7 +42,10 @@ export function renderMetrics(view: ServerView): string {
     'turbocam_frames_dropped_total',
     'counter',
     'Frames the source dropped, by reason.',
-    Object.entries(stats.dropped).map(([reason, value]): Sample => [{ reason }, value]),
+    DROP_REASONS.flatMap((reason): Sample[] => {
+      const value = stats.dropped[reason];
+      return value === undefined ? [] : [[{ reason }, value]];
+    }),
   );
   metric('turbocam_encode_seconds', 'gauge', 'Mean encode time per frame.', stats.encodeMs / 1000);
   metric('turbocam_frames_published_total', 'counter', 'Frames offered to clients (including refreshes and NO SIGNAL).', hub.counters.published);

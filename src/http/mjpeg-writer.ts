@@ -3,7 +3,7 @@
 // at most one frame is in flight; frames arriving meanwhile replace each other, and the newest
 // goes out when the previous one has drained. The frame's Buffer itself is written, never a copy.
 import type { ServerResponse } from 'node:http';
-import { monotonicMs } from '../hub.js';
+import { monotonicMs } from '../clock.js';
 import type { Frame } from '../types.js';
 import { SendBufferCap } from './send-buffer.js';
 

@@ -3,6 +3,7 @@
 // scripted for either find turbocam a drop-in replacement.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrameHub } from '../hub.js';
+import type { Log } from '../log.js';
 import type { BasicAuth } from './auth.js';
 import { createControlsRoute, sourceControls } from './controls.js';
 import { renderMetrics } from './metrics.js';
@@ -10,9 +11,6 @@ import { MjpegWriter, type MjpegWriterOptions } from './mjpeg-writer.js';
 import { renderPage } from './page.js';
 import { resolveStatic, sendStatic } from './static.js';
 import { buildState, type ServerView } from './state.js';
-
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-export type Log = (level: LogLevel, message: string) => void;
 
 export interface RouteContext extends ServerView {
   hub: FrameHub;

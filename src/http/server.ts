@@ -9,7 +9,8 @@ import type { FrameSource } from '../sources/source.js';
 import { BasicAuth, type Credential } from './auth.js';
 import { baseUrls, listenOn, systemdSocketFd, type ListenTarget } from './listen.js';
 import type { MjpegWriter } from './mjpeg-writer.js';
-import { createRequestHandler, type Log, type RouteContext } from './routes.js';
+import type { Log } from '../log.js';
+import { createRequestHandler, type RouteContext } from './routes.js';
 import { staticRoot } from './static.js';
 
 export interface ServerOptions extends FrameHubOptions {

@@ -5,7 +5,7 @@ import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { stat, realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
-import { codedError } from '../errors.js';
+import { TurbocamError } from '../errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,9 +33,9 @@ export function staticRoot(dir: string): string {
   try {
     root = realpathSync(dir);
   } catch (error) {
-    throw codedError('ERR_INVALID_ARG', `static directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { path: dir });
+    throw new TurbocamError('ERR_INVALID_ARG', `static directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { path: dir });
   }
-  if (!statSync(root).isDirectory()) throw codedError('ERR_INVALID_ARG', `static directory ${dir} is not a directory`, { path: dir });
+  if (!statSync(root).isDirectory()) throw new TurbocamError('ERR_INVALID_ARG', `static directory ${dir} is not a directory`, { path: dir });
   return root;
 }
 

@@ -2,7 +2,7 @@
 // its frames are solid JPEGs whose red channel is the `brightness` control, so a change made over
 // HTTP shows in the pixels a client receives. The real device's controls are tested on vivid.
 import type { CameraControls, ControlInfo } from '../../src/camera.js';
-import { codedError } from '../../src/errors.js';
+import { TurbocamError } from '../../src/errors.js';
 import { ControlledSource, solidJpeg } from './controlled-source.js';
 
 function control(name: string, id: number, type: ControlInfo['type'], min: number, max: number, step: number, value: number, extra: Partial<ControlInfo> = {}): ControlInfo {
@@ -33,7 +33,7 @@ export class ControllableSource extends ControlledSource {
     }
     const find = (name: string): ControlInfo => {
       const c = this.values.get(name);
-      if (c === undefined) throw codedError('ERR_INVALID_ARG', `unknown control '${name}'`);
+      if (c === undefined) throw new TurbocamError('ERR_INVALID_ARG', `unknown control '${name}'`);
       return c;
     };
     this.controls = {
@@ -41,7 +41,7 @@ export class ControllableSource extends ControlledSource {
       get: async (name) => find(name).value ?? 0,
       set: async (name, value) => {
         const c = find(name);
-        if (this.failing.has(name)) throw codedError('EIO', `${name}: device refused`);
+        if (this.failing.has(name)) throw new TurbocamError('EIO', `${name}: device refused`);
         this.sets.push([name, Number(value)]);
         c.value = Number(value);
       },

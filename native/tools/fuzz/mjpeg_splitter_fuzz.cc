@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "sources/mjpeg_splitter.h"
+#include "sources/pipe/mjpeg_splitter.h"
 
 #define check(condition) ((condition) ? (void)0 : checkFailed(#condition, __LINE__))
 

@@ -1,4 +1,4 @@
-#include "sources/pipe_source.h"
+#include "sources/pipe/pipe_source.h"
 
 #include <poll.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "error.h"
-#include "pipeline/monotonic_clock.h"
+#include "sources/monotonic_clock.h"
 
 namespace turbocam {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/capture_source.h"
-#include "sources/mjpeg_splitter.h"
+#include "sources/capture_source.h"
+#include "sources/pipe/mjpeg_splitter.h"
 #include "sources/owned_buffers.h"
 
 namespace turbocam {

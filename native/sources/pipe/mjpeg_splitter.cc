@@ -1,4 +1,4 @@
-#include "sources/mjpeg_splitter.h"
+#include "sources/pipe/mjpeg_splitter.h"
 
 #include <cstring>
 

@@ -2,10 +2,18 @@
 // mjpg-streamer's `/?action=command&id=ID&group=1&value=V` reaches the same code. A request is
 // validated whole against the control list before anything is set, so a refusal changes nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CameraControls, ControlInfo } from '../camera.js';
+import type { NativeControl } from '../native.js';
 import type { FrameSource } from '../sources/source.js';
 
-/** What a source offers to be controllable: the Camera's `controls`. */
+type ControlInfo = NativeControl;
+
+/** What a source with camera controls offers: the Camera's `controls` has this shape. */
+export interface CameraControls {
+  list(): Promise<ControlInfo[]>;
+  get(name: string): Promise<number>;
+  set(name: string, value: number | boolean): Promise<void>;
+}
+
 export interface ControllableSource {
   controls: CameraControls;
 }

@@ -45,6 +45,9 @@ export interface OpenCameraOptions {
    *  the size clients get, who turns it, and for MJPEG what was trimmed. */
   rotate?: Rotation;
   flip?: Flip;
+  /** Camera MJPEG: also serve frames cut short inside the scan, with EOI appended (µStreamer's
+   *  --allow-truncated-frames). Frames that only lack EOI are always repaired. */
+  allowTruncatedFrames?: boolean;
 }
 
 /** A camera control as the addon describes it, with its type narrowed to the V4L2 kinds. */
@@ -186,7 +189,7 @@ export class Camera extends EventEmitter implements FrameSource {
       },
       (error) => {
         if (capture === undefined) early = error;
-        else if (this.#capture === capture) this.#fail(error);
+        else if (this.#capture === capture) this.#failOrWarn(error);
       },
     );
     capture = opened;
@@ -199,7 +202,7 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#sequenceBase = this.#lastSequence + 1;
     const info = opened.info();
     this.#info = this.#oriented(toInfo(info), info.orientedByDevice === true);
-    if (early !== undefined) this.#fail(early);
+    if (early !== undefined) this.#failOrWarn(early);
   }
 
   #live(): NativeCapture {
@@ -245,6 +248,15 @@ export class Camera extends EventEmitter implements FrameSource {
     const frame: Frame = { data, width: this.#info.width, height: this.#info.height, format: this.#info.format, sequence, timestamp };
     this.emit('frame', frame);
     this.#iterators.push(frame);
+  }
+
+  // The addon reports warnings (capture goes on) through the failure callback, marked.
+  #failOrWarn(error: Error): void {
+    if ((error as { warning?: boolean }).warning === true) {
+      if (!this.#closed) this.emit('warning', error);
+      return;
+    }
+    this.#fail(error);
   }
 
   #fail(error: Error): void {

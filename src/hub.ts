@@ -191,14 +191,14 @@ export class FrameHub extends EventEmitter {
 
   private publish(frame: Frame): void {
     this.newest = frame;
-    this.lastPublishAt = Date.now();
+    this.lastPublishAt = monotonicMs();
     this.counters.published += 1;
     for (const listener of this.frameListeners) listener(frame);
     this.emit('frame', frame);
   }
 
   private sampleRates(): void {
-    const now = Date.now();
+    const now = monotonicMs();
     const previous = this.rateSample;
     if (previous !== undefined && now - previous.at < 1000) return;
     const { captured, encoded, delivered } = this.source.stats();
@@ -215,7 +215,7 @@ export class FrameHub extends EventEmitter {
     this.sampleRates();
     const frame = this.newest;
     if (this.refreshMs <= 0 || frame === undefined || !this.hasSignal || this.frameListeners.size === 0) return;
-    if (Date.now() - this.lastPublishAt < this.refreshMs) return;
+    if (monotonicMs() - this.lastPublishAt < this.refreshMs) return;
     this.counters.refreshed += 1;
     this.publish(frame);
   }

@@ -28,6 +28,8 @@ export interface NativeCaptureStats {
   encoded: number;
   delivered: number;
   dropped: Record<DropReason, number>;
+  /** MJPEG frames served after a missing EOI was appended. */
+  repaired: number;
   fps: number;
   encodeMs: number;
   paused: boolean;
@@ -119,6 +121,8 @@ export interface NativeAddon {
   encoderStats(): NativeEncoderStats;
   // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.
   setSendBuffer(fd: number, bytes: number): number;
+  // Limits (native/napi/limits_binding.cc): RLIMIT_NOFILE, the soft one raised to the hard one when asked.
+  fileLimit(raise: boolean): { soft: number; hard: number; raiseError?: Error };
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -40,6 +40,7 @@ struct RawFrame {
 struct EncodeOptions {
   int quality = 80;                           // 1..100
   Subsampling subsampling = Subsampling::Auto;  // Auto: 4:2:2 for packed 4:2:2, 4:2:0 otherwise, gray for grey
+  bool allowTruncated = false;                  // camera MJPEG: serve frames cut short inside the scan
   // Rotation/flip, applied while repacking into planes. Rotated 90 or 270, 4:2:2 becomes 4:4:0.
   Orientation orientation = Orientation::None;
 };

@@ -30,12 +30,12 @@ LeasedJpeg encodeToLease(JpegEncoder& encoder, BufferPool& pool, const RawFrame&
 }
 
 LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size,
-                            Orientation orientation) {
+                            bool allowTruncated, MjpegRepair* repair, Orientation orientation) {
   LeasedJpeg jpeg;
   if (orientation != Orientation::None) {
     const size_t capacity = normalisedMjpegMaxSize(size);
     uint8_t* normalised = encoder.scratch(capacity);
-    const size_t length = normaliseMjpeg(src, size, normalised, capacity);
+    const size_t length = normaliseMjpeg(src, size, normalised, capacity, allowTruncated, repair);
     const JpegTransformer::Output turned = encoder.transformer().transform(normalised, length, orientation);
     BufferPool::Lease lease = pool.acquire(turned.length);
     uint8_t* dst = lease.data != nullptr ? lease.data : encoder.scratch(turned.length);
@@ -49,12 +49,12 @@ LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_
   BufferPool::Lease lease = pool.acquire(capacity);
   if (lease.data == nullptr) {
     uint8_t* scratch = encoder.scratch(capacity);
-    jpeg.length = normaliseMjpeg(src, size, scratch, capacity);
+    jpeg.length = normaliseMjpeg(src, size, scratch, capacity, allowTruncated, repair);
     jpeg.scratch = scratch;
     return jpeg;
   }
   try {
-    jpeg.length = normaliseMjpeg(src, size, lease.data, lease.capacity);
+    jpeg.length = normaliseMjpeg(src, size, lease.data, lease.capacity, allowTruncated, repair);
   } catch (...) {
     pool.release(lease);
     throw;

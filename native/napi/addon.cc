@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     turbocam::InitDevices(env, exports);
     turbocam::InitEncode(env, exports);
     turbocam::InitSocket(env, exports);
+    turbocam::InitLimits(env, exports);
     return exports;
   });
 }

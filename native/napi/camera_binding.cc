@@ -59,6 +59,7 @@ bool orientOnDevice(const V4l2Device& device, Orientation o) {
 
 struct Failure {
   Error error;
+  bool warning = false;  // capture goes on: reported, not a failure
 };
 
 void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>* context, Failure* failure) {
@@ -67,7 +68,10 @@ void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>*
   CameraState& state = **context;
   guardJs(env, [&] {
     if (owned) {
-      if (!state.closed && !state.onFailure.IsEmpty()) state.onFailure.Call({toJsError(env, owned->error).Value()});
+      if (state.closed || state.onFailure.IsEmpty()) return;
+      Napi::Error error = toJsError(env, owned->error);
+      if (owned->warning) error.Set("warning", Napi::Boolean::New(env, true));
+      state.onFailure.Call({error.Value()});
       return;
     }
     if (state.closed || !state.pipeline) return;
@@ -121,6 +125,7 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   dropped.Set("error", static_cast<double>(s.droppedError));
   dropped.Set("paused", static_cast<double>(s.droppedPaused));
   out.Set("dropped", dropped);
+  out.Set("repaired", static_cast<double>(s.repaired));
   out.Set("fps", s.fps);
   out.Set("encodeMs", s.encodeMs);
   out.Set("paused", s.paused);
@@ -306,6 +311,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   int buffers = intOption(options, "buffers", workers + 2);
   EncodeOptions encode;
   encode.quality = intOption(options, "quality", 80);
+  encode.allowTruncated = options.Get("allowTruncatedFrames").ToBoolean().Value();
   const Napi::Value flip = options.Get("flip");
   const std::string flipName = flip.IsString() ? flip.As<Napi::String>().Utf8Value() : "";
   if (flipName.size() > 1) throw Error("ERR_INVALID_ARG", "flip wants h or v, got '" + flipName + "'");
@@ -328,6 +334,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
         CapturePipeline::Callbacks callbacks;
         callbacks.frameReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Failure*>(nullptr)); };
         callbacks.failed = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error}); };
+        callbacks.warned = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error, true}); };
         state->pipeline = std::make_unique<CapturePipeline>(std::move(source), workers, buffers, encode, callbacks);
         state->pipeline->start();
       },

@@ -83,7 +83,7 @@ LeasedJpeg runJob(const EncodeJob& job) {
   BufferPool& pool = *encodePool();
   if (job.frame.format != PixelFormat::MJPEG) return encodeToLease(threadEncoder(), pool, job.frame, job.options);
   try {
-    return normaliseToLease(threadEncoder(), pool, job.frame.data, job.frame.size, job.options.orientation);
+    return normaliseToLease(threadEncoder(), pool, job.frame.data, job.frame.size, false, nullptr, job.options.orientation);
   } catch (const Error& e) {
     if (e.code() == "ERR_CORRUPT_FRAME") corruptFrames++;
     throw;

@@ -39,6 +39,9 @@ export interface CliConfig {
   staticDir: string | undefined;
   maxClients: number;
   clientTimeoutMs: number;
+  serverTimeoutMs: number;
+  maxPendingPerAddress: number;
+  allowTruncatedFrames: boolean;
   dropSameFrames: number;
   instance: string | undefined;
   listDevices: boolean;
@@ -73,6 +76,8 @@ Source
       --persistent             ride out unplugs and timeouts, showing NO SIGNAL meanwhile
       --device-timeout SEC     no frame for this long counts as a stalled device (default 5)
       --retry-interval SEC     persistent mode reopens the source this often (default 1)
+      --allow-truncated-frames serve MJPEG frames cut short inside the scan (EOI appended);
+                               frames that only lack EOI are always repaired
       --pause-after SEC        encode nothing from this long after the last viewer leaves (default 3)
 
 HTTP
@@ -87,6 +92,11 @@ HTTP
       --allow-controls         let POST /controls change camera controls (behind --auth when given)
       --max-clients N          stream clients beyond N get 503 (default 0: no limit)
       --client-timeout SEC     drop a stream client that has not drained a frame for this long (default 10)
+      --server-timeout SEC     close a connection that has not sent a complete request head
+                               within this long (default 10)
+      --max-pending-per-address N
+                               connections one address may hold for over a second without a
+                               complete request; its oldest is closed past N (default 16; 0: no cap)
       --drop-same-frames N     skip byte-identical frames, at most N in a row (default 0: off)
       --instance NAME          name shown in /state, /metrics and the logs
 
@@ -170,6 +180,9 @@ export function parseCli(argv: string[]): CliConfig {
         static: { type: 'string' },
         'max-clients': { type: 'string' },
         'client-timeout': { type: 'string' },
+        'server-timeout': { type: 'string' },
+        'max-pending-per-address': { type: 'string' },
+        'allow-truncated-frames': { type: 'boolean' },
         'drop-same-frames': { type: 'string' },
         instance: { type: 'string' },
         'list-devices': { type: 'boolean' },
@@ -255,6 +268,9 @@ export function parseCli(argv: string[]): CliConfig {
     staticDir: v.static,
     maxClients: integer('max-clients', v['max-clients'], 0, 1_000_000) ?? 0,
     clientTimeoutMs: seconds('client-timeout', v['client-timeout'], 10_000),
+    serverTimeoutMs: seconds('server-timeout', v['server-timeout'], 10_000),
+    maxPendingPerAddress: integer('max-pending-per-address', v['max-pending-per-address'], 0, 1_000_000) ?? 16,
+    allowTruncatedFrames: v['allow-truncated-frames'] ?? false,
     dropSameFrames: integer('drop-same-frames', v['drop-same-frames'], 0, 1_000_000) ?? 0,
     instance: v.instance,
     listDevices: v['list-devices'] ?? false,

@@ -53,6 +53,7 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,
     retryInterval: config.retryIntervalMs,
+    allowTruncatedFrames: config.allowTruncatedFrames,
   };
   // `auto` is the Camera's own default, and pipes pick theirs (mjpeg) only when none is given.
   if (config.format !== 'auto') options.format = config.format;
@@ -61,7 +62,24 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
   if (config.input !== undefined) options.input = config.input;
   if (config.rotate !== 0) options.rotate = config.rotate;
   if (config.flip !== undefined) options.flip = config.flip;
-  return openCamera(options);
+  const camera = await openCamera(options);
+  camera.on('warning', (warning: Error) => log('warn', warning.message));
+  return camera;
+}
+
+// Viewers need descriptors: the soft limit is often 1024 (systemd, login shells) while the hard
+// one allows far more. Node itself raises it at start-up; this also covers runtimes that do not,
+// and says so when it cannot, since the connection budget follows the soft limit.
+async function raiseFileLimit(log: ReturnType<typeof createLog>): Promise<void> {
+  const { native } = await import('../native.js');
+  const { budgetFor } = await import('../http/connection-guard.js');
+  const limit = native.fileLimit(true);
+  const budget = budgetFor(limit.soft);
+  if (limit.soft < limit.hard) {
+    log('warn', `cannot raise the open-file limit: soft ${limit.soft}, hard ${limit.hard} (${limit.raiseError?.message ?? 'refused'}); at most ${budget} connections`);
+  } else {
+    log('debug', `open-file limit: soft ${limit.soft}, hard ${limit.hard}; at most ${budget} connections`);
+  }
 }
 
 async function listDevices(): Promise<void> {
@@ -159,6 +177,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const { createServer } = await serverModule;
+  await raiseFileLimit(log);
   const server = createServer({
     source,
     auth: credentials,
@@ -167,6 +186,8 @@ async function main(argv: string[]): Promise<number> {
     staticDir: config.staticDir,
     maxClients: config.maxClients,
     stallTimeoutMs: config.clientTimeoutMs,
+    serverTimeoutMs: config.serverTimeoutMs,
+    maxPendingPerAddress: config.maxPendingPerAddress,
     dropSameFrames: config.dropSameFrames,
     pauseAfterMs: config.pauseAfterMs,
     instance: config.instance ?? source.info.name,

@@ -136,7 +136,7 @@ export const USTREAMER_OPTIONS: Record<string, OptionSpec> = {
     },
   },
   'min-frame-size': { short: 'z', value: true, unsupported: 'turbocam validates frames by their JPEG markers, not a minimum size' },
-  'allow-truncated-frames': { short: 'T', value: false, unsupported: 'truncated frames are always dropped and counted' },
+  'allow-truncated-frames': { short: 'T', value: false, map: () => ['--allow-truncated-frames'] },
   persistent: {
     short: 'n',
     value: false,
@@ -344,7 +344,7 @@ turbocam under µStreamer's command line: install it as \`ustreamer\` and tools 
 own (see turbocam --help); options turbocam cannot honour exit 2 naming the option.
 
 Mapped: --device/-d, --input/-i, --resolution/-r, --format/-m (${Object.keys(FORMATS).join(', ')}),
-  --desired-fps/-f, --persistent/-n, --buffers/-b, --workers/-w, --quality/-q, --encoder/-c (CPU, or
+  --desired-fps/-f, --allow-truncated-frames/-T, --persistent/-n, --buffers/-b, --workers/-w, --quality/-q, --encoder/-c (CPU, or
   HW = the camera's MJPEG passed through), --device-timeout, --device-error-delay, --image-default,
   --${Object.keys(CONTROLS).join(', --')} (N, auto or default),
   --host/-s, --port/-p, --unix/-U, --unix-mode/-M, --user + --passwd, --static, --drop-same-frames/-e,
@@ -354,7 +354,7 @@ Always so in turbocam (accepted): --dv-timings/-t, --slowdown/-l, --unix-rm/-D, 
   --tcp-nodelay, --io-method MMAP, --tv-standard DEFAULT, --force-log-colors, --no-log-colors;
   ignored as in µStreamer: --glitched-resolutions, --blank, --last-as-blank
 Refused: M2M/other encoders, --m2m-device, sinks, H.264, --fake-resolution, --min-frame-size,
-  --allow-truncated-frames, --format-swap-rgb, GPIO, --v4p, --exit-on-no-clients, --notify-parent,
+  --format-swap-rgb, GPIO, --v4p, --exit-on-no-clients, --notify-parent,
   --features
 
 A manual control value does not switch that control's automatic mode off as µStreamer does.

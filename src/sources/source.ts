@@ -39,6 +39,8 @@ export interface SourceStats {
   delivered: number;
   /** Every frame that did not reach JS, by reason; `paused` from sources that can pause. */
   dropped: Record<Exclude<DropReason, 'paused'>, number> & { paused?: number };
+  /** Camera MJPEG frames served after a missing EOI was appended (sources that normalise MJPEG). */
+  repaired?: number;
   /** Delivered frames per second over the last second or so. */
   fps: number;
   /** Mean encode time per frame in milliseconds (0 for mjpeg pass-through). */
@@ -52,7 +54,7 @@ export interface SourceStats {
 
 /** Stats of a source that has counted nothing yet. */
 export function emptyStats(): SourceStats {
-  return { captured: 0, encoded: 0, delivered: 0, dropped: noDrops(), fps: 0, encodeMs: 0 };
+  return { captured: 0, encoded: 0, delivered: 0, dropped: noDrops(), repaired: 0, fps: 0, encodeMs: 0 };
 }
 
 /** `a`, the totals of captures that ended, with the live `b` added: counters summed, rates and
@@ -65,6 +67,7 @@ export function addStats(a: SourceStats, b: SourceStats): SourceStats {
     encoded: a.encoded + b.encoded,
     delivered: a.delivered + b.delivered,
     dropped,
+    repaired: (a.repaired ?? 0) + (b.repaired ?? 0),
     fps: b.fps,
     encodeMs: b.encodeMs,
     pool: {
@@ -77,7 +80,8 @@ export function addStats(a: SourceStats, b: SourceStats): SourceStats {
 
 /**
  * Events: `frame` (Frame), `error` (Error with a `code`; the source has stopped),
- * `disconnect` (Error; persistent sources then retry), `reconnect` (SourceInfo).
+ * `disconnect` (Error; persistent sources then retry), `reconnect` (SourceInfo), and from a
+ * Camera `warning` (Error with a `code`; capture goes on).
  */
 export interface FrameSource extends EventEmitter, AsyncIterable<Frame> {
   readonly info: SourceInfo;

@@ -42,6 +42,7 @@ const ACCEPTED: Array<[string[], Partial<CliConfig>]> = [
   [['--desired-fps', '24'], { fps: 24 }],
   [['--desired-fps', '0'], { fps: 30 }],
   [['--persistent'], { persistent: true }],
+  [['--allow-truncated-frames'], { allowTruncatedFrames: true }],
   [['--dv-timings'], {}],
   [['--buffers', '5'], { buffers: 5 }],
   [['--workers', '3'], { workers: 3 }],
@@ -104,6 +105,7 @@ describe('each accepted µStreamer option', () => {
 
   it('--server-timeout maps onto turbocam\'s own --server-timeout', () => {
     expect(translateUstreamerArgs(['--server-timeout', '7']).argv).toEqual(['--server-timeout', '7', '--persistent']);
+    expect(config(['--server-timeout', '7'])).toMatchObject({ serverTimeoutMs: 7000 });
   });
 
   it('--help and --process-name-prefix are the translation\'s own', () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,rotate] [--cli PATH]
+// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate] [--cli PATH]
 // Measures turbocam against baselines run in the same process tree on the same machine, writes the
 // results to bench/results/<time>.json (and latest.json), prints the tables, the targets and what
 // they predict for a Pi core (from the anchors, or from a run posted from a board with --board).
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boardEstimates } from './lib/board-estimate.mjs';
+import { benchCost } from './lib/cost-bench.mjs';
 import { benchEncoder } from './lib/encoder-bench.mjs';
 import { benchFanout } from './lib/fanout-bench.mjs';
 import { benchPipeline } from './lib/pipeline-bench.mjs';
@@ -18,7 +19,7 @@ import { benchRotate } from './lib/rotate-bench.mjs';
 import { benchStartup } from './lib/startup-bench.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'rotate'];
+const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost', 'rotate'];
 
 let options;
 try {
@@ -97,6 +98,10 @@ await part('fanout', () => {
 await part('startup', () => {
   if (cliMissing) throw new Error(cliMissing);
   return benchStartup({ cli: options.cli, quick: options.quick, log });
+});
+await part('cost', () => {
+  if (cliMissing) throw new Error(cliMissing);
+  return benchCost({ cli: options.cli, quick: options.quick, log });
 });
 await part('rotate', () => benchRotate({ quick: options.quick, log }));
 

@@ -21,6 +21,8 @@ export interface NativeCaptureInfo {
   fps: number;
   /** The device's own flip/rotate controls do the requested orientation (V4L2 only). */
   orientedByDevice?: boolean;
+  /** Raw formats: what the JPEGs are encoded at; null for camera MJPEG, passed through. */
+  subsampling: string | null;
 }
 
 export interface NativeCaptureStats {

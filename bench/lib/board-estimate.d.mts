@@ -1,6 +1,6 @@
 import type { BenchResults } from './report.mjs';
 
-export interface BoardRow { frame: string; ceilingFps: number; turbocamFps: number; low: number; high: number }
+export interface BoardRow { frame: string; ceilingFps: number; turbocamFps: number; low: number; high: number; wholeFps: number | null }
 export interface BoardEstimate { board: string; core: string; rows: BoardRow[] }
 export const BOARDS: Array<{ board: string; core: string; ceilingFps: number }>;
 export const ESTIMATE_FACTOR: number;

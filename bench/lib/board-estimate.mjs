@@ -10,6 +10,9 @@
 //                  (tjbench, 183 vs 278 Mpixels/s, vcpkg pull request 24775)
 //   x 0.64, x 0.72 per clock, Cortex-A76 against X1 and A72 against A76 (Arm's stated generational gains)
 //   x clock ratio  Pi 5: 440 x 0.66 x 0.64 x 2.4/3.0 = 150; Pi 4: 150 x 0.72 x 1.8/2.4 = 80
+// The cost part, when it ran, adds the whole process (capture, encode, JS, other threads, FIFO
+// source, one client) the same way: its CPU per frame here, as frames per CPU-second, times the
+// board's ceiling over this machine's for that frame.
 // Cross-check: µStreamer's CPU encoder on a Pi 5 reports 40 fps of 720p YUYV at 40-50% CPU (pikvm/
 // ustreamer issue 260), about 90 fps per core through libjpeg's slower scanline path. Each estimate
 // is printed with the range within a factor of 1.5.
@@ -54,10 +57,19 @@ export function boardEstimates(results, posted = null) {
           : ceilingHere && ceilingFps * (ceilingHere / referenceCeiling);
         if (!ours || !ceilingHere || !boardCeiling) return [];
         const turbocamFps = boardCeiling * (ours / ceilingHere);
-        return [{ frame: `${row.width}x${row.height} ${row.format}`, ceilingFps: boardCeiling, turbocamFps, low: turbocamFps / factor, high: turbocamFps * factor }];
+        const whole = wholeProcessMs(results, row);
+        const wholeFps = whole ? boardCeiling * (1000 / whole / ceilingHere) : null;
+        return [{ frame: `${row.width}x${row.height} ${row.format}`, ceilingFps: boardCeiling, turbocamFps, low: turbocamFps / factor, high: turbocamFps * factor, wholeFps }];
       }),
     })),
   };
+}
+
+/** The cost part's whole-process CPU ms per frame for this encoder row (FIFO, 1 client), if any. */
+function wholeProcessMs(results, row) {
+  if (row.format !== 'yuyv') return null;
+  const cost = results.cost?.rows?.find((r) => r.source === 'fifo' && r.clients === 1 && r.width === row.width && r.height === row.height);
+  return cost?.perFrameMs?.total ?? null;
 }
 
 /** The estimate as lines of text: a table of turbocam fps per core on each board. */
@@ -75,11 +87,25 @@ export function renderBoardEstimates(estimate, table) {
     return [row ? row.turbocamFps.toFixed(0) : '-', ...range];
   })])];
   lines.push(table(rows));
+  const wholeRows = frames.flatMap((frame) => {
+    const cells = estimate.boards.map((b) => b.rows.find((r) => r.frame === frame)?.wholeFps ?? null);
+    return cells.some((c) => c != null) ? [[frame, ...cells.map((c) => (c == null ? '-' : c.toFixed(0)))]] : [];
+  });
+  if (wholeRows.length) {
+    lines.push('The whole process at 4:2:0 (capture, encode, JS, other threads; FIFO source, 1 client; the cost part), frames per second on one core' +
+      ' (the rows above encode yuyv at the encoder part\'s 4:2:2):');
+    lines.push(table([['frame', ...estimate.boards.map((b) => b.board)], ...wholeRows]));
+  }
   const reference = `${REFERENCE.width}x${REFERENCE.height} ${REFERENCE.format}`;
   const share = estimate.boards.flatMap((b) => {
     const row = b.rows.find((r) => r.frame === reference);
     return row ? [`${Math.round((30 / row.turbocamFps) * 100)}% of one ${b.board} core`] : [];
   });
   if (share.length) lines.push(`Encoding a ${reference} stream at 30 fps takes about ${share.join(', ')}.`);
+  const wholeShare = estimate.boards.flatMap((b) => {
+    const row = b.rows.find((r) => r.frame === reference);
+    return row?.wholeFps ? [`${Math.round((30 / row.wholeFps) * 100)}% of one ${b.board} core`] : [];
+  });
+  if (wholeShare.length) lines.push(`The whole process streaming it to one viewer: about ${wholeShare.join(', ')}.`);
   return lines;
 }

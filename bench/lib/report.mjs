@@ -3,6 +3,7 @@
 // change against a saved run. Pure functions of the results, so they are tested on real runs.
 
 import { boardEstimates, renderBoardEstimates } from './board-estimate.mjs';
+import { costTargets, renderCost } from './cost.mjs';
 import { rotateSection } from './rotate-bench.mjs';
 
 const CONTESTANTS = [
@@ -94,6 +95,7 @@ export function evaluateTargets(results) {
   add('startup', 'start-up: launch to first JPEG byte (median)', 300, false, results.startup?.medianMs ?? null, ' ms',
     results.startup?.ms ? `runs ${results.startup.ms.join(', ')} ms; a bare Node MJPEG server: ${fmt(results.startup.floorMedianMs)} ms, ` +
       `turbocam beyond it: ${fmt(results.startup.beyondFloorMs)} ms` : '');
+  targets.push(...costTargets(results.cost));
   return targets;
 }
 
@@ -124,6 +126,11 @@ export function metrics(results) {
   }
   push('startup median ms', results.startup?.medianMs, false);
   push('startup beyond bare node server ms', results.startup?.beyondFloorMs, false);
+  for (const r of results.cost?.rows ?? []) {
+    for (const stage of ['capture', 'encode', 'main', 'other', 'total']) push(`cost ${r.source} ${r.width}x${r.height} ${r.clients}c ${stage} ms/frame`, r.perFrameMs?.[stage], false);
+  }
+  for (const r of results.cost?.encodeSync ?? []) push(`cost encodeSync ${r.width}x${r.height} ms/frame`, r.msPerFrame, false);
+  for (const r of results.cost?.floor ?? []) push(`cost floor ${r.width}x${r.height} ${r.clients}c ms/frame`, r.msPerFrame, false);
   return out;
 }
 
@@ -180,7 +187,7 @@ export function renderReport(results) {
   const m = results.machine ?? {};
   const lines = [`turbocam bench ${results.quick ? '(quick) ' : ''}${results.startedAt ?? ''}  ${m.cpus ?? '?'} x ${m.cpuModel ?? '?'}, node ${m.node ?? '?'}, ` +
     `libturbojpeg ${m.libturbojpeg ?? '?'}, load ${m.loadavgStart?.map((x) => x.toFixed(2)).join(' ') ?? '?'}`, ''];
-  for (const section of [encoderSection(results.encoder), pipelineSection(results.pipeline), fanoutSection(results.fanout), rotateSection(results.rotate)]) {
+  for (const section of [encoderSection(results.encoder), pipelineSection(results.pipeline), fanoutSection(results.fanout), renderCost(results.cost, table), rotateSection(results.rotate)]) {
     if (section.length) lines.push(...section, '');
   }
   if (results.startup) {
@@ -188,7 +195,7 @@ export function renderReport(results) {
       `Start-up: launch to first JPEG byte, median of ${results.startup.runs}: ${fmt(results.startup.medianMs)} ms (min ${fmt(results.startup.minMs)}, ` +
       `max ${fmt(results.startup.maxMs)}); a bare Node MJPEG server ${fmt(results.startup.floorMedianMs)} ms, so turbocam adds ${fmt(results.startup.beyondFloorMs)} ms`, '');
   }
-  lines.push('Targets (issue 5)');
+  lines.push('Targets (issues 5 and 11)');
   const rows = [['', 'target', 'figure', 'figure/target', 'what']];
   for (const t of evaluateTargets(results)) {
     const digits = t.unit === 'x' || t.unit === ' cores' ? 2 : 1;

@@ -114,6 +114,19 @@ const SubsamplingInfo* findSubsamplingByName(std::string_view name) {
   return nullptr;
 }
 
+const char* JpegEncoder::subsamplingName(Subsampling s) { return turbocam::subsamplingName(s); }
+
+Subsampling JpegEncoder::captureSubsampling(PixelFormat format, Subsampling requested) {
+  const Subsampling s = requested != Subsampling::Auto   ? requested
+                        : format == PixelFormat::GREY ? Subsampling::Gray
+                                                        : Subsampling::S420;
+  if (format != PixelFormat::MJPEG && !subsamplingAllowed(format, s)) {
+    throw Error("ERR_INVALID_ARG", std::string("subsampling ") + turbocam::subsamplingName(s) + " cannot be produced from " +
+                                       formatInfo(format).name + " input (it would invent chroma resolution)");
+  }
+  return s;
+}
+
 JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
   if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
 }

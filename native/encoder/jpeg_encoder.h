@@ -68,6 +68,12 @@ class JpegEncoder {
   // for frames or options it cannot encode, before touching dst.
   static void validate(const RawFrame& frame, const EncodeOptions& options);
 
+  // What a capture of `format` encodes at when `requested` is asked (Auto: 4:2:0, the anchors'
+  // output and the cheapest, or gray for grey input); throws ERR_INVALID_ARG for a subsampling the
+  // format cannot give. A capture checks this once at open rather than failing every frame.
+  static Subsampling captureSubsampling(PixelFormat format, Subsampling requested);
+  static const char* subsamplingName(Subsampling s);
+
   // Upper bound of the JPEG size for this frame and options: the capacity dst must have.
   static size_t maxJpegSize(const RawFrame& frame, const EncodeOptions& options);
 

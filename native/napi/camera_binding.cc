@@ -133,7 +133,16 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   return out;
 }
 
-Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f) {
+Subsampling subsamplingOption(const Napi::Object& options) {
+  Napi::Value value = options.Get("subsampling");
+  if (value.IsUndefined() || value.IsNull()) return Subsampling::Auto;
+  const std::string name = value.ToString().Utf8Value();
+  const SubsamplingInfo* known = findSubsamplingByName(name);
+  if (known == nullptr) throw Error("ERR_INVALID_ARG", "unknown subsampling '" + name + "' (444, 422, 420 or gray)");
+  return known->subsampling;
+}
+
+Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f, const EncodeOptions& encode) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("kind", f.kind);
   out.Set("name", f.name);
@@ -141,6 +150,9 @@ Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f) {
   out.Set("height", f.height);
   out.Set("format", formatInfo(f.format).name);
   out.Set("fps", f.fps);
+  // Camera MJPEG passes through: its subsampling is the camera's, not ours to report.
+  out.Set("subsampling", f.format == PixelFormat::MJPEG ? env.Null()
+                                                         : Napi::Value(Napi::String::New(env, JpegEncoder::subsamplingName(encode.subsampling))));
   return out;
 }
 
@@ -181,7 +193,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
-    Napi::Object out = formatToJs(info.Env(), pipeline().format());
+    Napi::Object out = formatToJs(info.Env(), pipeline().format(), pipeline().encodeOptions());
     out.Set("orientedByDevice", state_->orientedByDevice);
     return out;
   }
@@ -311,6 +323,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   int buffers = intOption(options, "buffers", workers + 2);
   EncodeOptions encode;
   encode.quality = intOption(options, "quality", 80);
+  encode.subsampling = subsamplingOption(options);
   encode.allowTruncated = options.Get("allowTruncatedFrames").ToBoolean().Value();
   const Napi::Value flip = options.Get("flip");
   const std::string flipName = flip.IsString() ? flip.As<Napi::String>().Utf8Value() : "";

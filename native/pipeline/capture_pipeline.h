@@ -56,6 +56,7 @@ class CapturePipeline {
     std::function<void(const Error&)> warned;
   };
 
+  // Throws ERR_INVALID_ARG when encode.subsampling cannot be produced from the negotiated format.
   CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
                   EncodeOptions encode, Callbacks callbacks);
   ~CapturePipeline();
@@ -74,12 +75,16 @@ class CapturePipeline {
   std::optional<EncodedFrame> takeFrame();
   const std::shared_ptr<BufferPool>& pool() const { return pool_; }
   const CaptureFormat& format() const { return source_->format(); }
+  // The settings raw frames are encoded with, subsampling resolved for the negotiated format.
+  const EncodeOptions& encodeOptions() const { return encode_; }
   CaptureSource& source() { return *source_; }
   PipelineStats stats();
 
  private:
   void captureLoop();
-  void workerLoop();
+  void workerLoop(int index);
+  // Wakes the worker that went idle last (lock held): see idle_.
+  void wakeOneWorker();
   void encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
   void noteMjpeg(MjpegRepair repair);
 
@@ -101,7 +106,16 @@ class CapturePipeline {
 
   // The job slot between the capture thread and the workers.
   std::mutex jobMutex_;
-  std::condition_variable jobReady_;
+  // Idle workers, the one that went idle last on top. A job goes to the top one: at a camera's
+  // rate one worker then encodes nearly every frame with its caches, scratch planes and
+  // TurboJPEG state still warm, and the others wake only when it is busy. (A shared condition
+  // variable hands jobs round-robin, so every frame met the coldest worker.)
+  std::vector<int> idle_;
+  struct Wakeup {
+    std::condition_variable cv;
+    bool signalled = false;
+  };
+  std::unique_ptr<Wakeup[]> wakeups_;
   std::condition_variable jobTaken_;
   std::optional<std::pair<SourceFrame, uint64_t>> job_;
   int busyWorkers_ = 0;

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TurbocamError } from '../errors.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
-import { PIXEL_FORMATS, type PixelFormatName } from '../types.js';
+import { PIXEL_FORMATS, SUBSAMPLINGS, type PixelFormatName, type Subsampling } from '../types.js';
 import { DEVICE_TIMEOUT_MS, describeRange, inRange, QUALITY, RETRY_INTERVAL_MS, type Range } from '../validate.js';
 
 export interface CliConfig {
@@ -17,6 +17,7 @@ export interface CliConfig {
   quality: number;
   rotate: 0 | 90 | 180 | 270;
   flip: 'h' | 'v' | undefined;
+  subsampling: Subsampling;
   workers: number | undefined;
   buffers: number | undefined;
   input: number | undefined;
@@ -67,6 +68,8 @@ Source
   -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
       --rotate DEG             turn the picture clockwise: 0, 90, 180 or 270 (camera MJPEG losslessly)
       --flip h|v               mirror it left-right (h) or top-bottom (v), after --rotate
+      --subsampling S          420, 422, 444 or gray for raw formats (default 420; 422 keeps the
+                               camera's full chroma, about 20 % more CPU)
       --workers N              encoder threads (default: cores)
       --buffers N              capture buffers (default: workers + 2)
       --input N                V4L2 input to select (an HDMI input adopts its detected DV timings)
@@ -159,6 +162,7 @@ export function parseCli(argv: string[]): CliConfig {
         quality: { type: 'string', short: 'q' },
         rotate: { type: 'string' },
         flip: { type: 'string' },
+        subsampling: { type: 'string' },
         workers: { type: 'string' },
         buffers: { type: 'string' },
         input: { type: 'string' },
@@ -218,6 +222,8 @@ export function parseCli(argv: string[]): CliConfig {
   if (v.flip !== undefined && v.flip !== 'h' && v.flip !== 'v') throw bad(`--flip wants h or v, got '${v.flip}'`);
   const relay = /^https?:\/\//i.test(v.source ?? v.device ?? '');
   if (relay && (rotate !== 0 || v.flip !== undefined)) throw bad('--rotate and --flip need a camera, testsrc or pipe source, not a relay');
+  const subsampling = (v.subsampling ?? '420') as Subsampling;
+  if (!SUBSAMPLINGS.includes(subsampling)) throw bad(`--subsampling wants one of ${SUBSAMPLINGS.join(', ')}, got '${subsampling}'`);
 
   const controls: Record<string, number> = {};
   const controlDefaults: string[] = [];
@@ -247,6 +253,7 @@ export function parseCli(argv: string[]): CliConfig {
     quality: number('quality', v.quality, QUALITY) ?? QUALITY.default,
     rotate,
     flip: v.flip as CliConfig['flip'],
+    subsampling,
     workers: integer('workers', v.workers, 1, 64),
     buffers: integer('buffers', v.buffers, 2, 64),
     input: integer('input', v.input, 0, 255),

@@ -49,6 +49,7 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     height: config.height,
     fps: config.fps,
     quality: config.quality,
+    subsampling: config.subsampling,
     controls: config.controls,
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,

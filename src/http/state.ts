@@ -65,6 +65,7 @@ export function buildState(view: ServerView): object {
         paused: stats.paused === true,
         error: hub.error === undefined ? null : { code: (hub.error as { code?: string }).code ?? 'ERROR', message: hub.error.message },
         format: info.format,
+        subsampling: info.subsampling ?? null,
         resolution: { width: latest?.width ?? info.width, height: latest?.height ?? info.height },
         orientation: info.orientation ?? null,
         desired_fps: info.fps,

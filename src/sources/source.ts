@@ -1,7 +1,7 @@
 // What every source of frames is to the rest of turbocam: the Camera (V4L2, test pattern, pipe)
 // and the HTTP relay alike. The hub and the HTTP layer know sources only through this.
 import type { EventEmitter } from 'node:events';
-import type { Frame, PixelFormatName } from '../types.js';
+import type { Frame, PixelFormatName, Subsampling } from '../types.js';
 
 export type SourceKind = 'v4l2' | 'testsrc' | 'pipe' | 'relay';
 
@@ -20,6 +20,9 @@ export interface SourceInfo {
    *  device's own controls or by turbocam, and how much turned camera MJPEG lost at its edges to
    *  the MCU grid. */
   orientation?: { rotate: number; flip: 'h' | 'v' | null; by: 'device' | 'turbocam'; trimmed: { width: number; height: number } };
+  /** Chroma subsampling of the JPEGs a raw source encodes; null when frames pass through
+   *  (camera MJPEG, a relay) or are not known yet. */
+  subsampling?: Subsampling | null;
 }
 
 /** Why a frame did not reach JS: JS was busy, a newer frame overtook it, the mjpeg was corrupt,

@@ -8,6 +8,7 @@ import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli, startCli } from '../helpers/cli.js';
 import { fetchRaw } from '../helpers/http.js';
+import { subsamplingOf } from '../helpers/jpeg-markers.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
 
 const SMALL = ['--source', 'testsrc', '--resolution', '320x240', '--fps', '15', '--workers', '1'];
@@ -47,6 +48,7 @@ describe('turbocam CLI', () => {
     [['--log-level', 'loud'], '--log-level'],
     [['--auth', 'nocolon'], '--auth'],
     [['--drop-same-frames', '-1'], '--drop-same-frames'],
+    [['--subsampling', '4:2:2'], '--subsampling'],
     [['stray'], 'stray'],
   ])('a bad flag %j prints one line naming it and exits 2', async (args, named) => {
     const result = await runCli(args);
@@ -177,6 +179,19 @@ describe('turbocam CLI', () => {
       await cli.stop();
     }
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('--subsampling: 4:2:0 by default, 4:2:2 when asked, reported in /state and in the JPEG header', async () => {
+    for (const [args, reported, factors] of [[[], '420', '2x2'], [['--subsampling', '422'], '422', '2x1']] as const) {
+      const cli = await startCli([...SMALL, '--port', '0', ...args]);
+      try {
+        const state = JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString()).result;
+        expect(state.source).toMatchObject({ format: 'yuyv', subsampling: reported });
+        expect(subsamplingOf((await fetchRaw({ port: cli.port }, '/snapshot')).body)).toBe(factors);
+      } finally {
+        await cli.stop();
+      }
+    }
   });
 
   it('--max-clients answers 503 beyond the limit', async () => {

@@ -10,6 +10,7 @@ import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BOARDS, ESTIMATE_FACTOR, boardEstimates, renderBoardEstimates } from '../../bench/lib/board-estimate.mjs';
 import { buildCeiling, runCeiling } from '../../bench/lib/ceiling.mjs';
+import { costTargets, perClientIncrement, perFrameMs, renderCost, stageNs, stageOf } from '../../bench/lib/cost.mjs';
 import { benchEncoder, type EncoderResults } from '../../bench/lib/encoder-bench.mjs';
 import { benchFrame, dumpFrame, toRgb } from '../../bench/lib/frames.mjs';
 import { MjpegReader, timestampMs, type MjpegPart } from '../../bench/lib/mjpeg-reader.mjs';
@@ -191,6 +192,24 @@ describe('the Pi estimate', () => {
     expect(text).toMatch(/stream at 30 fps takes about \d+% of one Pi 4 core, \d+% of one Pi 5 core/);
   });
 
+  it('carries the cost part\'s whole-process CPU per frame onto each board the same way', () => {
+    // 720p yuyv: ceiling 440 fps here, the whole process 4.4 ms a frame (227.3 frames per CPU-second,
+    // 0.517 of the ceiling). Pi 4: 80 x 0.517 = 41.3 fps, 30 fps takes 73 %; Pi 5: 150 x 0.517 = 77.5, 39 %.
+    const encoder = { rows: [{ width: 1280, height: 720, format: 'yuyv', contestants: { turbocam: { fps: 500 }, ceiling: { fps: 440 } } }] };
+    const cost = { rows: [{ source: 'fifo', width: 1280, height: 720, clients: 1, perFrameMs: { total: 4.4 } }] };
+    const estimate = boardEstimates({ encoder, cost });
+    if ('error' in estimate) throw new Error(estimate.error);
+    expect(estimate.boards[0]!.rows[0]!.wholeFps).toBeCloseTo(41.32, 2);
+    expect(estimate.boards[1]!.rows[0]!.wholeFps).toBeCloseTo(77.48, 2);
+    const text = renderBoardEstimates(estimate, table).join('\n');
+    expect(text).toMatch(/1280x720 yuyv\s+41\s+77/);
+    expect(text).toContain('The whole process streaming it to one viewer: about 73% of one Pi 4 core, 39% of one Pi 5 core.');
+    // Without the cost part there is no whole-process line.
+    const alone = boardEstimates({ encoder });
+    if ('error' in alone) throw new Error(alone.error);
+    expect(alone.boards[0]!.rows[0]!.wholeFps).toBeNull();
+  });
+
   it('uses the ceilings measured on a posted board run, with no range', () => {
     const posted = { startedAt: 'posted', machine: { cpuModel: 'Cortex-A76', cpus: 4, libturbojpeg: '2.1.5' },
       encoder: { ...run, rows: run.rows.map((r) => ({ ...r, contestants: { ceiling: { fps: fps(r, 'ceiling') / 3 } } })) } };
@@ -213,5 +232,68 @@ describe('the Pi estimate', () => {
     expect(boardEstimates({ encoder: small })).toEqual({ error: 'no 1280x720 yuyv ceiling in this run' });
     expect(boardEstimates({ encoder: run }, { machine: {} })).toEqual({ error: 'the posted run has no encoder rows' });
     expect(renderReport({ encoder: small })).toContain('Pi 4 / Pi 5 ESTIMATE: not made (no 1280x720 yuyv ceiling in this run).');
+  });
+});
+
+// The cost part's arithmetic (issue 11) on figures worked out by hand.
+describe('the cost part', () => {
+  it('bills each thread to its stage by tid and name', () => {
+    expect(stageOf(100, 100, 'node')).toBe('main');
+    expect(stageOf(100, 101, 'tc-capture')).toBe('capture');
+    expect(stageOf(100, 102, 'tc-enc-0')).toBe('encode');
+    expect(stageOf(100, 103, 'tc-enc-12')).toBe('encode');
+    expect(stageOf(100, 104, 'node')).toBe('other');
+    expect(stageOf(100, 105, 'tc-encoder')).toBe('other');
+  });
+
+  it('turns two schedstat samples into ms per frame by stage', () => {
+    const before = [{ tid: 100, comm: 'node', ns: 1_000_000_000 }, { tid: 101, comm: 'tc-capture', ns: 200_000_000 }, { tid: 102, comm: 'tc-enc-0', ns: 500_000_000 }];
+    // +30 ms main, +6 ms capture, +60 ms on tc-enc-0 and 15 ms on tc-enc-1 (started in between), 3 ms on a new pool thread.
+    const after = [
+      { tid: 100, comm: 'node', ns: 1_030_000_000 }, { tid: 101, comm: 'tc-capture', ns: 206_000_000 }, { tid: 102, comm: 'tc-enc-0', ns: 560_000_000 },
+      { tid: 103, comm: 'tc-enc-1', ns: 15_000_000 }, { tid: 104, comm: 'node', ns: 3_000_000 },
+    ];
+    const ns = stageNs(100, before, after);
+    expect(ns).toEqual({ capture: 6_000_000, encode: 75_000_000, main: 30_000_000, other: 3_000_000 });
+    const perFrame = perFrameMs(ns, 30)!;
+    expect(perFrame.capture).toBeCloseTo(0.2, 9);
+    expect(perFrame.encode).toBeCloseTo(2.5, 9);
+    expect(perFrame.main).toBeCloseTo(1.0, 9);
+    expect(perFrame.other).toBeCloseTo(0.1, 9);
+    expect(perFrame.total).toBeCloseTo(3.8, 9);
+    expect(perFrameMs(ns, 0)).toBeNull();
+    // 0.6 ms at 1 client, 1.5 ms at 10: 0.1 ms for each of the 9 more.
+    expect(perClientIncrement(0.6, 1.5, 10)).toBeCloseTo(0.1, 9);
+    expect(perClientIncrement(null, 1.5, 10)).toBeNull();
+  });
+
+  it('states each target as PASS or MISS with its size and largest share', () => {
+    const cost = {
+      subsampling: '420',
+      rows: [
+        { source: 'fifo', width: 1280, height: 720, clients: 1, perFrameMs: { capture: 0.3, encode: 2.2, main: 0.6, other: 0.2, total: 3.3 } },
+        { source: 'fifo', width: 1280, height: 720, clients: 10, perFrameMs: { capture: 0.3, encode: 2.2, main: 1.86, other: 0.2, total: 4.56 } },
+      ],
+      encodeSync: [{ width: 1280, height: 720, msPerFrame: 2.0 }],
+      floor: [{ width: 1280, height: 720, clients: 1, msPerFrame: 0.5 }, { width: 1280, height: 720, clients: 10, msPerFrame: 1.4 }],
+    };
+    const byId = new Map(costTargets(cost).map((t) => [t.id, t]));
+    // 3.3 / 2.0 = 1.65 against 1.45: missed by 14 %, and JS main (0.6 ms) is the largest share.
+    const whole = byId.get('cost-whole-1280x720')!;
+    expect(whole.status).toBe('MISS');
+    expect(whole.value).toBeCloseTo(1.65, 9);
+    expect(whole.detail).toContain('MISS by 14 %');
+    expect(whole.detail).toContain('largest share: JS main 0.600 ms/frame');
+    // 2.2 / 2.0 = 1.1 <= 1.15; 0.6 / 0.5 = 1.2 <= 1.3.
+    expect(byId.get('cost-encode-fifo-1280x720')).toMatchObject({ status: 'PASS' });
+    expect(byId.get('cost-encode-fifo-1280x720')!.value).toBeCloseTo(1.1, 9);
+    expect(byId.get('cost-main-fifo-1280x720')!.value).toBeCloseTo(1.2, 9);
+    // Per extra client: (1.86 - 0.6) / 9 = 0.14 against the floor's (1.4 - 0.5) / 9 = 0.1: 1.4x, a miss.
+    const client = byId.get('cost-client-fifo-10')!;
+    expect(client.status).toBe('MISS');
+    expect(client.value).toBeCloseTo(1.4, 9);
+    const text = renderCost(cost as never, table).join('\n');
+    expect(text).toMatch(/fifo\s+1280x720\s+1\s/);
+    expect(costTargets({ error: 'x' } as never)).toEqual([]);
   });
 });

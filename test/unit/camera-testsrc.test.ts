@@ -5,6 +5,7 @@ import { openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
 import type { Frame, RawPixelFormatName } from '../../src/types.js';
 import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
+import { subsamplingOf } from '../helpers/jpeg-markers.js';
 
 const open: Camera[] = [];
 afterEach(async () => {
@@ -24,7 +25,7 @@ describe('testsrc', () => {
   it('delivers decodable JPEGs of the colour bars in sequence order with monotonic timestamps', async () => {
     const camera = await openCamera({ source: 'testsrc', width: 320, height: 240, fps: 30, workers: 2 });
     open.push(camera);
-    expect(camera.info).toEqual({ kind: 'testsrc', name: 'testsrc', width: 320, height: 240, format: 'yuyv', fps: 30 });
+    expect(camera.info).toEqual({ kind: 'testsrc', name: 'testsrc', width: 320, height: 240, format: 'yuyv', fps: 30, subsampling: '420' });
     const frames = await take(camera, 20);
     for (let i = 1; i < frames.length; i++) {
       expect(frames[i]!.sequence).toBeGreaterThan(frames[i - 1]!.sequence);
@@ -49,6 +50,25 @@ describe('testsrc', () => {
     expect(colourBarMismatches(image, 0.05, 0.6, format === 'grey')).toEqual([]);
   });
 
+  // The camera path defaults to 4:2:0 for every raw format (the anchors' output and the cheapest);
+  // encodeSync keeps 4:2:2 for yuyv. The SOF's sampling factors say what was really encoded.
+  it.each<[RawPixelFormatName, '420' | '422' | '444' | 'gray' | undefined, string, string]>([
+    ['yuyv', undefined, '420', '2x2'],
+    ['uyvy', undefined, '420', '2x2'],
+    ['rgb24', undefined, '420', '2x2'],
+    ['grey', undefined, 'gray', 'gray'],
+    ['yuyv', '422', '422', '2x1'],
+    ['yuyv', 'gray', 'gray', 'gray'],
+    ['rgb24', '444', '444', '1x1'],
+  ])('encodes %s at subsampling %s as %s', async (format, subsampling, reported, factors) => {
+    const camera = await openCamera({ source: 'testsrc', width: 176, height: 144, fps: 60, format, ...(subsampling ? { subsampling } : {}) });
+    open.push(camera);
+    expect(camera.info.subsampling).toBe(reported);
+    const [frame] = await take(camera, 1);
+    expect(subsamplingOf(frame!.data)).toBe(factors);
+    expect(colourBarMismatches(decodeJpeg(frame!.data), 0.05, 0.6, factors === 'gray')).toEqual([]);
+  });
+
   it('counts what it captured, encoded and delivered', async () => {
     const camera = await openCamera({ source: 'testsrc', width: 160, height: 120, fps: 50, workers: 2 });
     open.push(camera);
@@ -71,6 +91,23 @@ describe('testsrc', () => {
     expect(stats.pool!.bytes).toBeLessThan((2 + 32) * 16 * 1024);
   });
 
+  it('names its native threads tc-capture and tc-enc-N, so CPU can be billed per stage', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const camera = await openCamera({ source: 'testsrc', width: 160, height: 120, workers: 2 });
+    open.push(camera);
+    await take(camera, 1);
+    const names = readdirSync('/proc/self/task').map((tid) => {
+      try {
+        return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    });
+    expect(names).toContain('tc-capture');
+    expect(names).toContain('tc-enc-0');
+    expect(names).toContain('tc-enc-1');
+  });
+
   it('ends iteration on close and can be opened again at once', async () => {
     const camera = await openCamera({ source: 'testsrc', width: 160, height: 120 });
     const iterating = take(camera, 1_000_000);
@@ -87,6 +124,9 @@ describe('testsrc', () => {
     await expect(openCamera({ source: 'testsrc', format: 'mjpeg' })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT' });
     await expect(openCamera({ source: 'testsrc', width: 161, height: 120, format: 'nv12' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     await expect(openCamera({ source: 'testsrc', quality: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    // nv12 has no 4:2:2 chroma to keep: refused at open, not frame by frame.
+    await expect(openCamera({ source: 'testsrc', format: 'nv12', subsampling: '422' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: /422 cannot be produced from nv12/ });
+    await expect(openCamera({ source: 'testsrc', subsampling: '411' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: /subsampling/ });
     await expect(openCamera({ source: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
   });
 });

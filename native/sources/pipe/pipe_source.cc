@@ -1,5 +1,6 @@
 #include "sources/pipe/pipe_source.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -10,6 +11,12 @@
 #include "sources/monotonic_clock.h"
 
 namespace turbocam {
+
+namespace {
+
+constexpr int kPipeBytes = 1 << 20;
+
+}  // namespace
 
 PipeSource::PipeSource(int fd, const std::string& name, PixelFormat format, int width, int height, double fps) : fd_(fd) {
   format_.kind = "pipe";
@@ -31,6 +38,12 @@ PipeSource::PipeSource(int fd, const std::string& name, PixelFormat format, int 
 PipeSource::~PipeSource() { ::close(fd_); }
 
 void PipeSource::start(int bufferCount) {
+  // A pipe holds 64 KiB by default: a 1080p YUYV frame then took 64 wake-ups of the reader and
+  // the writer each. Grown to the most an unprivileged process may ask (fs.pipe-max-size, 1 MiB
+  // by default), a frame takes a few. Not a pipe (a file), or a lower limit: left as it is.
+  if (fcntl(fd_, F_SETPIPE_SZ, kPipeBytes) < 0) {
+    // Nothing to do: reads work at any pipe size.
+  }
   buffers_.allocate(bufferCount, frameSize_);
   if (frameSize_ > 0) scratch_.resize(frameSize_);
   nextDueMs_ = monotonicMs();

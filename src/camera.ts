@@ -68,6 +68,8 @@ export interface CameraControls {
 export type DeviceDescription = NativeDevice;
 
 const FAILURES_WORTH_RETRYING = new Set(['ENODEV', 'ETIMEDOUT', 'EIO', 'ENOENT', 'ENXIO', 'EBUSY', 'ERR_END_OF_STREAM']);
+// Frames that arrive before openCapture's promise resolves, held for the Camera (see #connect).
+const EARLY_FRAMES_HELD = 4;
 
 function nativeOptions(options: OpenCameraOptions): Record<string, unknown> {
   // The defaults are src/validate.ts's, not the addon's fallbacks.
@@ -181,15 +183,20 @@ export class Camera extends EventEmitter implements FrameSource {
     return camera;
   }
 
-  /** Opens the native capture (the one place that does) and makes it this Camera's. A failure
-   *  reported before the open resolved is handled once it is this Camera's. */
+  /** Opens the native capture (the one place that does) and makes it this Camera's. Frames and a
+   *  failure reported before the open resolved (capture starts inside the open, and the first
+   *  frame's callback can run before the promise's) are handled once it is this Camera's. */
   async #connect(): Promise<void> {
     let capture: NativeCapture | undefined;
     let early: Error | undefined;
+    const earlyFrames: [Buffer, number, number][] = [];
     const opened = await native.openCapture(
       nativeOptions(this.#options),
       (data, sequence, timestamp) => {
-        if (capture !== undefined && this.#capture === capture) this.#deliver(data, sequence, timestamp);
+        if (capture === undefined) {
+          // A few event-loop callbacks at most; bounded all the same.
+          if (earlyFrames.push([data, sequence, timestamp]) > EARLY_FRAMES_HELD) earlyFrames.shift();
+        } else if (this.#capture === capture) this.#deliver(data, sequence, timestamp);
       },
       (error) => {
         if (capture === undefined) early = error;
@@ -206,6 +213,7 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#sequenceBase = this.#lastSequence + 1;
     const info = opened.info();
     this.#info = this.#oriented(toInfo(info), info.orientedByDevice === true);
+    for (const [data, sequence, timestamp] of earlyFrames) this.#deliver(data, sequence, timestamp);
     if (early !== undefined) this.#failOrWarn(early);
   }
 

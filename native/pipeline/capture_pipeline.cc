@@ -83,6 +83,10 @@ void CapturePipeline::stop() {
     jobTaken_.notify_all();
     workersIdle_.notify_all();
   }
+  {
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    deliverable_.notify_all();
+  }
   if (captureThread_.joinable()) captureThread_.join();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
@@ -99,7 +103,7 @@ void CapturePipeline::stop() {
 void CapturePipeline::captureLoop() {
   uint64_t sequence = 0;
   while (!stopping_) {
-    if (source_->drawsFrames()) {
+    if (source_->drawsFrames() || source_->keepsEveryFrame()) {
       std::unique_lock<std::mutex> lock(jobMutex_);
       jobTaken_.wait(lock, [this] { return stopping_ || !job_; });
       if (stopping_) break;
@@ -148,6 +152,7 @@ void CapturePipeline::workerLoop(int index) {
   Wakeup& wakeup = wakeups_[index];
   for (;;) {
     std::pair<SourceFrame, uint64_t> job;
+    uint64_t ticket = 0;
     {
       std::unique_lock<std::mutex> lock(jobMutex_);
       // Woken for a job another worker took first: back on top of the idle stack.
@@ -161,15 +166,17 @@ void CapturePipeline::workerLoop(int index) {
       job = *job_;
       job_.reset();
       busyWorkers_++;
+      ticket = tickets_++;
     }
     jobTaken_.notify_one();
-    encodeOne(encoder, job.first, job.second);
+    deliver(ticket, encodeOne(encoder, job.first, job.second));
     std::lock_guard<std::mutex> lock(jobMutex_);
     if (--busyWorkers_ == 0 && !job_) workersIdle_.notify_all();
   }
 }
 
-void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence) {
+std::optional<EncodedFrame> CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame,
+                                                       uint64_t sequence) {
   const CaptureFormat& fmt = source_->format();
   BufferPool::Lease lease;
   size_t length = 0;
@@ -203,27 +210,44 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
   } catch (const Error& error) {
     source_->release(frame.index);
     (error.code() == "ERR_CORRUPT_FRAME" ? corrupt_ : errors_)++;
-    return;
+    return std::nullopt;
   } catch (const std::bad_alloc&) {
     source_->release(frame.index);
     errors_++;
-    return;
+    return std::nullopt;
   }
   source_->release(frame.index);
   encoded_++;
-
-  std::lock_guard<std::mutex> lock(deliverMutex_);
-  if (!sequencer_.admit(sequence)) {
-    pool_->release(lease);
-    late_++;
-    return;
-  }
   EncodedFrame out;
   out.lease = lease;
   out.length = length;
   out.sequence = sequence;
   out.timestampMs = frame.timestampMs;
-  if (slot_.put(std::move(out)) && callbacks_.frameReady) callbacks_.frameReady();
+  return out;
+}
+
+void CapturePipeline::deliver(uint64_t ticket, std::optional<EncodedFrame> frame) {
+  std::unique_lock<std::mutex> lock(deliverMutex_);
+  bool keepEvery = source_->keepsEveryFrame();
+  // A source whose every frame counts waits its turn, so a frame that finished after a newer one
+  // (its worker was preempted, say) goes first instead of being dropped as late; and waits for JS
+  // to take the previous frame instead of replacing it. The wait reaches the pipe's writer
+  // through the capture thread, which reads the next frame only once a worker is free.
+  if (keepEvery) deliverable_.wait(lock, [&] { return stopping_ || nextTicket_ == ticket; });
+  if (frame && !sequencer_.admit(frame->sequence)) {
+    pool_->release(frame->lease);
+    late_++;
+    frame.reset();
+  }
+  if (frame && keepEvery) deliverable_.wait(lock, [&] { return stopping_ || !slot_.occupied(); });
+  if (frame && stopping_) {
+    pool_->release(frame->lease);
+    frame.reset();
+  }
+  if (frame && slot_.put(std::move(*frame)) && callbacks_.frameReady) callbacks_.frameReady();
+  // The next ticket's turn comes only once this one's frame is in the slot, so they cannot swap.
+  nextTicket_ = ticket + 1;
+  if (keepEvery) deliverable_.notify_all();
 }
 
 void CapturePipeline::noteMjpeg(MjpegRepair repair) {
@@ -242,6 +266,10 @@ void CapturePipeline::setPaused(bool paused) {
 
 std::optional<EncodedFrame> CapturePipeline::takeFrame() {
   std::optional<EncodedFrame> frame = slot_.take();
+  if (frame && source_->keepsEveryFrame()) {
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    deliverable_.notify_all();
+  }
   if (frame) {
     delivered_++;
     fps_.tick(monotonicMs());

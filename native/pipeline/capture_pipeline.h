@@ -85,7 +85,11 @@ class CapturePipeline {
   void workerLoop(int index);
   // Wakes the worker that went idle last (lock held): see idle_.
   void wakeOneWorker();
-  void encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
+  // The JPEG, or nothing when the frame was dropped (counted).
+  std::optional<EncodedFrame> encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
+  // Passes a worker's result through the sequencer to the slot; `ticket` is the job's place in
+  // the order workers took jobs.
+  void deliver(uint64_t ticket, std::optional<EncodedFrame> frame);
   void noteMjpeg(MjpegRepair repair);
 
   std::unique_ptr<CaptureSource> source_;
@@ -121,8 +125,13 @@ class CapturePipeline {
   int busyWorkers_ = 0;
   std::condition_variable workersIdle_;
 
+  uint64_t tickets_ = 0;  // under jobMutex_
+
   std::mutex deliverMutex_;
   Sequencer sequencer_;
+  // Wakes workers of a source that keeps every frame: their turn came, or JS took the slot's frame.
+  std::condition_variable deliverable_;
+  uint64_t nextTicket_ = 0;
 
   std::atomic<uint64_t> captured_{0}, encoded_{0}, delivered_{0}, late_{0}, corrupt_{0}, errors_{0},
       pausedDrops_{0};

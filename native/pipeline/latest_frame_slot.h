@@ -51,6 +51,11 @@ class LatestFrameSlot {
     frame_.reset();
   }
 
+  bool occupied() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return frame_.has_value();
+  }
+
   uint64_t replaced() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return replaced_;

@@ -58,6 +58,10 @@ class CaptureSource {
   // pipeline then asks for a frame only once a worker can take it, instead of spending a core
   // drawing frames it would drop.
   virtual bool drawsFrames() const { return false; }
+  // True for a source whose every frame counts (a pipe or file: the writer gave each in full).
+  // A frame that finishes encoding after a newer one is then delivered first, not dropped as
+  // late; a live camera instead drops it, since a frame held back only adds latency.
+  virtual bool keepsEveryFrame() const { return false; }
   // The V4L2 device behind the source, for controls; nullptr for other sources.
   virtual V4l2Device* device() { return nullptr; }
 };

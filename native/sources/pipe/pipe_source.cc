@@ -86,7 +86,8 @@ bool PipeSource::next(SourceFrame* frame, int stopFd) {
 
 bool PipeSource::nextRaw(SourceFrame* frame, int stopFd) {
   for (;;) {
-    // With every buffer lent out, read the frame anyway (the writer must not stall) and drop it.
+    // With every buffer lent out (fewer buffers than workers can hold), read the frame anyway and
+    // drop it (counted), so the writer does not wait on a buffer only JS can free.
     int index = buffers_.acquire();
     uint8_t* dst = index >= 0 ? buffers_.data(index) : scratch_.data();
     size_t filled = 0;

@@ -26,6 +26,7 @@ class PipeSource : public CaptureSource {
   void release(int index) override { buffers_.release(index); }
   void stop() override { buffers_.clear(); }
   SourceCounters counters() const override;
+  bool keepsEveryFrame() const override { return true; }
 
  private:
   // Waits for input; returns false on stop. Reads at most `size` bytes into dst; 0 at EOF.

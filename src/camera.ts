@@ -379,6 +379,7 @@ function addStats(a: SourceStats, b: SourceStats): SourceStats {
       bytes: b.pool?.bytes ?? 0,
       copies: (a.pool?.copies ?? 0) + (b.pool?.copies ?? 0),
       grown: (a.pool?.grown ?? 0) + (b.pool?.grown ?? 0),
+      leased: b.pool?.leased ?? 0,
     },
   };
 }

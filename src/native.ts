@@ -27,7 +27,7 @@ export interface NativeCaptureStats {
   fps: number;
   encodeMs: number;
   paused: boolean;
-  pool: { bytes: number; copies: number; grown: number };
+  pool: { bytes: number; copies: number; grown: number; leased: number };
 }
 
 export interface NativeControl {

@@ -100,6 +100,7 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   pool.Set("bytes", static_cast<double>(s.pool.bytes));
   pool.Set("copies", static_cast<double>(s.pool.copies));
   pool.Set("grown", static_cast<double>(s.pool.grown));
+  pool.Set("leased", static_cast<double>(s.pool.leased));
   out.Set("pool", pool);
   return out;
 }

@@ -45,13 +45,3 @@ export function v4l2ctl(...controls: string[]): void {
 export function reloadVivid(): void {
   execFileSync('test/vm/reload-vivid', [], { stdio: 'pipe' });
 }
-
-export function waitFor<T>(emitter: NodeJS.EventEmitter, event: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${timeoutMs} ms`)), timeoutMs);
-    emitter.once(event, (value: T) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}

@@ -7,7 +7,8 @@ import type { Camera } from '../../src/index.js';
 import type { SourceInfo } from '../../src/sources/source.js';
 import type { Frame } from '../../src/types.js';
 import { decodeJpeg } from '../helpers/colour-bars.js';
-import { DEVICE, v4l2ctl, vividUnavailable, waitFor } from '../helpers/vivid.js';
+import { DEVICE, v4l2ctl, vividUnavailable } from '../helpers/vivid.js';
+import { waitFor } from '../helpers/wait.js';
 
 const unavailable = await vividUnavailable();
 const HDMI_INPUT = 3;

@@ -6,7 +6,8 @@ import { openCamera } from '../../src/index.js';
 import type { Camera, OpenCameraOptions } from '../../src/index.js';
 import type { SourceInfo } from '../../src/sources/source.js';
 import type { Frame } from '../../src/types.js';
-import { DEVICE, reloadVivid, v4l2ctl, vividUnavailable, waitFor } from '../helpers/vivid.js';
+import { DEVICE, reloadVivid, v4l2ctl, vividUnavailable } from '../helpers/vivid.js';
+import { waitFor } from '../helpers/wait.js';
 
 const unavailable = await vividUnavailable();
 

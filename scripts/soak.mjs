@@ -239,7 +239,7 @@ function metric(port, name) {
     httpGet({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
       let text = '';
       res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)));
+      res.on('end', () => resolve(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)));
     }).on('error', reject);
   });
 }

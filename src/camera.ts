@@ -105,6 +105,8 @@ export class Camera extends EventEmitter implements FrameSource {
   #past: SourceStats = emptyStats();
   #iterators = new Set<FrameQueue>();
   #failure: Error | null = null;
+  /** An MJPEG pipe's frames carry their size, whatever width and height were declared. */
+  #sizeFromFrame = false;
   readonly controls: CameraControls;
 
   /** @internal use openCamera() */
@@ -113,6 +115,7 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#options = options;
     this.#capture = capture;
     this.#info = capture ? toInfo(capture.info()) : awaitedInfo(options);
+    this.#sizeFromFrame = isMjpegPipe(this.#info);
     this.controls = {
       list: async () => (await this.#live().listControls()).map(toControlInfo),
       get: async (name) => this.#live().getControl(String(name)),
@@ -206,10 +209,13 @@ export class Camera extends EventEmitter implements FrameSource {
 
   #deliver(data: Buffer, nativeSequence: number, timestamp: number): void {
     if (this.#closed) return;
-    if (this.#info.width === 0) {
-      // An MJPEG pipe declares no size: the first frame's header tells it.
+    if (this.#sizeFromFrame) {
+      // An MJPEG pipe's first frame tells its size (a declared or default size may be wrong).
       const size = jpegSize(data);
-      if (size) this.#info = { ...this.#info, ...size };
+      if (size) {
+        this.#info = { ...this.#info, ...size };
+        this.#sizeFromFrame = false;
+      }
     }
     const sequence = this.#sequenceBase + nativeSequence;
     this.#lastSequence = sequence;
@@ -275,6 +281,7 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#capture = capture;
     this.#sequenceBase = this.#lastSequence + 1;
     this.#info = toInfo(capture.info());
+    this.#sizeFromFrame = isMjpegPipe(this.#info);
     this.emit('reconnect', this.#info);
   }
 }
@@ -340,6 +347,10 @@ class FrameQueue implements AsyncIterator<Frame> {
 }
 
 /** Width and height from a JPEG's SOFn header, or null when it has none. */
+function isMjpegPipe(info: SourceInfo): boolean {
+  return info.kind === 'pipe' && info.format === 'mjpeg';
+}
+
 function jpegSize(data: Buffer): { width: number; height: number } | null {
   let at = 2;
   while (at + 9 < data.length) {

@@ -29,7 +29,7 @@ describe('testsrc', () => {
     }
   });
 
-  it.each<RawPixelFormatName>(['uyvy', 'nv12', 'i420', 'rgb24', 'grey'])('encodes %s frames', async (format) => {
+  it.each<RawPixelFormatName>(['uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey'])('encodes %s frames', async (format) => {
     const camera = await openCamera({ source: 'testsrc', width: 176, height: 144, fps: 60, format });
     closing(camera);
     const [frame] = await take(camera, 1);

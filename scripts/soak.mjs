@@ -244,8 +244,8 @@ function metric(port, name) {
   });
 }
 
-// The FIFO source: JPEGs at ~20 fps, with a 6 s stall every 25 s (the server shows NO SIGNAL,
-// reopens the FIFO after --device-timeout, and must capture again once frames return).
+// The FIFO source: JPEGs at ~20 fps, with a 6 s stall every 25 s; the source must capture again
+// once frames return. (A pipe has no --device-timeout: a stall is only frames not coming.)
 let feeding = true;
 async function feedFifo(fifo, serverReady) {
   const frames = [0, 1, 2, 3].map((i) =>

@@ -120,7 +120,9 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
     expect(later.encoded).toBe(paused.encoded);
     expect(later.delivered).toBe(paused.delivered);
     const captured = later.captured - paused.captured;
-    expect(Math.abs((later.dropped.paused ?? 0) - (paused.dropped.paused ?? 0) - captured)).toBeLessThanOrEqual(1);
+    // Each is counted as dropped.paused; a frame between the two counters at the reading is at most
+    // one of the 3 buffers or the one the capture thread holds.
+    expect(Math.abs((later.dropped.paused ?? 0) - (paused.dropped.paused ?? 0) - captured)).toBeLessThanOrEqual(4);
 
     camera.resume();
     const [after] = await firstFrames(camera, 1);

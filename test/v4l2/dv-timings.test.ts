@@ -51,6 +51,16 @@ describe.skipIf(unavailable !== null)('DV timings (HDMI input)', () => {
     const after = await nextFrame(camera);
     expect(decodeJpeg(after.data)).toMatchObject(second);
   });
+
+  it('refuses to open an HDMI input without a signal: ERR_NO_SIGNAL with the device path', async () => {
+    execFileSync('v4l2-ctl', ['-d', DEVICE, '-i', String(HDMI_INPUT)], { stdio: 'pipe' });
+    v4l2ctl('dv_timings_signal_mode=1');
+    try {
+      await expect(openCamera({ source: DEVICE, input: HDMI_INPUT, format: 'yuyv' })).rejects.toMatchObject({ code: 'ERR_NO_SIGNAL', path: DEVICE });
+    } finally {
+      v4l2ctl('dv_timings_signal_mode=0');
+    }
+  });
 });
 
 if (unavailable !== null) {

@@ -93,8 +93,12 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
   it('can be opened again at once after close', async () => {
     for (let round = 0; round < 3; round++) {
       const camera = await openCamera({ source: DEVICE, width: 320, height: 180 });
+      open.push(camera);
       const [frame] = await firstFrames(camera, 1);
-      expect(frame!.sequence).toBe(0);
+      // A fresh stream: its sequence starts at 0, so the first frame delivered is numbered by the
+      // frames a loaded machine dropped before it.
+      const { busy, late, corrupt, error } = camera.stats().dropped;
+      expect(frame!.sequence).toBeLessThanOrEqual(busy + late + corrupt + error);
       await camera.close();
     }
   });
@@ -139,7 +143,7 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
       let progress = '';
       other.stdout.on('data', (chunk: Buffer) => (progress += chunk.toString()));
       other.stderr.on('data', (chunk: Buffer) => (progress += chunk.toString()));
-      await waitUntil('v4l2-ctl streaming', () => progress.includes('<'), 60_000);
+      await waitUntil('v4l2-ctl streaming', () => progress.includes('<'), 30_000);
       const error = await openCamera({ source: DEVICE, width: 320, height: 180 }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'EBUSY', path: DEVICE });
     } finally {

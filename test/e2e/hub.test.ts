@@ -2,23 +2,19 @@
 // source is gone, and pausing a source nobody watches. Uses a hand-driven source, since these
 // need frames and signal loss on demand.
 import jpeg from 'jpeg-js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type TurbocamServer } from '../../src/http/server.js';
+import { describe, expect, it } from 'vitest';
+import type { TurbocamServer } from '../../src/http/server.js';
 import { ControlledSource, PausableControlledSource, solidJpeg } from '../helpers/controlled-source.js';
 import { fetchRaw } from '../helpers/http.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
+import { serverFixture } from '../helpers/server.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 
+const fixture = serverFixture();
 let server: TurbocamServer | undefined;
 
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
 async function start(source: ControlledSource, options: { dropSameFrames?: number; pauseAfterMs?: number } = {}): Promise<number> {
-  server = createServer({ source, ...options });
-  await server.listen({ port: 0 });
+  server = await fixture.start({ source, ...options });
   return server.port ?? 0;
 }
 
@@ -153,7 +149,6 @@ describe('FrameHub through the server', () => {
     expect(answer.headers['x-sequence']).toBe('0');
 
     const silent = new ControlledSource(64, 48);
-    await server?.close();
     const silentPort = await start(silent);
     const nothing = await fetchRaw({ port: silentPort }, '/snapshot');
     expect(nothing.status).toBe(503);

@@ -1,25 +1,20 @@
 // The MJPEG writer's promises that no client can see by itself: every client is written the very
 // same Buffer (no per-client copy), and advance_headers sends the next part's headers early.
 import { connect, Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type TurbocamServer } from '../../src/http/server.js';
+import { describe, expect, it } from 'vitest';
 import { ControlledSource, solidJpeg } from '../helpers/controlled-source.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
+import { serverFixture } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
-let server: TurbocamServer | undefined;
 
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const fixture = serverFixture();
 
 describe('MjpegWriter', () => {
   it('writes the same Buffer object to every client', async () => {
     const source = new ControlledSource(64, 48);
-    server = createServer({ source });
-    await server.listen({ port: 0 });
-    const clients = [0, 1, 2].map(() => new StrictMjpegClient({ port: server?.port ?? 0 }));
-    await waitUntil('three clients registered', () => server?.clientCount === 3);
+    const server = await fixture.start({ source });
+    const clients = [0, 1, 2].map(() => new StrictMjpegClient({ port: server.port ?? 0 }));
+    await waitUntil('three clients registered', () => server.clientCount === 3);
     const frame = solidJpeg(64, 48, 5);
     // Record every Buffer the server's sockets are asked to send.
     const written: unknown[] = [];
@@ -55,8 +50,7 @@ describe('MjpegWriter', () => {
 
   it('advance_headers sends each part header block right after the previous frame', async () => {
     const source = new ControlledSource(64, 48);
-    server = createServer({ source });
-    await server.listen({ port: 0 });
+    const server = await fixture.start({ source });
     const socket = connect(server.port ?? 0, '127.0.0.1');
     let received = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
@@ -81,13 +75,12 @@ describe('MjpegWriter', () => {
 
   it('the boundary follows each frame at once, before any next frame exists', async () => {
     const source = new ControlledSource(64, 48);
-    server = createServer({ source });
-    await server.listen({ port: 0 });
+    const server = await fixture.start({ source });
     const socket = connect(server.port ?? 0, '127.0.0.1');
     let received = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
     socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitUntil('the client registered', () => server?.clientCount === 1);
+    await waitUntil('the client registered', () => server.clientCount === 1);
     const frame = solidJpeg(64, 48, 3);
     source.push(frame);
     // One frame only: its closing boundary must arrive without waiting for another (a browser

@@ -17,8 +17,8 @@ mkdir -p "$OUT"
 FLAGS=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Inative)
 
 declare -A SOURCES=(
-  [mjpeg_splitter]="native/sources/mjpeg_splitter.cc"
-  [mjpeg_normaliser]="native/encoder/mjpeg_normaliser.cc native/encoder/standard_huffman_tables.cc native/error.cc"
+  [mjpeg_splitter]="native/sources/pipe/mjpeg_splitter.cc"
+  [mjpeg_normaliser]="native/encoder/mjpeg_normaliser.cc native/encoder/scan_end.cc native/encoder/standard_huffman_tables.cc native/error.cc"
 )
 
 status=0

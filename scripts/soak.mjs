@@ -1,10 +1,12 @@
 // Soak test: the real CLI server, twice (the test pattern, and an MJPEG FIFO this driver feeds and
 // stalls), under N minutes of mixed traffic: viewers joining and leaving at random, slow and
 // stalled readers, slowloris partial requests, malformed requests, oversized headers, snapshots
-// and state polls. Reports requests served, errors, RSS and open fds, and exits non-zero when a
-// target is missed: any crash or unexpected answer (a connection closed without a status line
-// included), a stalled reader or slowloris peer the server did not cut, a FIFO stall the source
-// did not recover from, RSS drift >= 10 % after warm-up, fds not back to their starting count.
+// and state polls. A third server, under `ulimit -n 1024`, streams a camera that never sends EOI
+// (soak/eoi-less-camera.mjs) and takes descriptor floods of 1100 connections (soak/flood.mjs).
+// Reports requests served, errors, RSS and open fds, and exits non-zero when a target is missed:
+// any crash or unexpected answer (a connection closed without a status line included), a stalled
+// reader or slowloris peer the server did not cut, a FIFO stall the source did not recover from,
+// RSS drift >= 10 % after warm-up, fds not back to their starting count.
 // Its randomness is seeded: the seed is printed, and --seed replays the same mix of traffic.
 //   npm run soak -- --minutes N [--seed S]   (needs `npm run build`; the npm script builds first)
 // A new kind of traffic is one entry in SCENARIOS; a check of its own goes in its `verdict`.
@@ -16,6 +18,8 @@ import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { repairCounts, startEoiLessCamera } from './soak/eoi-less-camera.mjs';
+import { floodLoop } from './soak/flood.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -63,11 +67,12 @@ async function freePort() {
   return port;
 }
 
-async function startServer(name, args) {
+async function startServer(name, args, { ulimit } = {}) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), ...args, '--port', String(port), '--client-timeout', '3', '--log-level', 'info'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const command = [process.execPath, join(ROOT, 'dist/cli/main.js'), ...args, '--port', String(port), '--client-timeout', '3', '--log-level', 'info'];
+  // A descriptor limit is set in a shell first (soft and hard), as systemd or a login shell would.
+  const [file, ...rest] = ulimit === undefined ? command : ['sh', '-c', `ulimit -n ${ulimit}; exec "$@"`, 'sh', ...command];
+  const child = spawn(file, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
   const server = { name, port, child, exited: null, logLines: 0, rss: [], fdStart: 0 };
   child.stderr.on('data', (chunk) => (server.logLines += chunk.toString().split('\n').length - 1));
   child.on('exit', (code, signal) => (server.exited = { code, signal }));
@@ -177,7 +182,7 @@ const SCENARIOS = [
       exchange(port, `GET ${pick(['/snapshot', '/state', '/metrics', '/', '/?action=snapshot', '/nope', '/../../etc/passwd'])} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`),
   },
   {
-    // Slowloris: a header byte every 1.5 s; the server's head deadline (30 s) ends it with a 408.
+    // Slowloris: a header byte every 1.5 s; the server's head deadline (--server-timeout, 10 s) ends it with a 408.
     name: 'slowloris',
     weight: 0.07,
     run: (port) => exchange(port, `GET /stream HTTP/1.1\r\nHost: soak\r\nX-Slow: ${'z'.repeat(60)}\r\n\r\n`, { holdMs: 45_000, dribbleMs: 1500 }),
@@ -298,6 +303,8 @@ try {
   const fifoServer = startServer('fifo', ['--source', fifo, '--format', 'mjpeg', '--persistent', '--device-timeout', '2']);
   const fed = feedFifo(fifo, fifoServer);
   servers.push(await fifoServer);
+  const eoiLess = await startEoiLessCamera({ dir, startServer, options: { ulimit: 1024 } });
+  servers.push(eoiLess.server);
   // The start-up probes' sockets close first.
   await sleep(1000);
   for (const server of servers) server.fdStart = fdsOf(server.child.pid);
@@ -305,6 +312,7 @@ try {
   const sampler = setInterval(() => {
     for (const server of servers) if (!server.exited) server.rss.push({ at: Date.now() - started, rss: rssOf(server.child.pid) });
   }, 1000);
+  const flooding = floodLoop({ port: eoiLess.server.port, until, note });
   const workers = Array.from({ length: concurrency }, async () => {
     while (Date.now() < until) {
       const server = pick(servers);
@@ -313,6 +321,8 @@ try {
     }
   });
   await Promise.all(workers);
+  const flooded = await flooding;
+  const repairs = await repairCounts(eoiLess.server.port).catch(() => ({ repaired: 0, corrupt: NaN }));
   clearInterval(sampler);
 
   const windowMs = Math.min(15_000, (durationMs - warmUpMs) / 3);
@@ -332,8 +342,11 @@ try {
       fdEnd = fdsOf(server.child.pid);
     }
     const median = (list) => list.map((s) => s.rss).sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
-    const base = median(server.rss.filter((s) => s.at >= warmUpMs && s.at < warmUpMs + windowMs));
-    const end = median(server.rss.filter((s) => s.at >= durationMs - windowMs));
+    // Windows count from the first sample, so a slow start-up does not empty the baseline.
+    const t0 = server.rss[0]?.at ?? 0;
+    const last = server.rss.at(-1)?.at ?? 0;
+    const base = median(server.rss.filter((s) => s.at - t0 >= warmUpMs && s.at - t0 < warmUpMs + windowMs));
+    const end = median(server.rss.filter((s) => s.at >= last - windowMs));
     const first = server.rss[0]?.rss ?? 0;
     const drift = base > 0 ? (end - base) / base : 0;
     const mb = (n) => (n / 1048576).toFixed(1);
@@ -346,9 +359,18 @@ try {
     );
     if (server.exited) exitCode = 1;
     if (drift >= 0.1) exitCode = 1;
+    // No sample in the baseline window (a start-up slower than the warm-up) would pass vacuously.
+    if (base === 0 || end === 0) {
+      console.log(`soak: ${server.name}: no RSS samples to compare (baseline ${mb(base)} MB, end ${mb(end)} MB)`);
+      exitCode = 1;
+    }
     if (server.exited || fdEnd > server.fdStart) exitCode = 1;
   }
   console.log(`soak: the FIFO got ${counts.fed.frames} frames with ${counts.fed.stalls} stalls of 6 s; captures resumed after ${counts.fed.recovered}`);
+  const eoiLessFed = await eoiLess.stop();
+  console.log(`soak: the EOI-less camera got ${eoiLessFed} frames; ${repairs.repaired} served repaired, ${repairs.corrupt} rejected as corrupt`);
+  if (!(repairs.repaired >= eoiLessFed * 0.5) || repairs.corrupt !== 0) note('eoi-less', `${repairs.repaired} of ${eoiLessFed} frames repaired, ${repairs.corrupt} corrupt`);
+  console.log(`soak: ${flooded.floods} floods of 1100 connections; ${flooded.pushedOut} pushed out by the budget; slowest snapshot during a flood ${flooded.slowestSnapshotMs} ms`);
   if (counts.unexpected > 0) {
     console.log(`soak: ${counts.unexpected} unexpected answers:\n  ${unexpected.join('\n  ')}`);
     exitCode = 1;

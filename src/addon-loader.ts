@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { TurbocamError } from './errors.js';
 
 const require = createRequire(import.meta.url);
 const nodeGypBuild = require('node-gyp-build') as { path(root: string): string };
@@ -11,18 +12,12 @@ const nodeGypBuild = require('node-gyp-build') as { path(root: string): string }
 const BUILD_HINT =
   'build it with `npm rebuild turbocam --build-from-source` (needs cmake, g++, pkg-config and libturbojpeg0-dev)';
 
-function codedLoaderError(code: string, message: string, cause?: unknown): NodeJS.ErrnoException {
-  const error = new Error(message, cause === undefined ? undefined : { cause }) as NodeJS.ErrnoException;
-  error.code = code;
-  return error;
-}
-
 /** The addon file this package root would load, or a coded ERR_ADDON_MISSING error. */
 export function locateAddon(root: string): string {
   const override = process.env.TURBOCAM_ADDON;
   if (override !== undefined) {
     if (!existsSync(override)) {
-      throw codedLoaderError('ERR_ADDON_MISSING', `turbocam: native addon not built (${override}); ${BUILD_HINT}`);
+      throw new TurbocamError('ERR_ADDON_MISSING', `turbocam: native addon not built (${override}); ${BUILD_HINT}`);
     }
     return override;
   }
@@ -30,7 +25,7 @@ export function locateAddon(root: string): string {
     return nodeGypBuild.path(root);
   } catch {
     const platform = `${process.platform}-${process.arch}`;
-    throw codedLoaderError(
+    throw new TurbocamError(
       'ERR_ADDON_MISSING',
       `turbocam: native addon not built (${join(root, 'build/Release/turbocam.node')}, and no prebuilt ` +
         `binary for ${platform} in ${join(root, 'prebuilds')}); ${BUILD_HINT}`,
@@ -47,13 +42,13 @@ export function loadAddon(root: string): unknown {
     const message = cause instanceof Error ? cause.message : String(cause);
     // The addon links the system libturbojpeg: name the package, not the loader's complaint.
     if (/libturbojpeg/.test(message)) {
-      throw codedLoaderError(
+      throw new TurbocamError(
         'ERR_ADDON_LOAD',
         'turbocam: the system library libturbojpeg is missing; install the package libturbojpeg0 ' +
           `(sudo apt-get install libturbojpeg0), then retry. Addon: ${path}`,
-        cause,
+        { cause },
       );
     }
-    throw codedLoaderError('ERR_ADDON_LOAD', `turbocam: cannot load the native addon ${path}: ${message}; ${BUILD_HINT}`, cause);
+    throw new TurbocamError('ERR_ADDON_LOAD', `turbocam: cannot load the native addon ${path}: ${message}; ${BUILD_HINT}`, { cause });
   }
 }

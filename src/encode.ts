@@ -2,9 +2,9 @@
 // on a libuv worker thread (encode) or the calling thread (encodeSync) and returns a Buffer whose
 // memory is the encoder's pooled output buffer (no copy), or, while JS still holds every pooled
 // buffer (they return when the GC collects their Buffers), a copy of exactly the JPEG's bytes.
-import { codedError } from './errors.js';
-import { native } from './native.js';
+import { native, type NativeEncoderStats } from './native.js';
 import type { PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
+import { checkObject, checkPixelFormat, checkRange, checkSubsampling, FRAME_INDEX, invalidArg, POSITIVE_INTEGER, QUALITY } from './validate.js';
 
 export interface EncodeOptions {
   width: number;
@@ -27,88 +27,45 @@ export interface TestPatternOptions {
   frame?: number;
 }
 
-export interface EncoderStats {
-  /** The bounded pool of output buffers that encoded Buffers borrow. */
-  pool: {
-    capacity: number;
-    allocated: number;
-    leased: number;
-    idle: number;
-    /** Pooled buffers ever lent (zero-copy frames). */
-    leases: number;
-    /** Frames served as a copy of exactly the JPEG's bytes because every pooled buffer was out. */
-    copies: number;
-    /** JPEGs that outgrew their predicted buffer (TurboJPEG grew it; the pool keeps the new size). */
-    grown: number;
-    bytes: number;
-  };
-  /** mjpeg frames rejected as truncated or malformed. */
-  corruptFrames: number;
-}
+/** Counters of the encoder's output-buffer pool and of rejected mjpeg frames. */
+export type EncoderStats = NativeEncoderStats;
 
-// The native table is the one list of formats.
-const FORMATS: readonly string[] = native.formats.map((format) => format.name);
-const SUBSAMPLINGS: readonly string[] = ['444', '422', '420', 'gray'];
+type NativeEncodeArgs = [Uint8Array, number, number, PixelFormatName, number, Subsampling | undefined, number | undefined];
 
-function invalid(message: string): Error {
-  return codedError('ERR_INVALID_ARG', message);
-}
-
-function checkDimension(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw invalid(`${name} must be a positive integer, got ${String(value)}`);
-  }
-}
-
-function checkFormat(value: unknown): asserts value is PixelFormatName {
-  if (typeof value !== 'string') throw invalid(`format must be a string, got ${typeof value}`);
-  if (!FORMATS.includes(value)) {
-    throw codedError('ERR_UNSUPPORTED_FORMAT', `unknown pixel format '${value}' (one of ${FORMATS.join(', ')})`);
-  }
-}
-
-type NativeEncodeArgs = [Uint8Array, number, number, string, number, string | undefined, number | undefined];
-
-function encodeArgs(frame: unknown, options: unknown): NativeEncodeArgs {
-  if (!(frame instanceof Uint8Array)) throw invalid('frame must be a Buffer or Uint8Array');
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  const { width, height, format, quality = 80, subsampling, stride } = options as Record<string, unknown>;
-  checkDimension('width', width);
-  checkDimension('height', height);
-  checkFormat(format);
-  if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw invalid(`quality must be an integer in 1..100, got ${String(quality)}`);
-  }
-  if (subsampling !== undefined && (typeof subsampling !== 'string' || !SUBSAMPLINGS.includes(subsampling))) {
-    throw invalid(`subsampling must be one of ${SUBSAMPLINGS.join(', ')}, got ${String(subsampling)}`);
-  }
-  if (stride !== undefined) checkDimension('stride', stride);
-  return [frame, width, height, format, quality, subsampling as string | undefined, stride as number | undefined];
+function encodeArgs(where: string, frame: unknown, options: unknown): NativeEncodeArgs {
+  if (!(frame instanceof Uint8Array)) throw invalidArg(where, 'frame', 'a Buffer or Uint8Array', typeof frame);
+  checkObject(where, 'options', options);
+  const { width, height, format, quality = QUALITY.default, subsampling, stride } = options as Record<string, unknown>;
+  checkRange(where, 'width', width, POSITIVE_INTEGER);
+  checkRange(where, 'height', height, POSITIVE_INTEGER);
+  checkPixelFormat(where, format);
+  checkRange(where, 'quality', quality, QUALITY);
+  checkSubsampling(where, subsampling);
+  if (stride !== undefined) checkRange(where, 'stride', stride, POSITIVE_INTEGER);
+  return [frame, width, height, format, quality, subsampling, stride];
 }
 
 /** Encodes one raw frame to JPEG on a native worker thread (or normalises an mjpeg frame).
  *  Do not modify `frame` until the promise settles. Rejects with a coded Error:
  *  ERR_FRAME_SIZE, ERR_UNSUPPORTED_FORMAT, ERR_INVALID_ARG, ERR_CORRUPT_FRAME. */
 export async function encode(frame: Uint8Array, options: EncodeOptions): Promise<Buffer> {
-  return native.encode(...encodeArgs(frame, options));
+  return native.encode(...encodeArgs('encode', frame, options));
 }
 
 /** encode() on the calling thread, for scripts. */
 export function encodeSync(frame: Uint8Array, options: EncodeOptions): Buffer {
-  return native.encodeSync(...encodeArgs(frame, options));
+  return native.encodeSync(...encodeArgs('encodeSync', frame, options));
 }
 
 /** One frame of the built-in test source (colour bars, gradient, moving box, frame counter) in
  *  any raw format, at tight stride. */
 export function testPattern(options: TestPatternOptions): Buffer {
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  checkObject('testPattern', 'options', options);
   const { width, height, format, frame = 0 } = options;
-  checkDimension('width', width);
-  checkDimension('height', height);
-  checkFormat(format);
-  if (typeof frame !== 'number' || !Number.isSafeInteger(frame) || frame < 0) {
-    throw invalid(`frame must be a non-negative integer, got ${String(frame)}`);
-  }
+  checkRange('testPattern', 'width', width, POSITIVE_INTEGER);
+  checkRange('testPattern', 'height', height, POSITIVE_INTEGER);
+  checkPixelFormat('testPattern', format);
+  checkRange('testPattern', 'frame', frame, FRAME_INDEX);
   return native.testPattern(width, height, format, frame);
 }
 

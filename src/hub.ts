@@ -2,14 +2,9 @@
 // drops byte-identical repeats (bounded), re-sends the newest frame when the stream goes idle so
 // browsers keep painting, and shows NO SIGNAL while a persistent source is disconnected.
 import { EventEmitter } from 'node:events';
-import type { FrameSource, SourceInfo } from './sources/source.js';
+import { monotonicMs } from './clock.js';
+import { canPause, type FrameSource, type SourceInfo } from './sources/source.js';
 import type { Frame } from './types.js';
-
-/** Sources that can stop encoding while nobody watches implement these. */
-export interface PausableSource {
-  pause(): void;
-  resume(): void;
-}
 
 export interface FrameHubOptions {
   /** Skip byte-identical consecutive frames, at most this many in a row (0: never skip). */
@@ -25,11 +20,6 @@ export interface FrameHubOptions {
 }
 
 export type FrameListener = (frame: Frame) => void;
-
-function canPause(source: FrameSource): source is FrameSource & PausableSource {
-  const candidate = source as Partial<PausableSource>;
-  return typeof candidate.pause === 'function' && typeof candidate.resume === 'function';
-}
 
 /**
  * Events: `frame` (Frame, each frame published to subscribers), `signal` (boolean),
@@ -201,14 +191,14 @@ export class FrameHub extends EventEmitter {
 
   private publish(frame: Frame): void {
     this.newest = frame;
-    this.lastPublishAt = Date.now();
+    this.lastPublishAt = monotonicMs();
     this.counters.published += 1;
     for (const listener of this.frameListeners) listener(frame);
     this.emit('frame', frame);
   }
 
   private sampleRates(): void {
-    const now = Date.now();
+    const now = monotonicMs();
     const previous = this.rateSample;
     if (previous !== undefined && now - previous.at < 1000) return;
     const { captured, encoded, delivered } = this.source.stats();
@@ -225,7 +215,7 @@ export class FrameHub extends EventEmitter {
     this.sampleRates();
     const frame = this.newest;
     if (this.refreshMs <= 0 || frame === undefined || !this.hasSignal || this.frameListeners.size === 0) return;
-    if (Date.now() - this.lastPublishAt < this.refreshMs) return;
+    if (monotonicMs() - this.lastPublishAt < this.refreshMs) return;
     this.counters.refreshed += 1;
     this.publish(frame);
   }
@@ -276,9 +266,4 @@ export class FrameHub extends EventEmitter {
     }, this.pauseAfterMs);
     this.pauseTimer.unref();
   }
-}
-
-/** Milliseconds of CLOCK_MONOTONIC, the clock of Frame.timestamp. */
-export function monotonicMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
 }

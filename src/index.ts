@@ -1,11 +1,11 @@
 // The public API, and nothing else.
 export type { Frame, PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
-export type { TurbocamError } from './errors.js';
+export { TurbocamError, type ErrorCode } from './errors.js';
 export { Camera, openCamera, listDevices } from './camera.js';
 export type { OpenCameraOptions, CameraControls, ControlInfo, DeviceDescription } from './camera.js';
 export { encode, encodeSync, testPattern, encoderStats } from './encode.js';
 export type { EncodeOptions, EncoderStats, TestPatternOptions } from './encode.js';
-export type { FrameSource, SourceInfo, SourceKind, SourceStats } from './sources/source.js';
-export { FrameHub, type FrameHubOptions, type PausableSource } from './hub.js';
+export type { DropReason, FrameSource, PausableSource, SourceInfo, SourceKind, SourceStats } from './sources/source.js';
+export { FrameHub, type FrameHubOptions } from './hub.js';
 export { createServer, serve, TurbocamServer, type ListenOptions, type ServerOptions } from './http/server.js';
 export { openRelay, RelaySource, type RelayOptions } from './sources/relay.js';

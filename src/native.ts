@@ -2,6 +2,8 @@
 import { fileURLToPath } from 'node:url';
 
 import { loadAddon } from './addon-loader.js';
+import { TurbocamError } from './errors.js';
+import type { DropReason } from './sources/source.js';
 
 /** One entry of the native pixel-format table. */
 export interface NativeFormat {
@@ -23,11 +25,35 @@ export interface NativeCaptureStats {
   captured: number;
   encoded: number;
   delivered: number;
-  dropped: { busy: number; late: number; corrupt: number; error: number; paused: number };
+  dropped: Record<DropReason, number>;
+  /** MJPEG frames served after a missing EOI was appended. */
+  repaired: number;
   fps: number;
   encodeMs: number;
   paused: boolean;
-  pool: { bytes: number; copies: number; grown: number; leased: number };
+  pool: NativePoolStats;
+}
+
+/** A bounded pool of output buffers that encoded Buffers borrow (native/napi/external_buffer.cc). */
+export interface NativePoolStats {
+  capacity: number;
+  allocated: number;
+  leased: number;
+  idle: number;
+  /** Pooled buffers ever lent (zero-copy frames). */
+  leases: number;
+  /** Frames served as a copy of exactly the JPEG's bytes because every pooled buffer was out. */
+  copies: number;
+  /** JPEGs that outgrew their predicted buffer (TurboJPEG grew it; the pool keeps the new size). */
+  grown: number;
+  bytes: number;
+}
+
+export interface NativeEncoderStats {
+  /** The pool that encode() and encodeSync() Buffers borrow. */
+  pool: NativePoolStats;
+  /** mjpeg frames rejected as truncated or malformed. */
+  corruptFrames: number;
 }
 
 export interface NativeControl {
@@ -65,7 +91,10 @@ export interface NativeDevice {
 
 /** The addon's exports. Each binding file of native/napi adds its part here. */
 export interface NativeAddon {
+  /** The class native errors are made of (native/napi/js_error.cc). */
+  setErrorClass(errorClass: typeof TurbocamError): void;
   formats: NativeFormat[];
+  subsamplings: string[];
   openCapture(
     options: Record<string, unknown>,
     onFrame: (data: Buffer, sequence: number, timestamp: number) => void,
@@ -82,11 +111,14 @@ export interface NativeAddon {
     subsampling: string | undefined, stride: number | undefined,
   ): Buffer;
   testPattern(width: number, height: number, format: string, frame: number): Buffer;
-  encoderStats(): import('./encode.js').EncoderStats;
+  encoderStats(): NativeEncoderStats;
   // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.
   setSendBuffer(fd: number, bytes: number): number;
+  // Limits (native/napi/limits_binding.cc): RLIMIT_NOFILE, the soft one raised to the hard one when asked.
+  fileLimit(raise: boolean): { soft: number; hard: number; raiseError?: Error };
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const native = loadAddon(PACKAGE_ROOT) as NativeAddon;
+native.setErrorClass(TurbocamError);

@@ -1,12 +1,17 @@
-// Types shared by every room of src/: what a frame is and how formats are named.
+// Types shared by every room of src/: what a frame is and how formats are named. The lists are
+// the one TypeScript copy of the native tables (test/unit/formats.test.ts keeps them in step), so
+// the CLI can check names without loading the addon.
 
-/** Pixel formats by their lower-case V4L2 names. */
-export type PixelFormatName = 'yuyv' | 'uyvy' | 'nv12' | 'i420' | 'rgb24' | 'bgr24' | 'grey' | 'mjpeg';
+/** Pixel formats by their lower-case V4L2 names, in the native table's order. */
+export const PIXEL_FORMATS = ['yuyv', 'uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey', 'mjpeg'] as const;
+export type PixelFormatName = (typeof PIXEL_FORMATS)[number];
 
 /** Raw formats: every format but mjpeg. */
 export type RawPixelFormatName = Exclude<PixelFormatName, 'mjpeg'>;
 
-export type Subsampling = '444' | '422' | '420' | 'gray';
+/** Output chroma subsamplings, in the native table's order. */
+export const SUBSAMPLINGS = ['444', '422', '420', 'gray'] as const;
+export type Subsampling = (typeof SUBSAMPLINGS)[number];
 
 /** One encoded frame, as sources hand it to the hub and the hub to clients. */
 export interface Frame {

@@ -23,18 +23,21 @@ constexpr int kMaxDimension = 65500;
 constexpr size_t kMinCapacity = 4096;
 constexpr size_t kMargin = 4096;
 
+// Not TJFLAG_NOREALLOC: with it TurboJPEG 2.x takes the buffer to be tjBufSize bytes whatever
+// size is passed, and would write past a right-sized one. Without it, a JPEG that outgrows dst
+// is moved into a buffer TurboJPEG mallocs (doubling), and dst itself is never freed.
+constexpr int kFlags = 0;
+
+constexpr SubsamplingInfo kSubsamplings[] = {
+    {Subsampling::S444, "444"},
+    {Subsampling::S422, "422"},
+    {Subsampling::S420, "420"},
+    {Subsampling::Gray, "gray"},
+};
+
 const char* subsamplingName(Subsampling s) {
-  switch (s) {
-    case Subsampling::S444:
-      return "444";
-    case Subsampling::S422:
-      return "422";
-    case Subsampling::S420:
-      return "420";
-    case Subsampling::Gray:
-      return "gray";
-    case Subsampling::Auto:
-      break;
+  for (const SubsamplingInfo& info : kSubsamplings) {
+    if (info.subsampling == s) return info.name;
   }
   return "auto";
 }
@@ -88,11 +91,27 @@ int tjSubsampling(Subsampling s) {
   }
 }
 
+// TurboJPEG reads a 4:2:0 luma plane in pairs of lines (tjPlaneHeight): an odd height needs its
+// last line repeated, or TurboJPEG reads the chroma (or past the frame) as that line.
+bool padsLuma(int tjSamp, int height) { return tjSamp == TJSAMP_420 && height % 2 != 0; }
+
 std::string frameName(const RawFrame& frame) {
   return std::to_string(frame.width) + "x" + std::to_string(frame.height) + " " + formatInfo(frame.format).name;
 }
 
 }  // namespace
+
+const SubsamplingInfo* allSubsamplings(size_t* count) {
+  *count = sizeof kSubsamplings / sizeof kSubsamplings[0];
+  return kSubsamplings;
+}
+
+const SubsamplingInfo* findSubsamplingByName(std::string_view name) {
+  for (const SubsamplingInfo& info : kSubsamplings) {
+    if (name == info.name) return &info;
+  }
+  return nullptr;
+}
 
 JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
   if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
@@ -210,91 +229,97 @@ size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& opti
   return size;
 }
 
+int JpegEncoder::compressInterleaved(const RawFrame& frame, const Compression& c) {
+  const int pixelFormat = frame.format == PixelFormat::RGB24   ? TJPF_RGB
+                          : frame.format == PixelFormat::BGR24 ? TJPF_BGR
+                                                               : TJPF_GRAY;
+  return tjCompress2(static_cast<tjhandle>(handle_), frame.data, frame.width, static_cast<int>(c.stride), frame.height,
+                     pixelFormat, c.out, c.outSize, c.tjSubsampling, c.quality, kFlags);
+}
+
+int JpegEncoder::compressPlanar420(const RawFrame& frame, const Compression& c) {
+  const int w = frame.width;
+  const int h = frame.height;
+  const bool padLuma = padsLuma(c.tjSubsampling, h);
+  const size_t lumaScratch = padLuma ? static_cast<size_t>(w) * (h + 1) : 0;
+  const size_t chromaWidth = static_cast<size_t>(w) / 2;
+  const size_t chromaRows = static_cast<size_t>(h + 1) / 2;
+  const bool splitChroma = frame.format == PixelFormat::NV12 && c.subsampling != Subsampling::Gray;
+  planes_.resize(lumaScratch + (splitChroma ? 2 * chromaWidth * chromaRows : 0));
+  const uint8_t* planes[3] = {frame.data, nullptr, nullptr};
+  int strides[3] = {static_cast<int>(c.stride), static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
+  if (padLuma) {
+    copyPlaneRepeatingLastRow(frame.data, c.stride, w, h, planes_.data());
+    planes[0] = planes_.data();
+    strides[0] = w;
+  }
+  if (frame.format == PixelFormat::I420) {
+    // Already planar: chroma compressed in place, at half the luma stride.
+    const size_t chromaStride = c.stride / 2;
+    planes[1] = frame.data + c.stride * h;
+    planes[2] = planes[1] + chromaStride * chromaRows;
+    strides[1] = strides[2] = static_cast<int>(chromaStride);
+  } else if (splitChroma) {
+    uint8_t* u = planes_.data() + lumaScratch;
+    PlanarYuv split{nullptr, u, u + chromaWidth * chromaRows, 0, chromaWidth};
+    splitInterleavedChroma(frame.data + c.stride * h, c.stride, w, h, split);
+    planes[1] = split.u;
+    planes[2] = split.v;
+  }
+  return tjCompressFromYUVPlanes(static_cast<tjhandle>(handle_), planes, w, strides, h, c.tjSubsampling, c.out,
+                                 c.outSize, c.quality, kFlags);
+}
+
+int JpegEncoder::compressPacked422(const RawFrame& frame, const Compression& c) {
+  const int w = frame.width;
+  const int h = frame.height;
+  const Packed422 order = frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY;
+  const bool padLuma = padsLuma(c.tjSubsampling, h);
+  const size_t lumaSize = static_cast<size_t>(w) * (padLuma ? h + 1 : h);
+  const size_t chromaWidth = static_cast<size_t>(w) / 2;
+  // 4:2:2 (and gray, which deinterleaves as 4:2:2 and ignores the chroma) keeps every line's chroma.
+  const size_t chromaRows = c.subsampling == Subsampling::S420 ? static_cast<size_t>(h + 1) / 2 : static_cast<size_t>(h);
+  planes_.resize(lumaSize + 2 * chromaWidth * chromaRows);
+  PlanarYuv dstPlanes{planes_.data(), planes_.data() + lumaSize, planes_.data() + lumaSize + chromaWidth * chromaRows,
+                      static_cast<size_t>(w), chromaWidth};
+  if (c.subsampling == Subsampling::S422 || c.subsampling == Subsampling::Gray) {
+    packed422ToPlanar422(order, frame.data, c.stride, w, h, dstPlanes);
+  } else {
+    packed422ToPlanar420(order, frame.data, c.stride, w, h, dstPlanes);
+  }
+  // The luma is already a tight plane here: the helper only repeats its last line.
+  if (padLuma) copyPlaneRepeatingLastRow(dstPlanes.y, static_cast<size_t>(w), w, h, dstPlanes.y);
+  const uint8_t* planes[3] = {dstPlanes.y, dstPlanes.u, dstPlanes.v};
+  const int strides[3] = {w, static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
+  return tjCompressFromYUVPlanes(static_cast<tjhandle>(handle_), planes, w, strides, h, c.tjSubsampling, c.out,
+                                 c.outSize, c.quality, kFlags);
+}
+
 JpegEncoder::Output JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst,
                                         size_t capacity) {
   validate(frame, options);
   if (dst == lastBuffer_ && capacity != lastCapacity_) resetHandle();
   tjhandle handle = static_cast<tjhandle>(handle_);
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
-  const int samp = tjSubsampling(s);
-  // Not TJFLAG_NOREALLOC: with it TurboJPEG 2.x takes the buffer to be tjBufSize bytes whatever
-  // size is passed, and would write past a right-sized one. Without it, a JPEG that outgrows dst
-  // is moved into a buffer TurboJPEG mallocs (doubling), and dst itself is never freed.
-  const int flags = 0;
-  const int w = frame.width;
-  const int h = frame.height;
-  const size_t stride = frame.stride != 0 ? frame.stride : defaultStride(frame.format, w);
   unsigned char* out = dst;
   unsigned long outSize = capacity;
+  const Compression c{&out, &outSize, s, tjSubsampling(s),
+                      frame.stride != 0 ? frame.stride : defaultStride(frame.format, frame.width), options.quality};
   int rc = 0;
-
   switch (frame.format) {
     case PixelFormat::RGB24:
     case PixelFormat::BGR24:
-    case PixelFormat::GREY: {
-      const int pixelFormat = frame.format == PixelFormat::RGB24   ? TJPF_RGB
-                              : frame.format == PixelFormat::BGR24 ? TJPF_BGR
-                                                                   : TJPF_GRAY;
-      rc = tjCompress2(handle, frame.data, w, static_cast<int>(stride), h, pixelFormat, &out, &outSize, samp,
-                       options.quality, flags);
+    case PixelFormat::GREY:
+      rc = compressInterleaved(frame, c);
       break;
-    }
     case PixelFormat::I420:
-    case PixelFormat::NV12: {
-      // TurboJPEG reads a 4:2:0 luma plane in pairs of lines (tjPlaneHeight): an odd height gets a
-      // copy with the last line repeated rather than letting it read the chroma as a luma line.
-      const bool padLuma = samp == TJSAMP_420 && h % 2 != 0;
-      const size_t lumaScratch = padLuma ? static_cast<size_t>(w) * (h + 1) : 0;
-      const size_t chromaWidth = static_cast<size_t>(w) / 2;
-      const size_t chromaRows = static_cast<size_t>(h + 1) / 2;
-      const bool splitChroma = frame.format == PixelFormat::NV12 && s != Subsampling::Gray;
-      planes_.resize(lumaScratch + (splitChroma ? 2 * chromaWidth * chromaRows : 0));
-      const uint8_t* planes[3] = {frame.data, nullptr, nullptr};
-      int strides[3] = {static_cast<int>(stride), static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
-      if (padLuma) {
-        copyPlaneRepeatingLastRow(frame.data, stride, w, h, planes_.data());
-        planes[0] = planes_.data();
-        strides[0] = w;
-      }
-      if (frame.format == PixelFormat::I420) {
-        // Already planar: chroma compressed in place, at half the luma stride.
-        const size_t chromaStride = stride / 2;
-        planes[1] = frame.data + stride * h;
-        planes[2] = planes[1] + chromaStride * chromaRows;
-        strides[1] = strides[2] = static_cast<int>(chromaStride);
-      } else if (splitChroma) {
-        uint8_t* u = planes_.data() + lumaScratch;
-        PlanarYuv split{nullptr, u, u + chromaWidth * chromaRows, 0, chromaWidth};
-        splitInterleavedChroma(frame.data + stride * h, stride, w, h, split);
-        planes[1] = split.u;
-        planes[2] = split.v;
-      }
-      rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);
+    case PixelFormat::NV12:
+      rc = compressPlanar420(frame, c);
       break;
-    }
     case PixelFormat::YUYV:
-    case PixelFormat::UYVY: {
-      const Packed422 order = frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY;
-      // As above: 4:2:0 luma goes in pairs of lines, so an odd height gets its last line twice.
-      const bool padLuma = samp == TJSAMP_420 && h % 2 != 0;
-      const size_t lumaSize = static_cast<size_t>(w) * (padLuma ? h + 1 : h);
-      const size_t chromaWidth = static_cast<size_t>(w) / 2;
-      // 4:2:2 (and gray, which deinterleaves as 4:2:2 and ignores the chroma) keeps every line's chroma.
-      const size_t chromaRows = s == Subsampling::S420 ? static_cast<size_t>(h + 1) / 2 : static_cast<size_t>(h);
-      planes_.resize(lumaSize + 2 * chromaWidth * chromaRows);
-      PlanarYuv dstPlanes{planes_.data(), planes_.data() + lumaSize, planes_.data() + lumaSize + chromaWidth * chromaRows,
-                          static_cast<size_t>(w), chromaWidth};
-      if (s == Subsampling::S422 || s == Subsampling::Gray) {
-        packed422ToPlanar422(order, frame.data, stride, w, h, dstPlanes);
-      } else {
-        packed422ToPlanar420(order, frame.data, stride, w, h, dstPlanes);
-      }
-      if (padLuma) std::memcpy(dstPlanes.y + static_cast<size_t>(w) * h, dstPlanes.y + static_cast<size_t>(w) * (h - 1), w);
-      const uint8_t* planes[3] = {dstPlanes.y, dstPlanes.u, dstPlanes.v};
-      const int strides[3] = {w, static_cast<int>(chromaWidth), static_cast<int>(chromaWidth)};
-      rc = tjCompressFromYUVPlanes(handle, planes, w, strides, h, samp, &out, &outSize, options.quality, flags);
+    case PixelFormat::UYVY:
+      rc = compressPacked422(frame, c);
       break;
-    }
     case PixelFormat::MJPEG:
       break;
   }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <array>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "formats/pixel_format.h"
@@ -13,6 +14,16 @@
 namespace turbocam {
 
 enum class Subsampling { Auto, S444, S422, S420, Gray };
+
+struct SubsamplingInfo {
+  Subsampling subsampling;
+  const char* name;  // "444", "422", "420", "gray": the names of the JS API
+};
+
+// Every subsampling but Auto, in a stable order.
+const SubsamplingInfo* allSubsamplings(size_t* count);
+// nullptr when the name is unknown.
+const SubsamplingInfo* findSubsamplingByName(std::string_view name);
 
 struct RawFrame {
   const uint8_t* data = nullptr;
@@ -26,6 +37,7 @@ struct RawFrame {
 struct EncodeOptions {
   int quality = 80;                           // 1..100
   Subsampling subsampling = Subsampling::Auto;  // Auto: 4:2:2 for packed 4:2:2, 4:2:0 otherwise, gray for grey
+  bool allowTruncated = false;                  // camera MJPEG: serve frames cut short inside the scan
 };
 
 class JpegEncoder {
@@ -65,6 +77,21 @@ class JpegEncoder {
   uint8_t* scratch(size_t capacity);
 
  private:
+  // Where and how one encode() compresses: TurboJPEG's output buffer and size (in/out), the
+  // resolved subsampling as ours and as TurboJPEG's, the first plane's stride, the quality.
+  struct Compression {
+    unsigned char** out;
+    unsigned long* outSize;
+    Subsampling subsampling;
+    int tjSubsampling;
+    size_t stride;
+    int quality;
+  };
+  // encode() by format family; each returns TurboJPEG's status.
+  int compressInterleaved(const RawFrame& frame, const Compression& c);  // rgb24, bgr24, grey
+  int compressPlanar420(const RawFrame& frame, const Compression& c);    // i420, nv12
+  int compressPacked422(const RawFrame& frame, const Compression& c);    // yuyv, uyvy
+
   void resetHandle();
   void record(const RawFrame& frame, const EncodeOptions& options, size_t length);
 

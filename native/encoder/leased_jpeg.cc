@@ -27,18 +27,19 @@ LeasedJpeg encodeToLease(JpegEncoder& encoder, BufferPool& pool, const RawFrame&
   return jpeg;
 }
 
-LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size) {
+LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size,
+                            bool allowTruncated, MjpegRepair* repair) {
   LeasedJpeg jpeg;
   const size_t capacity = normalisedMjpegMaxSize(size);
   BufferPool::Lease lease = pool.acquire(capacity);
   if (lease.data == nullptr) {
     uint8_t* scratch = encoder.scratch(capacity);
-    jpeg.length = normaliseMjpeg(src, size, scratch, capacity);
+    jpeg.length = normaliseMjpeg(src, size, scratch, capacity, allowTruncated, repair);
     jpeg.scratch = scratch;
     return jpeg;
   }
   try {
-    jpeg.length = normaliseMjpeg(src, size, lease.data, lease.capacity);
+    jpeg.length = normaliseMjpeg(src, size, lease.data, lease.capacity, allowTruncated, repair);
   } catch (...) {
     pool.release(lease);
     throw;

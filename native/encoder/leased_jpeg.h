@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "encoder/jpeg_encoder.h"
+#include "encoder/mjpeg_normaliser.h"
 #include "pool/buffer_pool.h"
 
 namespace turbocam {
@@ -20,8 +21,9 @@ struct LeasedJpeg {
 
 LeasedJpeg encodeToLease(JpegEncoder& encoder, BufferPool& pool, const RawFrame& frame, const EncodeOptions& options);
 
-// Throws ERR_CORRUPT_FRAME like normaliseMjpeg.
-LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size);
+// Throws ERR_CORRUPT_FRAME like normaliseMjpeg, and says what it repaired the same way.
+LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size,
+                            bool allowTruncated = false, MjpegRepair* repair = nullptr);
 
 // The lease of a LeasedJpeg, made from a copy of its scratch bytes when it has none: for callers
 // that hand the JPEG on later, from another thread.

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "encoder/scan_end.h"
 #include "encoder/standard_huffman_tables.h"
 #include "error.h"
 
@@ -49,23 +50,46 @@ size_t skipEntropyData(const uint8_t* src, size_t size, size_t pos) {
 size_t normalisedMjpegMaxSize(size_t inputSize) {
   size_t dhtSize = 0;
   standardDhtSegment(&dhtSize);
-  return inputSize + dhtSize;
+  return inputSize + dhtSize + 2;  // + an EOI a repaired frame gets
 }
 
-size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capacity) {
+size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capacity, bool allowTruncated, MjpegRepair* repair) {
+  if (repair != nullptr) *repair = MjpegRepair::None;
   if (size < 4 || src[0] != 0xff || src[1] != kSOI) corrupt("no SOI marker", 0);
   size_t pos = 2;
   bool sawFrameHeader = false;
   bool sawDht = false;
   bool sawScan = false;
-  size_t insertAt = 0;  // offset of the first SOS when tables must be inserted before it
-  size_t end = 0;       // one past EOI
+  size_t firstScan = 0;  // offset of the first SOS
+  size_t floor = 0;      // end of the last segment parsed: trimming stops there
+  size_t insertAt = 0;   // offset of the first SOS when tables must be inserted before it
+  size_t end = 0;        // one past EOI, or past the data an appended EOI follows
+  bool appendEoi = false;
 
   while (end == 0) {
-    if (pos >= size) corrupt(sawScan ? "no EOI marker (truncated)" : "truncated header", pos);
+    if (pos >= size && sawScan) {
+      // The data ends without EOI. A complete scan gets its EOI; a cut one only when allowed.
+      const ScanWalk walk = walkScan(src, size, firstScan);
+      if (walk.result == ScanEnd::Complete) {
+        end = walk.end;
+        if (repair != nullptr) *repair = MjpegRepair::EoiAppended;
+      } else {
+        if (repair != nullptr) *repair = MjpegRepair::Truncated;
+        if (!allowTruncated) corrupt("scan cut short, no EOI (truncated)", size);
+        // Zero padding and a dangling 0xFF are not image data.
+        end = size;
+        while (end > floor && (src[end - 1] == 0x00 || src[end - 1] == 0xff)) end--;
+      }
+      appendEoi = true;
+      break;
+    }
+    if (pos >= size) corrupt("truncated header", pos);
     if (src[pos] != 0xff) corrupt("expected a marker", pos);
     while (pos < size && src[pos] == 0xff) pos++;  // fill bytes
-    if (pos >= size) corrupt("truncated marker", pos);
+    if (pos >= size) {
+      if (sawScan) continue;  // a dangling 0xFF after the scan: EOI missing, judged above
+      corrupt("truncated marker", pos);
+    }
     const uint8_t marker = src[pos++];
     if (marker == kEOI) {
       if (!sawScan) corrupt("EOI before any scan", pos - 2);
@@ -81,11 +105,16 @@ size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capa
     if (startOfFrame(marker)) sawFrameHeader = true;
     if (marker == kSOS) {
       if (!sawFrameHeader) corrupt("scan before the frame header", pos - 2);
-      if (!sawScan && !sawDht) insertAt = pos - 2;
+      if (!sawScan) {
+        firstScan = pos - 2;
+        if (!sawDht) insertAt = pos - 2;
+      }
       sawScan = true;
-      pos = skipEntropyData(src, size, pos + length);
+      floor = pos + length;
+      pos = skipEntropyData(src, size, floor);
     } else {
       pos += length;
+      floor = pos;
     }
   }
 
@@ -93,7 +122,7 @@ size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capa
   // itself is complete.
   size_t dhtSize = 0;
   const uint8_t* dht = standardDhtSegment(&dhtSize);
-  const size_t outSize = end + (insertAt != 0 ? dhtSize : 0);
+  const size_t outSize = end + (insertAt != 0 ? dhtSize : 0) + (appendEoi ? 2 : 0);
   if (capacity < outSize) {
     throw Error("ERR_INVALID_ARG", "normalised MJPEG needs " + std::to_string(outSize) + " bytes, capacity is " +
                                        std::to_string(capacity));
@@ -104,6 +133,10 @@ size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capa
     std::memcpy(dst, src, insertAt);
     std::memcpy(dst + insertAt, dht, dhtSize);
     std::memcpy(dst + insertAt + dhtSize, src + insertAt, end - insertAt);
+  }
+  if (appendEoi) {
+    dst[outSize - 2] = 0xff;
+    dst[outSize - 1] = kEOI;
   }
   return outSize;
 }

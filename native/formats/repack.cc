@@ -46,30 +46,33 @@ void averagedChroma(const uint8_t* __restrict a, const uint8_t* __restrict b, in
   }
 }
 
-template <int Y0, int U, int Y1, int V>
+// Templates on the byte order, so every kernel is compiled with its layout's offsets as constants.
+template <Packed422 Order>
 void toPlanar422(const uint8_t* src, size_t srcStride, int width, int height, const PlanarYuv& dst) {
+  constexpr Layout l = layoutOf(Order);
   const int pairs = width / 2;
   for (int row = 0; row < height; row++) {
-    lumaAndChroma<Y0, U, Y1, V>(src + row * srcStride, pairs, dst.y + row * dst.yStride, dst.u + row * dst.uvStride,
-                                dst.v + row * dst.uvStride);
+    lumaAndChroma<l.y0, l.u, l.y1, l.v>(src + row * srcStride, pairs, dst.y + row * dst.yStride, dst.u + row * dst.uvStride,
+                                        dst.v + row * dst.uvStride);
   }
 }
 
-template <int Y0, int U, int Y1, int V>
+template <Packed422 Order>
 void toPlanar420(const uint8_t* src, size_t srcStride, int width, int height, const PlanarYuv& dst) {
+  constexpr Layout l = layoutOf(Order);
   const int pairs = width / 2;
   int row = 0;
   for (; row + 1 < height; row += 2) {
     const uint8_t* a = src + row * srcStride;
     const uint8_t* b = a + srcStride;
-    lumaOnly<Y0, Y1>(a, pairs, dst.y + row * dst.yStride);
-    lumaOnly<Y0, Y1>(b, pairs, dst.y + (row + 1) * dst.yStride);
+    lumaOnly<l.y0, l.y1>(a, pairs, dst.y + row * dst.yStride);
+    lumaOnly<l.y0, l.y1>(b, pairs, dst.y + (row + 1) * dst.yStride);
     const size_t c = static_cast<size_t>(row / 2) * dst.uvStride;
-    averagedChroma<U, V>(a, b, pairs, dst.u + c, dst.v + c);
+    averagedChroma<l.u, l.v>(a, b, pairs, dst.u + c, dst.v + c);
   }
   if (row < height) {
     const size_t c = static_cast<size_t>(row / 2) * dst.uvStride;
-    lumaAndChroma<Y0, U, Y1, V>(src + row * srcStride, pairs, dst.y + row * dst.yStride, dst.u + c, dst.v + c);
+    lumaAndChroma<l.y0, l.u, l.y1, l.v>(src + row * srcStride, pairs, dst.y + row * dst.yStride, dst.u + c, dst.v + c);
   }
 }
 
@@ -77,24 +80,14 @@ void toPlanar420(const uint8_t* src, size_t srcStride, int width, int height, co
 
 void packed422ToPlanar422(Packed422 order, const uint8_t* src, size_t srcStride, int width, int height,
                           const PlanarYuv& dst) {
-  if (order == Packed422::YUYV) {
-    constexpr Layout l = layoutOf(Packed422::YUYV);
-    toPlanar422<l.y0, l.u, l.y1, l.v>(src, srcStride, width, height, dst);
-  } else {
-    constexpr Layout l = layoutOf(Packed422::UYVY);
-    toPlanar422<l.y0, l.u, l.y1, l.v>(src, srcStride, width, height, dst);
-  }
+  if (order == Packed422::YUYV) toPlanar422<Packed422::YUYV>(src, srcStride, width, height, dst);
+  else toPlanar422<Packed422::UYVY>(src, srcStride, width, height, dst);
 }
 
 void packed422ToPlanar420(Packed422 order, const uint8_t* src, size_t srcStride, int width, int height,
                           const PlanarYuv& dst) {
-  if (order == Packed422::YUYV) {
-    constexpr Layout l = layoutOf(Packed422::YUYV);
-    toPlanar420<l.y0, l.u, l.y1, l.v>(src, srcStride, width, height, dst);
-  } else {
-    constexpr Layout l = layoutOf(Packed422::UYVY);
-    toPlanar420<l.y0, l.u, l.y1, l.v>(src, srcStride, width, height, dst);
-  }
+  if (order == Packed422::YUYV) toPlanar420<Packed422::YUYV>(src, srcStride, width, height, dst);
+  else toPlanar420<Packed422::UYVY>(src, srcStride, width, height, dst);
 }
 
 void splitInterleavedChroma(const uint8_t* uv, size_t uvStride, int width, int height, const PlanarYuv& dst) {
@@ -113,7 +106,9 @@ void splitInterleavedChroma(const uint8_t* uv, size_t uvStride, int width, int h
 
 void copyPlaneRepeatingLastRow(const uint8_t* src, size_t srcStride, int width, int rows, uint8_t* dst) {
   const size_t w = static_cast<size_t>(width);
-  for (int row = 0; row < rows; row++) std::memcpy(dst + row * w, src + row * srcStride, w);
+  if (src != dst) {
+    for (int row = 0; row < rows; row++) std::memcpy(dst + row * w, src + row * srcStride, w);
+  }
   if (rows > 0) std::memcpy(dst + rows * w, src + (rows - 1) * srcStride, w);
 }
 

@@ -33,6 +33,7 @@ void splitInterleavedChroma(const uint8_t* uv, size_t uvStride, int width, int h
 
 // A plane of `rows` lines of `width` bytes copied to a tight one with one extra line repeating the
 // last: TurboJPEG reads 4:2:0 luma in pairs of lines, so odd heights need the pair completed.
+// `dst` may be `src` itself when that is already tight (srcStride == width): only the line is added.
 void copyPlaneRepeatingLastRow(const uint8_t* src, size_t srcStride, int width, int rows, uint8_t* dst);
 
 }  // namespace turbocam

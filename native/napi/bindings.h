@@ -10,5 +10,6 @@ void InitCamera(Napi::Env env, Napi::Object exports);
 void InitDevices(Napi::Env env, Napi::Object exports);
 void InitEncode(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
+void InitLimits(Napi::Env env, Napi::Object exports);
 
 }  // namespace turbocam

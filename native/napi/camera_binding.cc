@@ -6,14 +6,15 @@
 #include <thread>
 
 #include "error.h"
-#include "device/controls.h"
-#include "device/v4l2_device.h"
+#include "napi/addon_data.h"
 #include "napi/bindings.h"
 #include "napi/external_buffer.h"
 #include "napi/js_error.h"
 #include "napi/promise_worker.h"
 #include "pipeline/capture_pipeline.h"
 #include "pipeline/open_source.h"
+#include "sources/v4l2/controls.h"
+#include "sources/v4l2/v4l2_device.h"
 
 namespace turbocam {
 
@@ -30,25 +31,28 @@ struct CameraState {
 
 struct Failure {
   Error error;
+  bool warning = false;  // capture goes on: reported, not a failure
 };
 
 void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>* context, Failure* failure) {
-  if (env == nullptr) {
-    delete failure;
-    return;
-  }
+  std::unique_ptr<Failure> owned(failure);
+  if (env == nullptr) return;
   CameraState& state = **context;
-  if (failure) {
-    std::unique_ptr<Failure> owned(failure);
-    if (!state.closed && !state.onFailure.IsEmpty()) state.onFailure.Call({toJsError(env, owned->error).Value()});
-    return;
-  }
-  if (state.closed || !state.pipeline) return;
-  std::optional<EncodedFrame> frame = state.pipeline->takeFrame();
-  if (!frame) return;
-  Napi::Buffer<uint8_t> data = leaseToBuffer(env, state.pipeline->pool(), frame->lease, frame->length);
-  onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->sequence)),
-                Napi::Number::New(env, frame->timestampMs)});
+  guardJs(env, [&] {
+    if (owned) {
+      if (state.closed || state.onFailure.IsEmpty()) return;
+      Napi::Error error = toJsError(env, owned->error);
+      if (owned->warning) error.Set("warning", Napi::Boolean::New(env, true));
+      state.onFailure.Call({error.Value()});
+      return;
+    }
+    if (state.closed || !state.pipeline) return;
+    std::optional<EncodedFrame> frame = state.pipeline->takeFrame();
+    if (!frame) return;
+    Napi::Buffer<uint8_t> data = leaseToBuffer(env, state.pipeline->pool(), frame->lease, frame->length);
+    onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->sequence)),
+                  Napi::Number::New(env, frame->timestampMs)});
+  });
 }
 
 using FrameTsfn = Napi::TypedThreadSafeFunction<std::shared_ptr<CameraState>, Failure, callJs>;
@@ -93,15 +97,11 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   dropped.Set("error", static_cast<double>(s.droppedError));
   dropped.Set("paused", static_cast<double>(s.droppedPaused));
   out.Set("dropped", dropped);
+  out.Set("repaired", static_cast<double>(s.repaired));
   out.Set("fps", s.fps);
   out.Set("encodeMs", s.encodeMs);
   out.Set("paused", s.paused);
-  Napi::Object pool = Napi::Object::New(env);
-  pool.Set("bytes", static_cast<double>(s.pool.bytes));
-  pool.Set("copies", static_cast<double>(s.pool.copies));
-  pool.Set("grown", static_cast<double>(s.pool.grown));
-  pool.Set("leased", static_cast<double>(s.pool.leased));
-  out.Set("pool", pool);
+  out.Set("pool", poolStatsToJs(env, s.pool));
   return out;
 }
 
@@ -120,19 +120,17 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
  public:
   static void Init(Napi::Env env) {
     Napi::Function ctor = DefineClass(env, "CaptureHandle",
-                                      {InstanceMethod("info", &CaptureHandle::Info),
-                                       InstanceMethod("stats", &CaptureHandle::Stats),
-                                       InstanceMethod("close", &CaptureHandle::Close),
-                                       InstanceMethod("setPaused", &CaptureHandle::SetPaused),
-                                       InstanceMethod("listControls", &CaptureHandle::ListControls),
-                                       InstanceMethod("getControl", &CaptureHandle::GetControl),
-                                       InstanceMethod("setControl", &CaptureHandle::SetControl)});
-    // Per environment, never a static: a static reference is deleted by atexit after the env is
-    // gone (a crash at exit on armhf), and each worker thread has an env of its own.
-    env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
+                                      {InstanceMethod("info", &CaptureHandle::guardedMethod<&CaptureHandle::Info>),
+                                       InstanceMethod("stats", &CaptureHandle::guardedMethod<&CaptureHandle::Stats>),
+                                       InstanceMethod("close", &CaptureHandle::guardedMethod<&CaptureHandle::Close>),
+                                       InstanceMethod("setPaused", &CaptureHandle::guardedMethod<&CaptureHandle::SetPaused>),
+                                       InstanceMethod("listControls", &CaptureHandle::guardedMethod<&CaptureHandle::ListControls>),
+                                       InstanceMethod("getControl", &CaptureHandle::guardedMethod<&CaptureHandle::GetControl>),
+                                       InstanceMethod("setControl", &CaptureHandle::guardedMethod<&CaptureHandle::SetControl>)});
+    addonData(env).captureHandle = Napi::Persistent(ctor);
   }
 
-  static Napi::Object New(Napi::Env env) { return env.GetInstanceData<Napi::FunctionReference>()->New({}); }
+  static Napi::Object New(Napi::Env env) { return addonData(env).captureHandle.New({}); }
 
   explicit CaptureHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CaptureHandle>(info) {}
 
@@ -142,20 +140,26 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
  private:
-  Napi::Value Info(const Napi::CallbackInfo& info) {
-    if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
-    return formatToJs(info.Env(), state_->pipeline->format());
+  // The live pipeline, or ERR_CLOSED.
+  CapturePipeline& pipeline() {
+    if (!state_ || state_->closed || !state_->pipeline) throw Error("ERR_CLOSED", "camera is closed");
+    return *state_->pipeline;
   }
 
-  Napi::Value Stats(const Napi::CallbackInfo& info) {
-    if (!state_ || state_->closed) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
-    return statsToJs(info.Env(), state_->pipeline->stats());
+  // Every method as N-API calls it: no C++ exception escapes (see napi/js_error.h).
+  template <Napi::Value (CaptureHandle::*Method)(const Napi::CallbackInfo&)>
+  Napi::Value guardedMethod(const Napi::CallbackInfo& info) {
+    return guardJs(info.Env(), [&] { return (this->*Method)(info); });
   }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) { return formatToJs(info.Env(), pipeline().format()); }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) { return statsToJs(info.Env(), pipeline().stats()); }
 
   // An atomic flag the capture thread reads: cheap enough for the JS thread.
-  void SetPaused(const Napi::CallbackInfo& info) {
-    if (!state_ || state_->closed || !state_->pipeline) throw toJsError(info.Env(), "ERR_CLOSED", "camera is closed");
-    state_->pipeline->setPaused(info[0].ToBoolean().Value());
+  Napi::Value SetPaused(const Napi::CallbackInfo& info) {
+    pipeline().setPaused(info[0].ToBoolean().Value());
+    return info.Env().Undefined();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -184,18 +188,15 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   // The device behind a V4L2 capture, or a coded error for other sources and closed cameras.
-  V4l2Device& device(Napi::Env env) {
-    if (!state_ || state_->closed || !state_->pipeline) throw toJsError(env, "ERR_CLOSED", "camera is closed");
-    V4l2Device* dev = state_->pipeline->source().device();
-    if (!dev) {
-      throw toJsError(env, "ERR_NO_CONTROLS", state_->pipeline->format().name + " has no controls (not a V4L2 device)");
-    }
+  V4l2Device& device() {
+    V4l2Device* dev = pipeline().source().device();
+    if (!dev) throw Error("ERR_NO_CONTROLS", pipeline().format().name + " has no controls (not a V4L2 device)");
     return *dev;
   }
 
   // Control ioctls can wait on USB transfers (UVC), so they run off the JS thread too.
   Napi::Value ListControls(const Napi::CallbackInfo& info) {
-    V4l2Device& dev = device(info.Env());
+    V4l2Device& dev = device();
     auto state = state_;
     auto list = std::make_shared<std::vector<ControlDescription>>();
     return PromiseWorker::run(
@@ -234,7 +235,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   Napi::Value GetControl(const Napi::CallbackInfo& info) {
-    V4l2Device& dev = device(info.Env());
+    V4l2Device& dev = device();
     std::string name = info[0].ToString().Utf8Value();
     auto state = state_;
     auto value = std::make_shared<int64_t>(0);
@@ -248,7 +249,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   Napi::Value SetControl(const Napi::CallbackInfo& info) {
-    V4l2Device& dev = device(info.Env());
+    V4l2Device& dev = device();
     std::string name = info[0].ToString().Utf8Value();
     int64_t value = info[1].ToNumber().Int64Value();
     auto state = state_;
@@ -269,7 +270,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
 Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction()) {
-    throw toJsError(env, "ERR_INVALID_ARG", "openCapture(options, onFrame, onFailure)");
+    throw Error("ERR_INVALID_ARG", "openCapture(options, onFrame, onFailure)");
   }
   Napi::Object options = info[0].As<Napi::Object>();
   CaptureRequest request = parseRequest(options);
@@ -278,6 +279,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   int buffers = intOption(options, "buffers", workers + 2);
   EncodeOptions encode;
   encode.quality = intOption(options, "quality", 80);
+  encode.allowTruncated = options.Get("allowTruncatedFrames").ToBoolean().Value();
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());
@@ -292,6 +294,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
         CapturePipeline::Callbacks callbacks;
         callbacks.frameReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Failure*>(nullptr)); };
         callbacks.failed = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error}); };
+        callbacks.warned = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error, true}); };
         state->pipeline = std::make_unique<CapturePipeline>(std::move(source), workers, buffers, encode, callbacks);
         state->pipeline->start();
       },
@@ -312,7 +315,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
 
 void InitCamera(Napi::Env env, Napi::Object exports) {
   CaptureHandle::Init(env);
-  exports.Set("openCapture", Napi::Function::New(env, OpenCapture, "openCapture"));
+  exports.Set("openCapture", Napi::Function::New(env, guarded<OpenCapture>, "openCapture"));
 }
 
 }  // namespace turbocam

@@ -7,11 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "device/format_negotiation.h"
-#include "device/v4l2_device.h"
 #include "error.h"
 #include "napi/bindings.h"
+#include "napi/js_error.h"
 #include "napi/promise_worker.h"
+#include "sources/v4l2/format_negotiation.h"
+#include "sources/v4l2/v4l2_device.h"
 
 namespace turbocam {
 
@@ -94,7 +95,7 @@ Napi::Value ListDevices(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitDevices(Napi::Env env, Napi::Object exports) {
-  exports.Set("listDevices", Napi::Function::New(env, ListDevices, "listDevices"));
+  exports.Set("listDevices", Napi::Function::New(env, guarded<ListDevices>, "listDevices"));
 }
 
 }  // namespace turbocam

@@ -2,7 +2,6 @@
 // encoder as JS calls it directly. Arguments arrive already type-checked by src/encode.ts.
 #include <atomic>
 #include <memory>
-#include <new>
 #include <optional>
 #include <string>
 
@@ -12,7 +11,7 @@
 #include "napi/external_buffer.h"
 #include "napi/js_error.h"
 #include "pool/buffer_pool.h"
-#include "sources/test_pattern.h"
+#include "sources/testsrc/test_pattern.h"
 
 namespace turbocam {
 
@@ -50,11 +49,9 @@ PixelFormat formatArg(const Napi::Value& value) {
 Subsampling subsamplingArg(const Napi::Value& value) {
   if (value.IsUndefined() || value.IsNull()) return Subsampling::Auto;
   const std::string name = value.As<Napi::String>().Utf8Value();
-  if (name == "444") return Subsampling::S444;
-  if (name == "422") return Subsampling::S422;
-  if (name == "420") return Subsampling::S420;
-  if (name == "gray") return Subsampling::Gray;
-  throw Error("ERR_INVALID_ARG", "unknown subsampling '" + name + "' (444, 422, 420 or gray)");
+  const SubsamplingInfo* info = findSubsamplingByName(name);
+  if (info == nullptr) throw Error("ERR_INVALID_ARG", "unknown subsampling '" + name + "' (444, 422, 420 or gray)");
+  return info->subsampling;
 }
 
 // (data, width, height, format, quality, subsampling, stride)
@@ -107,12 +104,9 @@ class EncodeWorker : public Napi::AsyncWorker {
       const LeasedJpeg jpeg = runJob(job_);
       lease_ = leaseOf(*encodePool(), jpeg);
       length_ = jpeg.length;
-    } catch (const Error& e) {
-      error_ = e;
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      error_ = Error("ERR_ENCODE", e.what());
-      SetError(e.what());
+    } catch (...) {
+      error_ = caughtError();
+      SetError(error_->what());
     }
   }
 
@@ -135,64 +129,36 @@ class EncodeWorker : public Napi::AsyncWorker {
   std::optional<Error> error_;
 };
 
-template <typename F>
-auto withJsErrors(const Napi::CallbackInfo& info, F body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const Error& e) {
-    throw toJsError(info.Env(), e);
-  } catch (const std::bad_alloc&) {
-    throw toJsError(info.Env(), "ENOMEM", "out of memory for this frame");
-  }
-}
-
 Napi::Value Encode(const Napi::CallbackInfo& info) {
-  return withJsErrors(info, [&]() -> Napi::Value {
-    EncodeJob job = jobFromArgs(info);
-    auto* worker = new EncodeWorker(info.Env(), info[0].As<Napi::Object>(), job);
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
-    return promise;
-  });
+  EncodeJob job = jobFromArgs(info);
+  auto* worker = new EncodeWorker(info.Env(), info[0].As<Napi::Object>(), job);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Value EncodeSync(const Napi::CallbackInfo& info) {
-  return withJsErrors(info, [&]() -> Napi::Value {
-    const EncodeJob job = jobFromArgs(info);
-    const LeasedJpeg jpeg = runJob(job);
-    if (jpeg.lease.data == nullptr) return Napi::Buffer<uint8_t>::Copy(info.Env(), jpeg.scratch, jpeg.length);
-    return leaseToBuffer(info.Env(), encodePool(), jpeg.lease, jpeg.length);
-  });
+  const EncodeJob job = jobFromArgs(info);
+  const LeasedJpeg jpeg = runJob(job);
+  if (jpeg.lease.data == nullptr) return Napi::Buffer<uint8_t>::Copy(info.Env(), jpeg.scratch, jpeg.length);
+  return leaseToBuffer(info.Env(), encodePool(), jpeg.lease, jpeg.length);
 }
 
 // (width, height, format, frameIndex) -> Buffer, rendered straight into the Buffer's memory.
 Napi::Value TestPattern(const Napi::CallbackInfo& info) {
-  return withJsErrors(info, [&]() -> Napi::Value {
-    const int width = info[0].As<Napi::Number>().Int32Value();
-    const int height = info[1].As<Napi::Number>().Int32Value();
-    const PixelFormat format = formatArg(info[2]);
-    const int64_t frame = info[3].As<Napi::Number>().Int64Value();
-    const size_t size = testPatternSize(format, width, height);
-    auto buffer = Napi::Buffer<uint8_t>::New(info.Env(), size);
-    renderTestPattern(format, width, height, static_cast<uint64_t>(frame), buffer.Data());
-    return buffer;
-  });
+  const int width = info[0].As<Napi::Number>().Int32Value();
+  const int height = info[1].As<Napi::Number>().Int32Value();
+  const PixelFormat format = formatArg(info[2]);
+  const int64_t frame = info[3].As<Napi::Number>().Int64Value();
+  const size_t size = testPatternSize(format, width, height);
+  auto buffer = Napi::Buffer<uint8_t>::New(info.Env(), size);
+  renderTestPattern(format, width, height, static_cast<uint64_t>(frame), buffer.Data());
+  return buffer;
 }
 
 Napi::Value EncoderStats(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const BufferPoolStats s = encodePool()->stats();
-  Napi::Object pool = Napi::Object::New(env);
-  pool.Set("capacity", static_cast<double>(s.capacity));
-  pool.Set("allocated", static_cast<double>(s.allocated));
-  pool.Set("leased", static_cast<double>(s.leased));
-  pool.Set("idle", static_cast<double>(s.idle));
-  pool.Set("leases", static_cast<double>(s.leases));
-  pool.Set("copies", static_cast<double>(s.copies));
-  pool.Set("grown", static_cast<double>(s.grown));
-  pool.Set("bytes", static_cast<double>(s.bytes));
-  Napi::Object stats = Napi::Object::New(env);
-  stats.Set("pool", pool);
+  Napi::Object stats = Napi::Object::New(info.Env());
+  stats.Set("pool", poolStatsToJs(info.Env(), encodePool()->stats()));
   stats.Set("corruptFrames", static_cast<double>(corruptFrames.load()));
   return stats;
 }
@@ -200,10 +166,10 @@ Napi::Value EncoderStats(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitEncode(Napi::Env env, Napi::Object exports) {
-  exports.Set("encode", Napi::Function::New(env, Encode, "encode"));
-  exports.Set("encodeSync", Napi::Function::New(env, EncodeSync, "encodeSync"));
-  exports.Set("testPattern", Napi::Function::New(env, TestPattern, "testPattern"));
-  exports.Set("encoderStats", Napi::Function::New(env, EncoderStats, "encoderStats"));
+  exports.Set("encode", Napi::Function::New(env, guarded<Encode>, "encode"));
+  exports.Set("encodeSync", Napi::Function::New(env, guarded<EncodeSync>, "encodeSync"));
+  exports.Set("testPattern", Napi::Function::New(env, guarded<TestPattern>, "testPattern"));
+  exports.Set("encoderStats", Napi::Function::New(env, guarded<EncoderStats>, "encoderStats"));
 }
 
 }  // namespace turbocam

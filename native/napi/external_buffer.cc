@@ -44,4 +44,17 @@ Napi::Buffer<uint8_t> leaseToBuffer(Napi::Env env, const std::shared_ptr<BufferP
   }
 }
 
+Napi::Object poolStatsToJs(Napi::Env env, const BufferPoolStats& s) {
+  Napi::Object pool = Napi::Object::New(env);
+  pool.Set("capacity", static_cast<double>(s.capacity));
+  pool.Set("allocated", static_cast<double>(s.allocated));
+  pool.Set("leased", static_cast<double>(s.leased));
+  pool.Set("idle", static_cast<double>(s.idle));
+  pool.Set("leases", static_cast<double>(s.leases));
+  pool.Set("copies", static_cast<double>(s.copies));
+  pool.Set("grown", static_cast<double>(s.grown));
+  pool.Set("bytes", static_cast<double>(s.bytes));
+  return pool;
+}
+
 }  // namespace turbocam

@@ -14,4 +14,7 @@ namespace turbocam {
 Napi::Buffer<uint8_t> leaseToBuffer(Napi::Env env, const std::shared_ptr<BufferPool>& pool,
                                     const BufferPool::Lease& lease, size_t length);
 
+// A pool's counters as JS sees them (encoderStats().pool, a capture's stats().pool).
+Napi::Object poolStatsToJs(Napi::Env env, const BufferPoolStats& stats);
+
 }  // namespace turbocam

@@ -1,5 +1,6 @@
-// `formats`: the pixel-format table as JS sees it, so TypeScript validates names against the
-// same list the native side accepts.
+// `formats` and `subsamplings`: the native tables as JS sees them, so a test can hold the
+// TypeScript lists (src/types.ts) to the names the native side accepts.
+#include "encoder/jpeg_encoder.h"
 #include "formats/pixel_format.h"
 #include "napi/bindings.h"
 
@@ -16,6 +17,10 @@ void InitFormats(Napi::Env env, Napi::Object exports) {
     list.Set(static_cast<uint32_t>(i), entry);
   }
   exports.Set("formats", list);
+  const SubsamplingInfo* subsamplings = allSubsamplings(&count);
+  Napi::Array names = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; i++) names.Set(static_cast<uint32_t>(i), subsamplings[i].name);
+  exports.Set("subsamplings", names);
 }
 
 }  // namespace turbocam

@@ -30,26 +30,26 @@ class PromiseWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       work_();
-    } catch (const Error& error) {
-      error_ = error;
-    } catch (const std::exception& error) {
-      error_ = Error("ERR_INTERNAL", error.what());
+    } catch (...) {
+      error_ = caughtError();
     }
   }
 
   void OnOK() override {
     Napi::Env env = Env();
     if (error_) {
-      if (onReject_) onReject_();
+      try {
+        if (onReject_) onReject_();
+      } catch (...) {
+        // Clean-up that failed too: the promise still rejects, with the error that caused it.
+      }
       deferred_.Reject(toJsError(env, *error_).Value());
       return;
     }
     try {
-      deferred_.Resolve(resolve_(env));
+      deferred_.Resolve(guardJs(env, [&] { return resolve_(env); }));
     } catch (const Napi::Error& error) {
       deferred_.Reject(error.Value());
-    } catch (const Error& error) {
-      deferred_.Reject(toJsError(env, error).Value());
     }
   }
 

@@ -15,18 +15,18 @@ namespace {
 Napi::Value SetSendBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
-    throw toJsError(env, "ERR_INVALID_ARG", "setSendBuffer(fd, bytes) wants two numbers");
+    throw Error("ERR_INVALID_ARG", "setSendBuffer(fd, bytes) wants two numbers");
   }
   const int fd = info[0].As<Napi::Number>().Int32Value();
   const int bytes = info[1].As<Napi::Number>().Int32Value();
-  if (fd < 0 || bytes <= 0) throw toJsError(env, "ERR_INVALID_ARG", "setSendBuffer: fd must be >= 0 and bytes > 0");
+  if (fd < 0 || bytes <= 0) throw Error("ERR_INVALID_ARG", "setSendBuffer: fd must be >= 0 and bytes > 0");
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) != 0) {
-    throw toJsError(env, errnoError(errno, "setsockopt(SO_SNDBUF)"));
+    throw errnoError(errno, "setsockopt(SO_SNDBUF)");
   }
   int actual = 0;
   socklen_t length = sizeof actual;
   if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &actual, &length) != 0) {
-    throw toJsError(env, errnoError(errno, "getsockopt(SO_SNDBUF)"));
+    throw errnoError(errno, "getsockopt(SO_SNDBUF)");
   }
   return Napi::Number::New(env, actual);
 }
@@ -34,7 +34,7 @@ Napi::Value SetSendBuffer(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitSocket(Napi::Env env, Napi::Object exports) {
-  exports.Set("setSendBuffer", Napi::Function::New(env, SetSendBuffer, "setSendBuffer"));
+  exports.Set("setSendBuffer", Napi::Function::New(env, guarded<SetSendBuffer>, "setSendBuffer"));
 }
 
 }  // namespace turbocam

@@ -8,7 +8,7 @@
 #include <new>
 
 #include "encoder/leased_jpeg.h"
-#include "pipeline/monotonic_clock.h"
+#include "sources/monotonic_clock.h"
 
 namespace turbocam {
 
@@ -139,7 +139,15 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
   try {
     LeasedJpeg jpeg;
     if (fmt.format == PixelFormat::MJPEG) {
-      jpeg = normaliseToLease(encoder, *pool_, frame.data, frame.size);
+      MjpegRepair repair = MjpegRepair::None;
+      try {
+        jpeg = normaliseToLease(encoder, *pool_, frame.data, frame.size, encode_.allowTruncated, &repair);
+      } catch (const Error&) {
+        noteMjpeg(repair);
+        throw;
+      }
+      noteMjpeg(repair);
+      if (repair != MjpegRepair::None) repaired_++;
     } else {
       RawFrame raw;
       raw.data = frame.data;
@@ -180,6 +188,15 @@ void CapturePipeline::encodeOne(JpegEncoder& encoder, const SourceFrame& frame, 
   if (slot_.put(std::move(out)) && callbacks_.frameReady) callbacks_.frameReady();
 }
 
+void CapturePipeline::noteMjpeg(MjpegRepair repair) {
+  if (truncation_.note(repair == MjpegRepair::Truncated) && !encode_.allowTruncated && callbacks_.warned) {
+    callbacks_.warned(Error("ERR_TRUNCATED_FRAMES",
+                            source_->format().name + ": most MJPEG frames are cut short inside the scan and dropped; "
+                            "--allow-truncated-frames (allowTruncatedFrames) serves them",
+                            source_->format().name));
+  }
+}
+
 void CapturePipeline::setPaused(bool paused) {
   paused_ = paused;
   source_->setPaused(paused);
@@ -203,6 +220,7 @@ PipelineStats CapturePipeline::stats() {
   s.droppedBusy = slot_.replaced();
   s.droppedLate = late_ + sc.superseded;
   s.droppedCorrupt = corrupt_;
+  s.repaired = repaired_;
   s.droppedError = errors_ + sc.errors;
   s.droppedPaused = pausedDrops_;
   s.paused = paused_;

@@ -16,11 +16,13 @@
 #include <vector>
 
 #include "encoder/jpeg_encoder.h"
+#include "encoder/mjpeg_normaliser.h"
 #include "error.h"
-#include "pipeline/capture_source.h"
+#include "sources/capture_source.h"
 #include "pipeline/fps_meter.h"
 #include "pipeline/latest_frame_slot.h"
 #include "pipeline/sequencer.h"
+#include "pipeline/truncation_watch.h"
 #include "pool/buffer_pool.h"
 
 namespace turbocam {
@@ -32,6 +34,7 @@ struct PipelineStats {
   uint64_t droppedBusy = 0;     // replaced while JS was busy
   uint64_t droppedLate = 0;     // superseded by a newer frame before or after encoding
   uint64_t droppedCorrupt = 0;  // MJPEG the normaliser rejected
+  uint64_t repaired = 0;        // MJPEG served after the normaliser appended a missing EOI
   uint64_t droppedError = 0;    // buffers the driver flagged, encode failures
   uint64_t droppedPaused = 0;   // captured while paused and given straight back
   bool paused = false;
@@ -48,6 +51,9 @@ class CapturePipeline {
     // The source failed (ENODEV, ETIMEDOUT, ...); capture has stopped. Called once, from the
     // capture thread.
     std::function<void(const Error&)> failed;
+    // Something the user should hear about once while capture goes on (most camera frames cut
+    // short). Called from a worker thread.
+    std::function<void(const Error&)> warned;
   };
 
   CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
@@ -75,6 +81,7 @@ class CapturePipeline {
   void captureLoop();
   void workerLoop();
   void encodeOne(JpegEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
+  void noteMjpeg(MjpegRepair repair);
 
   std::unique_ptr<CaptureSource> source_;
   int workerCount_;
@@ -106,6 +113,8 @@ class CapturePipeline {
   std::atomic<uint64_t> captured_{0}, encoded_{0}, delivered_{0}, late_{0}, corrupt_{0}, errors_{0},
       pausedDrops_{0};
   std::atomic<uint64_t> encodeNs_{0};
+  std::atomic<uint64_t> repaired_{0};
+  TruncationWatch truncation_;
 };
 
 }  // namespace turbocam

@@ -7,14 +7,14 @@
 
 #include <cerrno>
 
-#include "device/controls.h"
-#include "device/dv_timings.h"
-#include "device/format_negotiation.h"
-#include "device/v4l2_capture.h"
-#include "device/v4l2_device.h"
 #include "error.h"
-#include "sources/pipe_source.h"
-#include "sources/test_pattern_source.h"
+#include "sources/pipe/pipe_source.h"
+#include "sources/testsrc/test_pattern_source.h"
+#include "sources/v4l2/controls.h"
+#include "sources/v4l2/dv_timings.h"
+#include "sources/v4l2/format_negotiation.h"
+#include "sources/v4l2/v4l2_capture.h"
+#include "sources/v4l2/v4l2_device.h"
 
 namespace turbocam {
 

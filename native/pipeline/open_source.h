@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/capture_source.h"
+#include "sources/capture_source.h"
 
 namespace turbocam {
 

@@ -1,9 +1,10 @@
 // Command-line flags to a checked configuration. Every problem is a ERR_BAD_FLAG error whose
 // message names the flag, so main can print one line and exit 2.
 import { parseArgs } from 'node:util';
-import { codedError } from '../errors.js';
-import type { PixelFormatName } from '../types.js';
-import type { LogLevel } from '../http/routes.js';
+import { TurbocamError } from '../errors.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { PIXEL_FORMATS, type PixelFormatName } from '../types.js';
+import { DEVICE_TIMEOUT_MS, describeRange, inRange, QUALITY, type Range } from '../validate.js';
 
 export interface CliConfig {
   /** Undefined: /dev/video0 when present, else the test pattern. */
@@ -28,6 +29,9 @@ export interface CliConfig {
   allowOrigin: string | undefined;
   maxClients: number;
   clientTimeoutMs: number;
+  serverTimeoutMs: number;
+  maxPendingPerAddress: number;
+  allowTruncatedFrames: boolean;
   dropSameFrames: number;
   instance: string | undefined;
   listDevices: boolean;
@@ -36,6 +40,8 @@ export interface CliConfig {
   version: boolean;
   help: boolean;
 }
+
+const FORMATS: readonly string[] = ['auto', ...PIXEL_FORMATS];
 
 export const USAGE = `Usage: turbocam [options]
 
@@ -46,7 +52,7 @@ Source
                                to relay another MJPEG server (default: /dev/video0, else testsrc)
   -r, --resolution WxH         frame size (default 640x480)
   -f, --fps N                  frames per second (default 30)
-      --format NAME            auto, mjpeg, yuyv, uyvy, nv12, i420, rgb24, bgr24, grey (default auto)
+      --format NAME            ${FORMATS.join(', ')} (default auto)
   -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
       --workers N              encoder threads (default: cores)
       --buffers N              capture buffers (default: workers + 2)
@@ -54,6 +60,8 @@ Source
   -c, --control NAME=VALUE     set a camera control at start (repeatable)
       --persistent             ride out unplugs and timeouts, showing NO SIGNAL meanwhile
       --device-timeout SEC     no frame for this long counts as a stalled device (default 5)
+      --allow-truncated-frames serve MJPEG frames cut short inside the scan (EOI appended);
+                               frames that only lack EOI are always repaired
       --pause-after SEC        encode nothing from this long after the last viewer leaves (default 3)
 
 HTTP
@@ -65,6 +73,11 @@ HTTP
       --allow-origin ORIGIN    send CORS headers for ORIGIN (* for any; comma-separated list)
       --max-clients N          stream clients beyond N get 503 (default 0: no limit)
       --client-timeout SEC     drop a stream client that has not drained a frame for this long (default 10)
+      --server-timeout SEC     close a connection that has not sent a complete request head
+                               within this long (default 10)
+      --max-pending-per-address N
+                               connections one address may hold for over a second without a
+                               complete request; its oldest is closed past N (default 16; 0: no cap)
       --drop-same-frames N     skip byte-identical frames, at most N in a row (default 0: off)
       --instance NAME          name shown in /state, /metrics and the logs
 
@@ -78,19 +91,20 @@ Other
 Endpoints: / (page), /stream, /snapshot, /state, /metrics, /?action=stream, /?action=snapshot
 `;
 
-const FORMATS = ['auto', 'mjpeg', 'yuyv', 'uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey'];
-const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const LEVELS: readonly string[] = LOG_LEVELS;
 
 function bad(message: string): Error {
-  return codedError('ERR_BAD_FLAG', message);
+  return new TurbocamError('ERR_BAD_FLAG', message);
 }
 
 function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  return number(flag, value, { min, max, integer: true });
+}
+
+function number(flag: string, value: string | undefined, range: Range): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw bad(`--${flag} wants an integer in ${min}..${max}, got '${value}'`);
-  }
+  if (value.trim() === '' || !inRange(parsed, range)) throw bad(`--${flag} wants ${describeRange(range)}, got '${value}'`);
   return parsed;
 }
 
@@ -130,6 +144,9 @@ export function parseCli(argv: string[]): CliConfig {
         'allow-origin': { type: 'string' },
         'max-clients': { type: 'string' },
         'client-timeout': { type: 'string' },
+        'server-timeout': { type: 'string' },
+        'max-pending-per-address': { type: 'string' },
+        'allow-truncated-frames': { type: 'boolean' },
         'drop-same-frames': { type: 'string' },
         instance: { type: 'string' },
         'list-devices': { type: 'boolean' },
@@ -176,13 +193,13 @@ export function parseCli(argv: string[]): CliConfig {
     height,
     fps,
     format: format as CliConfig['format'],
-    quality: integer('quality', v.quality, 1, 100) ?? 80,
+    quality: number('quality', v.quality, QUALITY) ?? QUALITY.default,
     workers: integer('workers', v.workers, 1, 64),
     buffers: integer('buffers', v.buffers, 2, 64),
     input: integer('input', v.input, 0, 255),
     controls,
     persistent: v.persistent ?? false,
-    deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], 5000),
+    deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], DEVICE_TIMEOUT_MS),
     pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
     host: v.host,
     port: integer('port', v.port, 0, 65535),
@@ -192,6 +209,9 @@ export function parseCli(argv: string[]): CliConfig {
     allowOrigin: v['allow-origin'],
     maxClients: integer('max-clients', v['max-clients'], 0, 1_000_000) ?? 0,
     clientTimeoutMs: seconds('client-timeout', v['client-timeout'], 10_000),
+    serverTimeoutMs: seconds('server-timeout', v['server-timeout'], 10_000),
+    maxPendingPerAddress: integer('max-pending-per-address', v['max-pending-per-address'], 0, 1_000_000) ?? 16,
+    allowTruncatedFrames: v['allow-truncated-frames'] ?? false,
     dropSameFrames: integer('drop-same-frames', v['drop-same-frames'], 0, 1_000_000) ?? 0,
     instance: v.instance,
     listDevices: v['list-devices'] ?? false,

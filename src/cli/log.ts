@@ -1,5 +1,5 @@
 // One line per event on stderr, filtered by --log-level.
-import type { Log, LogLevel } from '../http/routes.js';
+import type { Log, LogLevel } from '../log.js';
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 

@@ -3,7 +3,7 @@
 // Heavy modules (the native addon) load only once the flags are known good, so --help,
 // --version and flag errors answer even where the addon is not built.
 import { existsSync, readFileSync } from 'node:fs';
-import { isCodedError, type TurbocamError } from '../errors.js';
+import { isCodedError } from '../errors.js';
 import type { FrameSource } from '../sources/source.js';
 import { parseCli, USAGE, type CliConfig } from './args.js';
 import { createLog } from './log.js';
@@ -23,7 +23,7 @@ function version(): string {
 
 function describeError(error: unknown, fallbackPath: string): string {
   if (isCodedError(error)) {
-    const e = error as TurbocamError;
+    const e = error;
     const path = e.path ?? fallbackPath;
     // Native messages usually name the device already ("cannot open /dev/video0: ..."): say it once.
     if (path === '' || e.message.includes(path)) return `${e.code}: ${e.message}`;
@@ -52,13 +52,31 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     controls: config.controls,
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,
+    allowTruncatedFrames: config.allowTruncatedFrames,
   };
   // `auto` is the Camera's own default, and pipes pick theirs (mjpeg) only when none is given.
   if (config.format !== 'auto') options.format = config.format;
   if (config.workers !== undefined) options.workers = config.workers;
   if (config.buffers !== undefined) options.buffers = config.buffers;
   if (config.input !== undefined) options.input = config.input;
-  return openCamera(options);
+  const camera = await openCamera(options);
+  camera.on('warning', (warning: Error) => log('warn', warning.message));
+  return camera;
+}
+
+// Viewers need descriptors: the soft limit is often 1024 (systemd, login shells) while the hard
+// one allows far more. Node itself raises it at start-up; this also covers runtimes that do not,
+// and says so when it cannot, since the connection budget follows the soft limit.
+async function raiseFileLimit(log: ReturnType<typeof createLog>): Promise<void> {
+  const { native } = await import('../native.js');
+  const { budgetFor } = await import('../http/connection-guard.js');
+  const limit = native.fileLimit(true);
+  const budget = budgetFor(limit.soft);
+  if (limit.soft < limit.hard) {
+    log('warn', `cannot raise the open-file limit: soft ${limit.soft}, hard ${limit.hard} (${limit.raiseError?.message ?? 'refused'}); at most ${budget} connections`);
+  } else {
+    log('debug', `open-file limit: soft ${limit.soft}, hard ${limit.hard}; at most ${budget} connections`);
+  }
 }
 
 async function listDevices(): Promise<void> {
@@ -142,12 +160,15 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const { createServer } = await serverModule;
+  await raiseFileLimit(log);
   const server = createServer({
     source,
     auth: credentials,
     allowOrigin: config.allowOrigin,
     maxClients: config.maxClients,
     stallTimeoutMs: config.clientTimeoutMs,
+    serverTimeoutMs: config.serverTimeoutMs,
+    maxPendingPerAddress: config.maxPendingPerAddress,
     dropSameFrames: config.dropSameFrames,
     pauseAfterMs: config.pauseAfterMs,
     instance: config.instance ?? source.info.name,

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { codedError } from '../errors.js';
+import { TurbocamError } from '../errors.js';
 
 export interface Credential {
   user: string;
@@ -22,7 +22,7 @@ export interface BasicAuthOptions {
 /** Parses `user:pass` (the password may contain colons; the user may not). */
 export function parseCredential(text: string): Credential {
   const colon = text.indexOf(':');
-  if (colon <= 0) throw codedError('ERR_INVALID_ARG', 'credentials must be user:pass');
+  if (colon <= 0) throw new TurbocamError('ERR_INVALID_ARG', 'credentials must be user:pass');
   return { user: text.slice(0, colon), pass: text.slice(colon + 1) };
 }
 
@@ -33,14 +33,14 @@ export function readAuthFile(path: string): Credential[] {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? 'ENOENT';
-    throw codedError(code, `cannot read auth file ${path}`, { path, cause });
+    throw new TurbocamError(code, `cannot read auth file ${path}`, { path, cause });
   }
   const credentials = text
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map(parseCredential);
-  if (credentials.length === 0) throw codedError('ERR_INVALID_ARG', `auth file ${path} holds no user:pass line`, { path });
+  if (credentials.length === 0) throw new TurbocamError('ERR_INVALID_ARG', `auth file ${path} holds no user:pass line`, { path });
   return credentials;
 }
 

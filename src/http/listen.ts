@@ -4,7 +4,7 @@ import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { codedError } from '../errors.js';
+import { TurbocamError } from '../errors.js';
 
 export type ListenTarget =
   | { kind: 'tcp'; host: string; port: number }
@@ -22,7 +22,7 @@ export function systemdSocketFd(env: NodeJS.ProcessEnv = process.env): number | 
 // A socket file left by a crashed instance refuses connections; a live one accepts them.
 async function removeStaleSocket(path: string): Promise<void> {
   if (!existsSync(path)) return;
-  if (!lstatSync(path).isSocket()) throw codedError('EEXIST', `${path} exists and is not a socket`, { path });
+  if (!lstatSync(path).isSocket()) throw new TurbocamError('EEXIST', `${path} exists and is not a socket`, { path });
   const alive = await new Promise<boolean>((resolve) => {
     const probe = connect(path);
     probe.once('connect', () => {
@@ -31,7 +31,7 @@ async function removeStaleSocket(path: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (alive) throw codedError('EADDRINUSE', `another server listens on ${path}`, { path });
+  if (alive) throw new TurbocamError('EADDRINUSE', `another server listens on ${path}`, { path });
   unlinkSync(path);
 }
 
@@ -41,7 +41,7 @@ export async function listenOn(server: Server, target: ListenTarget): Promise<vo
     const onError = (error: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
       const where = target.kind === 'tcp' ? `${target.host}:${target.port}` : target.kind === 'unix' ? target.path : `fd ${target.fd}`;
-      reject(codedError(error.code ?? 'ERR_LISTEN', `cannot listen on ${where}: ${error.message}`, { path: where, cause: error }));
+      reject(new TurbocamError(error.code ?? 'ERR_LISTEN', `cannot listen on ${where}: ${error.message}`, { path: where, cause: error }));
     };
     const onListening = (): void => {
       server.off('error', onError);

@@ -1,4 +1,5 @@
 // /metrics in the Prometheus text exposition format (version 0.0.4).
+import { DROP_REASONS } from '../sources/source.js';
 import { clientTotals, type ServerView } from './state.js';
 
 type Sample = [labels: Record<string, string>, value: number];
@@ -41,8 +42,12 @@ export function renderMetrics(view: ServerView): string {
     'turbocam_frames_dropped_total',
     'counter',
     'Frames the source dropped, by reason.',
-    Object.entries(stats.dropped).map(([reason, value]): Sample => [{ reason }, value]),
+    DROP_REASONS.flatMap((reason): Sample[] => {
+      const value = stats.dropped[reason];
+      return value === undefined ? [] : [[{ reason }, value]];
+    }),
   );
+  metric('turbocam_frames_repaired_total', 'counter', 'Camera MJPEG frames served after a missing EOI was appended.', stats.repaired ?? 0);
   metric('turbocam_encode_seconds', 'gauge', 'Mean encode time per frame.', stats.encodeMs / 1000);
   metric('turbocam_frames_published_total', 'counter', 'Frames offered to clients (including refreshes and NO SIGNAL).', hub.counters.published);
   metric('turbocam_frames_same_dropped_total', 'counter', 'Byte-identical frames skipped by --drop-same-frames.', hub.counters.droppedSame);
@@ -55,6 +60,18 @@ export function renderMetrics(view: ServerView): string {
   metric('turbocam_client_frames_dropped_total', 'counter', 'Frames stream clients skipped because they had not drained.', totals.dropped);
   metric('turbocam_client_frames_skipped_total', 'counter', "Frames stream clients skipped under their own ?fps= cap.", totals.skipped);
   metric('turbocam_client_bytes_total', 'counter', 'JPEG bytes written to stream clients.', totals.bytes);
+  const connections = view.connections?.();
+  if (connections !== undefined) {
+    metric('turbocam_connections_open', 'gauge', 'Open HTTP connections.', connections.open);
+    metric('turbocam_connections_waiting', 'gauge', 'Open connections that have not completed a request head.', connections.waiting);
+    metric('turbocam_connections_budget', 'gauge', 'Connections held at most before the oldest without a request is pushed out.', connections.budget);
+    metric(
+      'turbocam_connections_shed_total',
+      'counter',
+      'Connections closed before completing a request, by reason (budget, address, timeout).',
+      Object.entries(connections.shed).map(([reason, value]): Sample => [{ reason }, value]),
+    );
+  }
   metric('turbocam_auth_failures_total', 'counter', 'Requests with wrong credentials.', view.authFailures);
   metric('turbocam_auth_refused_total', 'counter', 'Requests refused after too many failures.', view.authRefused);
   metric(

@@ -3,7 +3,7 @@
 // at most one frame is in flight; frames arriving meanwhile replace each other, and the newest
 // goes out when the previous one has drained. The frame's Buffer itself is written, never a copy.
 import type { ServerResponse } from 'node:http';
-import { monotonicMs } from '../hub.js';
+import { monotonicMs } from '../clock.js';
 import type { Frame } from '../types.js';
 import { SendBufferCap } from './send-buffer.js';
 
@@ -120,7 +120,7 @@ export class MjpegWriter {
   }
 
   stats(): MjpegClientStats {
-    const now = Date.now();
+    const now = monotonicMs();
     while (this.recentSends.length > 0 && (this.recentSends[0] ?? 0) < now - 2000) this.recentSends.shift();
     return {
       id: this.id,
@@ -158,7 +158,7 @@ export class MjpegWriter {
     const frame = this.pending;
     if (frame === undefined || this.inFlight || this.closed || this.capTimer !== undefined) return;
     if (this.minIntervalMs > 0) {
-      const wait = this.lastSentAt + this.minIntervalMs - Date.now();
+      const wait = this.lastSentAt + this.minIntervalMs - monotonicMs();
       if (wait > 0) {
         this.capTimer = setTimeout(() => {
           this.capTimer = undefined;
@@ -176,7 +176,7 @@ export class MjpegWriter {
     const socket = res.socket;
     this.sendBuffer?.fit(frame.data.length);
     this.inFlight = true;
-    this.lastSentAt = Date.now();
+    this.lastSentAt = monotonicMs();
     const copies = this.options.dualFinalFrames && frame.sequence !== this.lastSentSequence ? 2 : 1;
     this.lastSentSequence = frame.sequence;
     socket?.cork();

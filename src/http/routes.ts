@@ -3,14 +3,12 @@
 // scripted for either find turbocam a drop-in replacement.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrameHub } from '../hub.js';
+import type { Log } from '../log.js';
 import type { BasicAuth } from './auth.js';
 import { renderMetrics } from './metrics.js';
 import { MjpegWriter, type MjpegWriterOptions } from './mjpeg-writer.js';
 import { renderPage } from './page.js';
 import { buildState, type ServerView } from './state.js';
-
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-export type Log = (level: LogLevel, message: string) => void;
 
 export interface RouteContext extends ServerView {
   hub: FrameHub;

@@ -4,12 +4,15 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { FrameHub, type FrameHubOptions } from '../hub.js';
+import { native } from '../native.js';
 import { renderNoSignal } from '../no-signal.js';
 import type { FrameSource } from '../sources/source.js';
 import { BasicAuth, type Credential } from './auth.js';
+import { budgetFor, ConnectionGuard } from './connection-guard.js';
 import { baseUrls, listenOn, systemdSocketFd, type ListenTarget } from './listen.js';
 import type { MjpegWriter } from './mjpeg-writer.js';
-import { createRequestHandler, type Log, type RouteContext } from './routes.js';
+import type { Log } from '../log.js';
+import { createRequestHandler, type RouteContext } from './routes.js';
 
 export interface ServerOptions extends FrameHubOptions {
   source: FrameSource;
@@ -25,9 +28,15 @@ export interface ServerOptions extends FrameHubOptions {
   snapshotTimeoutMs?: number;
   /** Shown in /state, /metrics and the page: tells instances on one board apart. */
   instance?: string;
-  /** A connection must deliver a complete request head within this long (ms, default 30 s):
-   *  slowloris clients and silent connections are cut, streams never are. */
-  headersTimeoutMs?: number;
+  /** A connection must deliver a complete request head within this long (ms, default 10 s,
+   *  µStreamer's --server-timeout): slowloris clients and silent connections are cut, streams never are. */
+  serverTimeoutMs?: number;
+  /** Connections from one address that have gone a second without completing a request, at most
+   *  (default 16; 0: no cap). */
+  maxPendingPerAddress?: number;
+  /** Connections held at most; past it the oldest without a request is pushed out for a new one
+   *  (default: the soft RLIMIT_NOFILE - 64). */
+  connectionBudget?: number;
   log?: Log;
 }
 
@@ -45,7 +54,9 @@ export class TurbocamServer {
   private readonly context: RouteContext;
   private readonly handler: ReturnType<typeof createRequestHandler>;
   private closing = false;
-  private readonly headersTimeoutMs: number;
+  private readonly serverTimeoutMs: number;
+  private readonly guard: ConnectionGuard;
+  private abandoned: { count: number; last: string; timer: NodeJS.Timeout | undefined } = { count: 0, last: '', timer: undefined };
   /** Base URLs of everything listened on, filled by listen(). */
   readonly urls: string[] = [];
 
@@ -68,8 +79,15 @@ export class TurbocamServer {
       log: options.log ?? (() => undefined),
       closing: () => this.closing,
     };
+    this.serverTimeoutMs = options.serverTimeoutMs ?? 10_000;
+    this.guard = new ConnectionGuard({
+      budget: options.connectionBudget ?? budgetFor(native.fileLimit(false).soft),
+      timeoutMs: this.serverTimeoutMs,
+      perAddress: options.maxPendingPerAddress ?? 16,
+      log: this.context.log,
+    });
+    this.context.connections = () => this.guard.stats();
     this.handler = createRequestHandler(this.context);
-    this.headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
   }
 
   /** Connected stream clients. */
@@ -96,23 +114,18 @@ export class TurbocamServer {
       }
     }
     for (const target of targets) {
-      const headersTimeout = this.headersTimeoutMs;
+      const timeout = this.serverTimeoutMs;
       const server = createHttpServer(
-        { connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))), maxHeaderSize: 16 * 1024 },
+        { connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(timeout / 4))), maxHeaderSize: 16 * 1024 },
         this.handler,
       );
-      // requestTimeout bounds receiving the request only, so it never cuts a stream.
-      server.requestTimeout = headersTimeout * 2;
-      server.headersTimeout = headersTimeout;
+      // The guard cuts connections without a complete head on time (Node checks its own
+      // headersTimeout only every connectionsCheckingInterval); Node's deadlines stay as a
+      // backstop. requestTimeout bounds receiving the request only, so it never cuts a stream.
+      server.headersTimeout = timeout + 1000;
+      server.requestTimeout = timeout * 2 + 1000;
       server.keepAliveTimeout = 5_000;
-      // Node's header deadline starts at the first byte: a connection that sends nothing would
-      // hold its fd forever. The request handler lifts this deadline.
-      // Later than the head deadline, so a partial head is answered 408 by Node first.
-      server.on('connection', (socket: Socket) => {
-        socket.setTimeout(Math.ceil(headersTimeout * 1.5), () => {
-          this.context.log('info', `${socket.remoteAddress ?? 'unix'}: connection idle past its deadline, closing`);
-        });
-      });
+      this.guard.attach(server);
       server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.refuseClient(error, socket));
       await listenOn(server, target);
       this.servers.push(server);
@@ -127,8 +140,21 @@ export class TurbocamServer {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const address = (socket as Socket).remoteAddress ?? 'unix';
     this.context.counters.requests.set(`other ${status}`, (this.context.counters.requests.get(`other ${status}`) ?? 0) + 1);
+    if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE') {
+      // The client left halfway through its head: nothing to answer, and a flood of such
+      // connections must not become a log line each: one line a second at most.
+      socket.destroy();
+      this.abandoned.count++;
+      this.abandoned.last = address;
+      this.abandoned.timer ??= setTimeout(() => {
+        const { count, last } = this.abandoned;
+        this.abandoned = { count: 0, last: '', timer: undefined };
+        this.context.log('info', `${count} connection${count === 1 ? '' : 's'} closed by the client before completing a request (last from ${last})`);
+      }, 1000).unref();
+      return;
+    }
     this.context.log('info', `${address}: ${status} ${error.code ?? 'client error'}: ${error.message}`);
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    if (!socket.writable) {
       socket.destroy();
       return;
     }
@@ -152,6 +178,7 @@ export class TurbocamServer {
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     for (const writer of [...this.context.clients]) writer.end();
     for (const server of this.servers) server.closeIdleConnections();
+    this.guard.close();
     this.hub.close();
     // Clients that ignore the end must not hold shutdown up.
     const force = setTimeout(() => {

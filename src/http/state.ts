@@ -1,6 +1,7 @@
 // What /state and /metrics report, gathered in one place. The /state JSON follows µStreamer's
 // `{ ok, result: { source, stream } }` shape so tooling written for it finds familiar fields.
 import type { FrameHub } from '../hub.js';
+import type { ConnectionStats } from './connection-guard.js';
 import type { MjpegClientStats, MjpegWriter } from './mjpeg-writer.js';
 
 export interface ServerCounters {
@@ -22,6 +23,8 @@ export interface ServerView {
   authFailures: number;
   authRefused: number;
   startedAt: number;
+  /** Open and shed connections, from the connection guard once the server exists. */
+  connections?: () => ConnectionStats;
 }
 
 export interface ClientTotals {
@@ -71,6 +74,7 @@ export function buildState(view: ServerView): object {
         encoded: stats.encoded,
         delivered: stats.delivered,
         dropped: stats.dropped,
+        repaired: stats.repaired ?? 0,
         encode_ms: stats.encodeMs,
       },
       stream: {

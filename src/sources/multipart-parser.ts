@@ -2,7 +2,7 @@
 // header blocks, JPEG payloads), lenient about what real servers get wrong: bare LF line ends,
 // missing Content-Length (the part then ends at the next boundary), boundaries declared with
 // their leading dashes, and junk between parts.
-import { codedError } from '../errors.js';
+import { TurbocamError } from '../errors.js';
 
 export interface MultipartPart {
   headers: Map<string, string>;
@@ -13,11 +13,11 @@ export interface MultipartPart {
 /** The boundary of a `multipart/x-mixed-replace; boundary=...` Content-Type. */
 export function boundaryOf(contentType: string | undefined): string {
   if (contentType === undefined || !/^\s*multipart\/x-mixed-replace\s*(;|$)/i.test(contentType)) {
-    throw codedError('ERR_UPSTREAM_FORMAT', `upstream is not multipart/x-mixed-replace (Content-Type: ${contentType ?? 'none'})`);
+    throw new TurbocamError('ERR_UPSTREAM_FORMAT', `upstream is not multipart/x-mixed-replace (Content-Type: ${contentType ?? 'none'})`);
   }
   const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
   const boundary = match?.[1] ?? match?.[2];
-  if (boundary === undefined || boundary === '') throw codedError('ERR_UPSTREAM_FORMAT', 'multipart Content-Type without a boundary');
+  if (boundary === undefined || boundary === '') throw new TurbocamError('ERR_UPSTREAM_FORMAT', 'multipart Content-Type without a boundary');
   return boundary;
 }
 
@@ -69,7 +69,7 @@ export class MultipartParser {
       }
     }
     if (this.buffer.length > this.maxPartBytes + 64 * 1024) {
-      throw codedError('ERR_UPSTREAM_FORMAT', `multipart part larger than ${this.maxPartBytes} bytes`);
+      throw new TurbocamError('ERR_UPSTREAM_FORMAT', `multipart part larger than ${this.maxPartBytes} bytes`);
     }
     return parts;
   }
@@ -87,7 +87,7 @@ export class MultipartParser {
       return false;
     }
     const rest = this.buffer.subarray(at + this.delimiter.length, lineEnd).toString('latin1').trim();
-    if (rest === '--') throw codedError('ERR_UPSTREAM_END', 'upstream ended the multipart stream');
+    if (rest === '--') throw new TurbocamError('ERR_UPSTREAM_END', 'upstream ended the multipart stream');
     this.buffer = this.buffer.subarray(lineEnd + 1);
     this.state = 'headers';
     return true;
@@ -99,7 +99,7 @@ export class MultipartParser {
     for (;;) {
       const lineEnd = this.buffer.indexOf(0x0a, offset);
       if (lineEnd < 0) {
-        if (this.buffer.length > 64 * 1024) throw codedError('ERR_UPSTREAM_FORMAT', 'multipart part headers too long');
+        if (this.buffer.length > 64 * 1024) throw new TurbocamError('ERR_UPSTREAM_FORMAT', 'multipart part headers too long');
         return false;
       }
       let line = this.buffer.subarray(offset, lineEnd).toString('latin1');
@@ -107,7 +107,7 @@ export class MultipartParser {
       offset = lineEnd + 1;
       if (line === '') break;
       const colon = line.indexOf(':');
-      if (colon <= 0) throw codedError('ERR_UPSTREAM_FORMAT', `bad multipart header line: ${JSON.stringify(line.slice(0, 80))}`);
+      if (colon <= 0) throw new TurbocamError('ERR_UPSTREAM_FORMAT', `bad multipart header line: ${JSON.stringify(line.slice(0, 80))}`);
       headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
     }
     this.buffer = this.buffer.subarray(offset);
@@ -116,7 +116,7 @@ export class MultipartParser {
     if (length !== undefined) {
       const parsed = Number(length);
       if (!Number.isInteger(parsed) || parsed < 0 || parsed > this.maxPartBytes) {
-        throw codedError('ERR_UPSTREAM_FORMAT', `bad multipart Content-Length: ${length}`);
+        throw new TurbocamError('ERR_UPSTREAM_FORMAT', `bad multipart Content-Length: ${length}`);
       }
       this.contentLength = parsed;
     } else {

@@ -4,13 +4,13 @@
 import { EventEmitter } from 'node:events';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { codedError, isCodedError } from '../errors.js';
-import { monotonicMs } from '../hub.js';
+import { isCodedError, TurbocamError } from '../errors.js';
+import { monotonicMs } from '../clock.js';
 import type { Frame } from '../types.js';
 import { jpegSize } from './jpeg-info.js';
-import { iterateLatest } from './latest-iterator.js';
+import { FrameIterators } from './latest-iterator.js';
 import { boundaryOf, MultipartParser } from './multipart-parser.js';
-import type { FrameSource, SourceInfo, SourceStats } from './source.js';
+import { noDrops, type FrameSource, type SourceInfo, type SourceStats } from './source.js';
 
 export interface RelayOptions {
   url: string;
@@ -36,6 +36,7 @@ export class RelaySource extends EventEmitter implements FrameSource {
   private sequence = 0;
   private readonly counters = { captured: 0, delivered: 0, corrupt: 0 };
   private readonly recent: number[] = [];
+  private readonly iterators = new FrameIterators();
 
   /** False until the upstream sends its first frame and while it is lost: the hub shows NO SIGNAL. */
   get connected(): boolean {
@@ -48,9 +49,9 @@ export class RelaySource extends EventEmitter implements FrameSource {
     try {
       url = new URL(options.url);
     } catch {
-      throw codedError('ERR_INVALID_ARG', `bad relay URL: ${options.url}`);
+      throw new TurbocamError('ERR_INVALID_ARG', `bad relay URL: ${options.url}`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw codedError('ERR_INVALID_ARG', `relay URL must be http(s): ${options.url}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TurbocamError('ERR_INVALID_ARG', `relay URL must be http(s): ${options.url}`);
     this.url = url;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retryMs = options.retryMs ?? 1000;
@@ -68,14 +69,14 @@ export class RelaySource extends EventEmitter implements FrameSource {
       captured: this.counters.captured,
       encoded: 0,
       delivered: this.counters.delivered,
-      dropped: { busy: 0, late: 0, corrupt: this.counters.corrupt, error: 0 },
+      dropped: { ...noDrops(), corrupt: this.counters.corrupt },
       fps: this.recent.length,
       encodeMs: 0,
     };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return iterateLatest(this);
+    return this.iterators.create();
   }
 
   async close(): Promise<void> {
@@ -85,6 +86,7 @@ export class RelaySource extends EventEmitter implements FrameSource {
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     this.request?.destroy();
     this.request = undefined;
+    this.iterators.end(null);
     this.emit('close');
   }
 
@@ -120,14 +122,14 @@ export class RelaySource extends EventEmitter implements FrameSource {
     };
     const req = requestFn(this.url, { method: 'GET', headers: { Accept: 'multipart/x-mixed-replace, */*' } });
     this.request = req;
-    this.armStall(() => fail(codedError('ETIMEDOUT', `no data from ${this.info.name} for ${this.timeoutMs} ms`, { path: this.info.name })));
+    this.armStall(() => fail(new TurbocamError('ETIMEDOUT', `no data from ${this.info.name} for ${this.timeoutMs} ms`, { path: this.info.name })));
     req.on('error', (error: NodeJS.ErrnoException) =>
-      fail(isCodedError(error) ? codedError(error.code, `${this.info.name}: ${error.message}`, { path: this.info.name, cause: error }) : error),
+      fail(isCodedError(error) ? new TurbocamError(error.code, `${this.info.name}: ${error.message}`, { path: this.info.name, cause: error }) : error),
     );
     req.on('response', (res: IncomingMessage) => {
       if (res.statusCode !== 200) {
         res.resume();
-        fail(codedError('ERR_UPSTREAM_STATUS', `${this.info.name} answered HTTP ${res.statusCode ?? 0}`, { path: this.info.name }));
+        fail(new TurbocamError('ERR_UPSTREAM_STATUS', `${this.info.name} answered HTTP ${res.statusCode ?? 0}`, { path: this.info.name }));
         return;
       }
       let parser: MultipartParser;
@@ -139,7 +141,7 @@ export class RelaySource extends EventEmitter implements FrameSource {
         return;
       }
       res.on('data', (chunk: Buffer) => {
-        this.armStall(() => fail(codedError('ETIMEDOUT', `no data from ${this.info.name} for ${this.timeoutMs} ms`, { path: this.info.name })));
+        this.armStall(() => fail(new TurbocamError('ETIMEDOUT', `no data from ${this.info.name} for ${this.timeoutMs} ms`, { path: this.info.name })));
         let parts;
         try {
           parts = parser.push(chunk);
@@ -154,7 +156,7 @@ export class RelaySource extends EventEmitter implements FrameSource {
           }
         }
       });
-      res.on('end', () => fail(codedError('ERR_UPSTREAM_END', `${this.info.name} ended the stream`, { path: this.info.name })));
+      res.on('end', () => fail(new TurbocamError('ERR_UPSTREAM_END', `${this.info.name} ended the stream`, { path: this.info.name })));
       res.on('error', (error) => fail(error));
     });
     req.end();
@@ -181,6 +183,7 @@ export class RelaySource extends EventEmitter implements FrameSource {
     this.counters.delivered += 1;
     const frame: Frame = { data: body, width: size.width, height: size.height, format: 'mjpeg', sequence: this.sequence++, timestamp };
     this.emit('frame', frame);
+    this.iterators.push(frame);
     return true;
   }
 

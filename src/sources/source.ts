@@ -18,12 +18,25 @@ export interface SourceInfo {
   fps: number;
 }
 
+/** Why a frame did not reach JS: JS was busy, a newer frame overtook it, the mjpeg was corrupt,
+ *  the driver flagged it or encoding failed, or it was captured while paused. The stats, /state
+ *  and /metrics all loop over this list; the native pipeline reports the same names. */
+export const DROP_REASONS = ['busy', 'late', 'corrupt', 'error', 'paused'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Every drop reason at 0. */
+export function noDrops(): Record<DropReason, number> {
+  return Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
+}
+
 export interface SourceStats {
   captured: number;
   encoded: number;
   delivered: number;
-  /** Every frame that did not reach JS, by reason (`paused`: captured while paused, not encoded). */
-  dropped: { busy: number; late: number; corrupt: number; error: number; paused?: number };
+  /** Every frame that did not reach JS, by reason; `paused` from sources that can pause. */
+  dropped: Record<Exclude<DropReason, 'paused'>, number> & { paused?: number };
+  /** Camera MJPEG frames served after a missing EOI was appended (sources that normalise MJPEG). */
+  repaired?: number;
   /** Delivered frames per second over the last second or so. */
   fps: number;
   /** Mean encode time per frame in milliseconds (0 for mjpeg pass-through). */
@@ -36,9 +49,37 @@ export interface SourceStats {
   paused?: boolean;
 }
 
+/** Stats of a source that has counted nothing yet. */
+export function emptyStats(): SourceStats {
+  return { captured: 0, encoded: 0, delivered: 0, dropped: noDrops(), repaired: 0, fps: 0, encodeMs: 0 };
+}
+
+/** `a`, the totals of captures that ended, with the live `b` added: counters summed, rates and
+ *  the pool's size from `b`. */
+export function addStats(a: SourceStats, b: SourceStats): SourceStats {
+  const dropped = noDrops();
+  for (const reason of DROP_REASONS) dropped[reason] = (a.dropped[reason] ?? 0) + (b.dropped[reason] ?? 0);
+  return {
+    captured: a.captured + b.captured,
+    encoded: a.encoded + b.encoded,
+    delivered: a.delivered + b.delivered,
+    dropped,
+    repaired: (a.repaired ?? 0) + (b.repaired ?? 0),
+    fps: b.fps,
+    encodeMs: b.encodeMs,
+    pool: {
+      bytes: b.pool?.bytes ?? 0,
+      copies: (a.pool?.copies ?? 0) + (b.pool?.copies ?? 0),
+      grown: (a.pool?.grown ?? 0) + (b.pool?.grown ?? 0),
+      leased: b.pool?.leased ?? 0,
+    },
+  };
+}
+
 /**
  * Events: `frame` (Frame), `error` (Error with a `code`; the source has stopped),
- * `disconnect` (Error; persistent sources then retry), `reconnect` (SourceInfo).
+ * `disconnect` (Error; persistent sources then retry), `reconnect` (SourceInfo), and from a
+ * Camera `warning` (Error with a `code`; capture goes on).
  */
 export interface FrameSource extends EventEmitter, AsyncIterable<Frame> {
   readonly info: SourceInfo;
@@ -47,4 +88,15 @@ export interface FrameSource extends EventEmitter, AsyncIterable<Frame> {
   stats(): SourceStats;
   /** Stops capture and releases the device; resolves once it can be opened again. */
   close(): Promise<void>;
+}
+
+/** Sources that can stop encoding while nobody watches implement these. */
+export interface PausableSource {
+  pause(): void;
+  resume(): void;
+}
+
+export function canPause(source: FrameSource): source is FrameSource & PausableSource {
+  const candidate = source as Partial<PausableSource>;
+  return typeof candidate.pause === 'function' && typeof candidate.resume === 'function';
 }

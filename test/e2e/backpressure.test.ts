@@ -1,11 +1,12 @@
 // A slow viewer only costs itself frames: never the others' frames, never the server's memory.
 // The server runs as the real CLI process so its RSS is its own.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchRaw } from '../helpers/http.js';
 import { ensureBuilt, startCli, type RunningCli } from '../helpers/cli.js';
 import { RSS_SCALE } from '../helpers/memory.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
-import { waitUntil } from '../helpers/wait.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 
 let cli: RunningCli;
 
@@ -108,6 +109,45 @@ describe('per-client backpressure', () => {
 });
 
 describe('stalled clients', () => {
+  it('a client reading one byte a second is cut after --client-timeout, holding the server to its memory', async () => {
+    const short = await startCli(['--source', 'testsrc', '--resolution', '1280x720', '--fps', '25', '--port', '0', '--workers', '1', '--client-timeout', '2']);
+    try {
+      const healthy = new StrictMjpegClient({ port: short.port });
+      healthy.keepBodies = false;
+      await healthy.waitForParts(2);
+      const rssBefore = short.rssBytes();
+      const trickle = connect(short.port, '127.0.0.1');
+      trickle.on('error', () => undefined);
+      trickle.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+      trickle.pause();
+      let read = 0;
+      const cut = (): RegExp => new RegExp(`127\\.0\\.0\\.1:${trickle.localPort} disconnected`);
+      // Once Node's own buffer is full, the kernel's fills and the server's writes stall: from
+      // then on this client takes one byte a second, far below one 720p frame per timeout.
+      const drip = setInterval(() => {
+        if (trickle.read(1) !== null) read += 1;
+      }, 1000);
+      const started = Date.now();
+      try {
+        // A paused socket does not see the close: the server's log says when it cut the client.
+        while (!cut().test(short.stderr) && Date.now() - started < 20_000) await sleep(250);
+      } finally {
+        clearInterval(drip);
+      }
+      expect(short.stderr).toMatch(cut());
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(read).toBeGreaterThan(0);
+      expect(short.rssBytes() - rssBefore).toBeLessThan(32 * 1024 * 1024 * RSS_SCALE);
+      const before = healthy.parts.length;
+      await sleep(500);
+      expect(healthy.parts.length).toBeGreaterThan(before);
+      trickle.destroy();
+      healthy.close();
+    } finally {
+      await short.stop();
+    }
+  }, 40_000);
+
   it('are cut after --client-timeout', async () => {
     const short = await startCli(['--source', 'testsrc', '--resolution', '1280x720', '--fps', '25', '--port', '0', '--workers', '1', '--client-timeout', '1']);
     try {

@@ -1,7 +1,12 @@
 // Debian's Chromium, headless, shows the page at `/` with the live stream at its natural size.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, startCli, type RunningCli } from '../helpers/cli.js';
+import { barJpegs, withoutEoi, writePaced } from '../helpers/mjpeg-frames.js';
 
 let cli: RunningCli;
 let browser: Browser;
@@ -55,5 +60,42 @@ describe('the page in Chromium', () => {
     expect(s2).toBeGreaterThan(s1);
     expect(await page.locator('#state').textContent()).toContain('testsrc');
     await page.close();
+  });
+});
+
+describe('an EOI-less camera in Chromium', () => {
+  it('shows every repaired frame as the colour bars', async () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), 'turbocam-browser-')), 'camera.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const camera = await startCli(['--source', fifo, '--format', 'mjpeg', '--port', '0', '--pause-after', '600']);
+    const writer = writePaced(fifo, barJpegs(25).map(withoutEoi), 15, 1000);
+    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    try {
+      await page.goto(camera.base);
+      await page.waitForFunction("document.querySelector('#stream')?.naturalWidth === 320", undefined, { timeout: 10_000 });
+      // Chromium's own decoder: the bar centres of the painted frame, sampled through a canvas,
+      // over several frames as they arrive.
+      for (let i = 0; i < 5; i++) {
+        const bars = (await page.evaluate(`(() => {
+          const img = document.querySelector('#stream');
+          const canvas = document.createElement('canvas');
+          canvas.width = img.naturalWidth;
+          canvas.height = img.naturalHeight;
+          const context = canvas.getContext('2d');
+          context.drawImage(img, 0, 0);
+          return Array.from({ length: 8 }, (_, bar) => Array.from(context.getImageData(Math.floor(((bar + 0.5) * canvas.width) / 8), canvas.height / 4, 1, 1).data.slice(0, 3)));
+        })()`)) as number[][];
+        const expected = [[1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]];
+        bars.forEach((rgb, bar) => rgb.forEach((value, c) => expect(expected[bar]![c] === 1 ? value > 140 : value < 70, `bar ${bar}: ${rgb.join(',')}`).toBe(true)));
+        await page.waitForTimeout(200);
+      }
+      const state = JSON.parse(await (await page.request.get(`${camera.base}state`)).text()) as { result: { source: { repaired: number; dropped: { corrupt: number } } } };
+      expect(state.result.source.repaired).toBeGreaterThan(5);
+      expect(state.result.source.dropped.corrupt).toBe(0);
+    } finally {
+      await page.close();
+      writer.stop();
+      await camera.stop();
+    }
   });
 });

@@ -16,7 +16,7 @@ const HEADERS_TIMEOUT_MS = 1000;
 
 beforeAll(async () => {
   source = await openTestSource(320, 240, 30);
-  server = createServer({ source, headersTimeoutMs: HEADERS_TIMEOUT_MS, log: (level, message) => logLines.push(`${level} ${message}`) });
+  server = createServer({ source, serverTimeoutMs: HEADERS_TIMEOUT_MS, log: (level, message) => logLines.push(`${level} ${message}`) });
   await server.listen({ port: 0 });
   port = server.port ?? 0;
 });

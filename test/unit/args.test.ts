@@ -4,7 +4,7 @@ import { parseCli } from '../../src/cli/args.js';
 describe('parseCli', () => {
   it('has working defaults', () => {
     const config = parseCli([]);
-    expect(config).toMatchObject({ source: undefined, width: 640, height: 480, fps: 30, format: 'auto', quality: 80, port: undefined, host: undefined, maxClients: 0, dropSameFrames: 0, deviceTimeoutMs: 5000, pauseAfterMs: 3000, clientTimeoutMs: 10_000, logLevel: 'info' });
+    expect(config).toMatchObject({ source: undefined, width: 640, height: 480, fps: 30, format: 'auto', quality: 80, port: undefined, host: undefined, maxClients: 0, dropSameFrames: 0, deviceTimeoutMs: 5000, pauseAfterMs: 3000, clientTimeoutMs: 10_000, serverTimeoutMs: 10_000, maxPendingPerAddress: 16, allowTruncatedFrames: false, logLevel: 'info' });
   });
 
   it('reads every flag', () => {
@@ -13,12 +13,13 @@ describe('parseCli', () => {
       '-c', 'brightness=140', '--control', 'exposure_auto=false', '--persistent', '--device-timeout', '2.5', '--pause-after', '0.5', '--host', '0.0.0.0',
       '-p', '9000', '--unix', '/run/cam.sock', '--auth', 'u:p:q', '--auth-file', '/etc/users', '--allow-origin', '*',
       '--max-clients', '20', '--drop-same-frames=30', '--client-timeout', '4', '--instance', 'cam1', '--log-level', 'debug',
+      '--server-timeout', '2.5', '--max-pending-per-address', '0', '--allow-truncated-frames',
     ]);
     expect(config).toMatchObject({
       source: '/dev/video2', width: 1920, height: 1080, fps: 60, format: 'yuyv', quality: 90, workers: 3, buffers: 6, input: 3,
       controls: { brightness: 140, exposure_auto: 0 }, persistent: true, deviceTimeoutMs: 2500, pauseAfterMs: 500, host: '0.0.0.0', port: 9000,
       unix: '/run/cam.sock', auth: 'u:p:q', authFile: '/etc/users', allowOrigin: '*', maxClients: 20, dropSameFrames: 30,
-      clientTimeoutMs: 4000, instance: 'cam1', logLevel: 'debug',
+      clientTimeoutMs: 4000, instance: 'cam1', logLevel: 'debug', serverTimeoutMs: 2500, maxPendingPerAddress: 0, allowTruncatedFrames: true,
     });
   });
 
@@ -31,6 +32,8 @@ describe('parseCli', () => {
     [['--input', '-1'], /--input/],
     [['--device-timeout', 'soon'], /--device-timeout/],
     [['--pause-after', '0'], /--pause-after/],
+    [['--server-timeout', '-1'], /--server-timeout/],
+    [['--max-pending-per-address', 'many'], /--max-pending-per-address/],
     [['--source', 'a', '--device', 'b'], /--source and --device/],
     [['--port'], /--port/],
     [['-x'], /-x/],

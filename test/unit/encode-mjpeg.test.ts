@@ -56,12 +56,41 @@ describe('MJPEG normalisation', () => {
     expect(await encode(padded, mjpegOptions)).toEqual(original);
   });
 
+  // Cameras that never send EOI (C920 on some hosts, ELP): the scan is complete, so the frame is
+  // repaired right after its last coded byte, whatever padding follows.
+  const eoiLess: Array<[string, (jpeg: Buffer) => Buffer]> = [
+    ['without EOI', (j) => j.subarray(0, j.length - 2)],
+    ['without EOI but zero-padded', (j) => Buffer.concat([j.subarray(0, j.length - 2), Buffer.alloc(512)])],
+    ['without EOI, with a dangling 0xFF', (j) => Buffer.concat([j.subarray(0, j.length - 2), Buffer.from([0xff])])],
+    ['without EOI and without DHT', (j) => withoutDht(j).subarray(0, withoutDht(j).length - 2)],
+  ];
+  for (const subsampling of ['422', '420'] as const) {
+    for (const [name, damage] of eoiLess) {
+      it(`a ${subsampling} frame ${name} gets its EOI back and decodes identically`, async () => {
+        const original = cameraJpeg(subsampling);
+        const repaired = await encode(damage(original), mjpegOptions);
+        expect(repaired.subarray(-2)).toEqual(Buffer.from([0xff, 0xd9]));
+        if (countMarkers(damage(original), 0xc4) > 0) expect(repaired).toEqual(original);
+        expect(decodePixels(repaired)).toEqual(decodePixels(original));
+      });
+    }
+  }
+
+  it('a frame with restart markers and no EOI is walked across its restart intervals', async () => {
+    const original = cameraJpeg();
+    // A DRI segment of 1 MCU: every MCU boundary must carry RSTn, which this frame lacks, so
+    // the walk finds no RST where one is due and calls the scan cut short.
+    const dri = Buffer.from([0xff, 0xdd, 0x00, 0x04, 0x00, 0x01]);
+    const withDri = Buffer.concat([original.subarray(0, 2), dri, original.subarray(2, original.length - 2)]);
+    await expect(encode(withDri, mjpegOptions)).rejects.toMatchObject({ code: 'ERR_CORRUPT_FRAME' });
+  });
+
   const corruptions: Array<[string, (jpeg: Buffer) => Buffer]> = [
     ['truncated in the scan', (j) => j.subarray(0, Math.floor(j.length / 2))],
     ['truncated in the header', (j) => j.subarray(0, 40)],
     ['without SOI', (j) => j.subarray(2)],
-    ['without EOI', (j) => j.subarray(0, j.length - 2)],
-    ['without EOI but zero-padded', (j) => Buffer.concat([j.subarray(0, j.length - 2), Buffer.alloc(512)])],
+    ['cut at 90 % inside the scan', (j) => j.subarray(0, Math.floor(j.length * 0.9))],
+    ['cut at 90 % and zero-padded', (j) => Buffer.concat([j.subarray(0, Math.floor(j.length * 0.9)), Buffer.alloc(512)])],
     ['empty', () => Buffer.alloc(0)],
   ];
   for (const [name, corrupt] of corruptions) {

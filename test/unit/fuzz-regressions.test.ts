@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSync, openCamera } from '../../src/index.js';
 
 const FUZZ = fileURLToPath(new URL('../../native/tools/fuzz/', import.meta.url));
-const NATIVE = fileURLToPath(new URL('../../native/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NATIVE = join(ROOT, 'native');
 
 function inputs(target: string): Array<[string, Buffer]> {
   // A missing corpus folder throws (an empty replay would pass without replaying anything);
@@ -65,17 +66,16 @@ describe('every committed input has an expected outcome', () => {
 
 describe('the fuzz targets, replayed as the fuzzer ran them', () => {
   const binaries: Record<string, string> = {};
-  // The sources each target links, as in scripts/fuzz.sh.
-  const targets = {
-    mjpeg_splitter: ['sources/mjpeg_splitter.cc'],
-    mjpeg_normaliser: ['encoder/mjpeg_normaliser.cc', 'encoder/standard_huffman_tables.cc', 'error.cc'],
-  };
+  // The sources each target links: scripts/fuzz.sh's own list, so the two cannot drift apart.
+  const fuzzScript = readFileSync(join(ROOT, 'scripts/fuzz.sh'), 'utf8');
+  const targets = Object.fromEntries([...fuzzScript.matchAll(/^\s*\[(\w+)\]="([^"]+)"/gm)].map((m) => [m[1]!, m[2]!.split(' ')]));
+  expect(Object.keys(targets).sort()).toEqual(['mjpeg_normaliser', 'mjpeg_splitter']);
   beforeAll(() => {
     for (const [target, sources] of Object.entries(targets)) {
       binaries[target] = join(work, target);
       execFileSync('g++', [
         '-std=c++17', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', `-I${NATIVE}`,
-        '-DTURBOCAM_FUZZ_REPLAY', join(FUZZ, `${target}_fuzz.cc`), ...sources.map((s) => join(NATIVE, s)), join(FUZZ, 'replay_main.cc'),
+        '-DTURBOCAM_FUZZ_REPLAY', join(FUZZ, `${target}_fuzz.cc`), ...sources.map((s) => join(ROOT, s)), join(FUZZ, 'replay_main.cc'),
         '-o', binaries[target]!,
       ], { stdio: 'pipe' });
     }

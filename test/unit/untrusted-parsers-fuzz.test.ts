@@ -200,7 +200,7 @@ describe('request targets and queries under fuzzing (real server)', () => {
 
   beforeAll(async () => {
     source = await openTestSource(160, 120, 15);
-    server = createServer({ source, headersTimeoutMs: 2000 });
+    server = createServer({ source, serverTimeoutMs: 2000 });
     await server.listen({ port: 0 });
   });
 

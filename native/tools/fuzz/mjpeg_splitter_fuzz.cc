@@ -1,6 +1,7 @@
 // libFuzzer target for the MJPEG splitter of the stdin / FIFO / relay sources: the bytes arrive
 // in chunks whose sizes the input chooses. Beyond memory errors it checks the splitter's
-// contract: every frame runs SOI..EOI, the held buffer stays bounded, and (when no frame can be
+// contract: every frame runs SOI..EOI (or, lacking EOI, has reached a scan and stops before the
+// next SOI), the held buffer stays bounded, and (when no frame can be
 // oversized) the frames do not depend on how the stream was chunked.
 #include <cstddef>
 #include <cstdint>
@@ -8,7 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "sources/mjpeg_splitter.h"
+#include "sources/pipe/mjpeg_splitter.h"
 
 #define check(condition) ((condition) ? (void)0 : checkFailed(#condition, __LINE__))
 
@@ -18,6 +19,13 @@ namespace {
 void checkFailed(const char* condition, int line) {
   std::fprintf(stderr, "invariant failed at line %d: %s\n", line, condition);
   std::abort();
+}
+
+bool hasScan(const std::vector<uint8_t>& frame) {
+  for (size_t i = 2; i + 1 < frame.size(); i++) {
+    if (frame[i] == 0xFF && frame[i + 1] == 0xDA) return true;
+  }
+  return false;
 }
 
 std::vector<std::vector<uint8_t>> split(const uint8_t* data, size_t size, size_t maxFrame, uint8_t chunkSeed,
@@ -33,7 +41,7 @@ std::vector<std::vector<uint8_t>> split(const uint8_t* data, size_t size, size_t
     while (splitter->nextFrame(&frame)) {
       check(frame.size() >= 4 && frame.size() <= maxFrame);
       check(frame[0] == 0xFF && frame[1] == 0xD8);
-      check(frame[frame.size() - 2] == 0xFF && frame[frame.size() - 1] == 0xD9);
+      check((frame[frame.size() - 2] == 0xFF && frame[frame.size() - 1] == 0xD9) || hasScan(frame));
       frames.push_back(frame);
     }
     // What is held for an incomplete frame: at most the limit plus what one push added.

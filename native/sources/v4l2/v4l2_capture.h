@@ -9,9 +9,9 @@
 #include <mutex>
 #include <vector>
 
-#include "device/mmap_buffers.h"
-#include "device/v4l2_device.h"
-#include "pipeline/capture_source.h"
+#include "sources/v4l2/mmap_buffers.h"
+#include "sources/v4l2/v4l2_device.h"
+#include "sources/capture_source.h"
 
 namespace turbocam {
 

@@ -1,4 +1,4 @@
-#include "sources/mjpeg_splitter.h"
+#include "sources/pipe/mjpeg_splitter.h"
 
 #include <cstring>
 
@@ -42,6 +42,15 @@ bool MjpegSplitter::nextFrame(std::vector<uint8_t>* frame) {
   }
 }
 
+bool MjpegSplitter::flush(std::vector<uint8_t>* frame) {
+  if (state_ == State::SeekSoi || !sawScan_) return false;
+  frame->assign(buffer_.begin() + static_cast<std::ptrdiff_t>(start_), buffer_.end());
+  start_ = pos_ = buffer_.size();
+  state_ = State::SeekSoi;
+  sawScan_ = false;
+  return true;
+}
+
 bool MjpegSplitter::scan() {
   const size_t end = buffer_.size();
   const uint8_t* b = buffer_.data();
@@ -54,6 +63,7 @@ bool MjpegSplitter::scan() {
         if (pos_ + 1 >= end) return false;
         pos_ += 2;
         state_ = State::Segments;
+        sawScan_ = false;
         break;
       }
       case State::Segments: {
@@ -72,7 +82,10 @@ bool MjpegSplitter::scan() {
           return true;
         }
         if (marker == 0xD8) {
-          // A new SOI before this frame ended: the previous one was truncated.
+          // A new SOI before this frame ended. After a scan, the frame just lacked EOI (some
+          // cameras never send one): pass it on for the normaliser to repair or reject, and
+          // start the next one here. Before any scan it is garbage.
+          if (sawScan_) return true;
           skippedBytes_ += pos_ - start_;
           start_ = pos_;
           pos_ += 2;
@@ -100,7 +113,10 @@ bool MjpegSplitter::scan() {
         }
         if (pos_ + 2 + length > end) return false;
         pos_ += 2 + length;
-        if (marker == 0xDA) state_ = State::Entropy;
+        if (marker == 0xDA) {
+          state_ = State::Entropy;
+          sawScan_ = true;
+        }
         break;
       }
       case State::Entropy: {

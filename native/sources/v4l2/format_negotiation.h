@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "device/v4l2_device.h"
-#include "pipeline/capture_source.h"
+#include "sources/v4l2/v4l2_device.h"
+#include "sources/capture_source.h"
 
 namespace turbocam {
 

@@ -1,4 +1,4 @@
-#include "device/v4l2_capture.h"
+#include "sources/v4l2/v4l2_capture.h"
 
 #include <linux/videodev2.h>
 #include <poll.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "error.h"
-#include "pipeline/monotonic_clock.h"
+#include "sources/monotonic_clock.h"
 
 namespace turbocam {
 

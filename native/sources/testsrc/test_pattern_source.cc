@@ -1,12 +1,12 @@
-#include "sources/test_pattern_source.h"
+#include "sources/testsrc/test_pattern_source.h"
 
 #include <poll.h>
 
 #include <cmath>
 
 #include "error.h"
-#include "pipeline/monotonic_clock.h"
-#include "sources/test_pattern.h"
+#include "sources/monotonic_clock.h"
+#include "sources/testsrc/test_pattern.h"
 
 namespace turbocam {
 

@@ -2,7 +2,7 @@
 // the signal it detects; capture must adopt those timings before S_FMT.
 #pragma once
 
-#include "device/v4l2_device.h"
+#include "sources/v4l2/v4l2_device.h"
 
 namespace turbocam {
 

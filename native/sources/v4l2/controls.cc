@@ -1,4 +1,4 @@
-#include "device/controls.h"
+#include "sources/v4l2/controls.h"
 
 #include <linux/videodev2.h>
 

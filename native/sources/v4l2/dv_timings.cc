@@ -1,4 +1,4 @@
-#include "device/dv_timings.h"
+#include "sources/v4l2/dv_timings.h"
 
 #include <linux/videodev2.h>
 

@@ -1,4 +1,4 @@
-#include "device/v4l2_device.h"
+#include "sources/v4l2/v4l2_device.h"
 
 #include <fcntl.h>
 #include <linux/videodev2.h>

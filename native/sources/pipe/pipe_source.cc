@@ -1,4 +1,4 @@
-#include "sources/pipe_source.h"
+#include "sources/pipe/pipe_source.h"
 
 #include <poll.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "error.h"
-#include "pipeline/monotonic_clock.h"
+#include "sources/monotonic_clock.h"
 
 namespace turbocam {
 
@@ -106,26 +106,34 @@ bool PipeSource::nextRaw(SourceFrame* frame, int stopFd) {
   }
 }
 
+bool PipeSource::lendJpeg(SourceFrame* frame) {
+  int index = buffers_.acquire();
+  if (index < 0) {
+    superseded_++;
+    return false;
+  }
+  buffers_.resize(index, jpeg_.size());
+  std::copy(jpeg_.begin(), jpeg_.end(), buffers_.data(index));
+  frame->index = index;
+  frame->data = buffers_.data(index);
+  frame->size = jpeg_.size();
+  frame->timestampMs = monotonicMs();
+  return true;
+}
+
 bool PipeSource::nextMjpeg(SourceFrame* frame, int stopFd) {
   uint8_t chunk[65536];
   for (;;) {
     while (splitter_.nextFrame(&jpeg_)) {
-      int index = buffers_.acquire();
-      if (index < 0) {
-        superseded_++;
-        continue;
-      }
-      buffers_.resize(index, jpeg_.size());
-      std::copy(jpeg_.begin(), jpeg_.end(), buffers_.data(index));
-      frame->index = index;
-      frame->data = buffers_.data(index);
-      frame->size = jpeg_.size();
-      frame->timestampMs = monotonicMs();
-      return true;
+      if (lendJpeg(frame)) return true;
     }
     size_t got = 0;
     if (!readSome(chunk, sizeof chunk, &got, stopFd)) return false;
-    if (got == 0) throw Error("ERR_END_OF_STREAM", format_.name + ": end of input", format_.name);
+    if (got == 0) {
+      // A last frame without EOI is complete only now that nothing follows it.
+      if (splitter_.flush(&jpeg_) && lendJpeg(frame)) return true;
+      throw Error("ERR_END_OF_STREAM", format_.name + ": end of input", format_.name);
+    }
     splitter_.push(chunk, got);
   }
 }

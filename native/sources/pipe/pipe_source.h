@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/capture_source.h"
-#include "sources/mjpeg_splitter.h"
+#include "sources/capture_source.h"
+#include "sources/pipe/mjpeg_splitter.h"
 #include "sources/owned_buffers.h"
 
 namespace turbocam {
@@ -32,6 +32,8 @@ class PipeSource : public CaptureSource {
   bool readSome(uint8_t* dst, size_t size, size_t* got, int stopFd);
   bool nextRaw(SourceFrame* frame, int stopFd);
   bool nextMjpeg(SourceFrame* frame, int stopFd);
+  // Copies jpeg_ into a free buffer; false (counted as superseded) when every one is lent out.
+  bool lendJpeg(SourceFrame* frame);
   bool pace(int stopFd);
 
   int fd_;

@@ -1,4 +1,4 @@
-#include "device/mmap_buffers.h"
+#include "sources/v4l2/mmap_buffers.h"
 
 #include <linux/videodev2.h>
 #include <sys/mman.h>
@@ -9,11 +9,38 @@
 
 namespace turbocam {
 
-void MmapBuffers::allocate(int count) {
+namespace {
+
+// A v4l2_buffer for an MMAP queue of either API. Multi-planar drivers want the plane array and its
+// length: all VIDEO_MAX_PLANES to query or dequeue, the one plane turbocam uses to queue.
+struct BufferRequest {
+  v4l2_buffer buf{};
+  v4l2_plane planes[VIDEO_MAX_PLANES]{};
+
+  BufferRequest(const V4l2Device& device, uint32_t planeCount) {
+    buf.type = device.bufferType();
+    buf.memory = V4L2_MEMORY_MMAP;
+    if (device.multiplanar()) {
+      buf.m.planes = planes;
+      buf.length = planeCount;
+    }
+  }
+  BufferRequest(const BufferRequest&) = delete;  // buf.m.planes points into this object
+  BufferRequest& operator=(const BufferRequest&) = delete;
+};
+
+v4l2_requestbuffers mmapRequest(const V4l2Device& device, uint32_t count) {
   v4l2_requestbuffers req{};
-  req.count = static_cast<uint32_t>(count);
-  req.type = device_.bufferType();
+  req.count = count;
+  req.type = device.bufferType();
   req.memory = V4L2_MEMORY_MMAP;
+  return req;
+}
+
+}  // namespace
+
+void MmapBuffers::allocate(int count) {
+  v4l2_requestbuffers req = mmapRequest(device_, static_cast<uint32_t>(count));
   if (device_.tryIoctl(VIDIOC_REQBUFS, &req) != 0) {
     if (errno == EBUSY) {
       throw Error("EBUSY", device_.path() + " is busy: another process is streaming from it", device_.path(), EBUSY);
@@ -23,18 +50,11 @@ void MmapBuffers::allocate(int count) {
   requested_ = true;
   if (req.count < 1) throw Error("ENOMEM", device_.path() + ": the driver granted no buffers", device_.path());
   for (uint32_t i = 0; i < req.count; i++) {
-    v4l2_buffer buf{};
-    v4l2_plane planes[VIDEO_MAX_PLANES]{};
-    buf.type = device_.bufferType();
-    buf.memory = V4L2_MEMORY_MMAP;
-    buf.index = i;
-    if (device_.multiplanar()) {
-      buf.m.planes = planes;
-      buf.length = VIDEO_MAX_PLANES;
-    }
-    device_.ioctl(VIDIOC_QUERYBUF, &buf, "VIDIOC_QUERYBUF");
-    size_t length = device_.multiplanar() ? planes[0].length : buf.length;
-    off_t offset = device_.multiplanar() ? planes[0].m.mem_offset : buf.m.offset;
+    BufferRequest query(device_, VIDEO_MAX_PLANES);
+    query.buf.index = i;
+    device_.ioctl(VIDIOC_QUERYBUF, &query.buf, "VIDIOC_QUERYBUF");
+    size_t length = device_.multiplanar() ? query.planes[0].length : query.buf.length;
+    off_t offset = device_.multiplanar() ? query.planes[0].m.mem_offset : query.buf.m.offset;
     void* start = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, device_.fd(), offset);
     if (start == MAP_FAILED) throw errnoError(errno, "mmap", device_.path());
     maps_.push_back({start, length});
@@ -63,37 +83,22 @@ void MmapBuffers::release() {
   maps_.clear();
   if (requested_) {
     requested_ = false;
-    v4l2_requestbuffers req{};
-    req.count = 0;
-    req.type = device_.bufferType();
-    req.memory = V4L2_MEMORY_MMAP;
+    v4l2_requestbuffers req = mmapRequest(device_, 0);
     device_.tryIoctl(VIDIOC_REQBUFS, &req);
   }
 }
 
 int MmapBuffers::queue(int index) {
-  v4l2_buffer buf{};
-  v4l2_plane planes[VIDEO_MAX_PLANES]{};
-  buf.type = device_.bufferType();
-  buf.memory = V4L2_MEMORY_MMAP;
-  buf.index = static_cast<uint32_t>(index);
-  if (device_.multiplanar()) {
-    buf.m.planes = planes;
-    buf.length = 1;
-  }
-  return device_.tryIoctl(VIDIOC_QBUF, &buf);
+  BufferRequest request(device_, 1);
+  request.buf.index = static_cast<uint32_t>(index);
+  return device_.tryIoctl(VIDIOC_QBUF, &request.buf);
 }
 
 bool MmapBuffers::dequeue(DequeuedBuffer* out) {
-  v4l2_buffer buf{};
-  v4l2_plane planes[VIDEO_MAX_PLANES]{};
-  buf.type = device_.bufferType();
-  buf.memory = V4L2_MEMORY_MMAP;
-  if (device_.multiplanar()) {
-    buf.m.planes = planes;
-    buf.length = VIDEO_MAX_PLANES;
-  }
-  if (device_.tryIoctl(VIDIOC_DQBUF, &buf) != 0) {
+  BufferRequest request(device_, VIDEO_MAX_PLANES);
+  const v4l2_buffer& buf = request.buf;
+  const v4l2_plane* planes = request.planes;
+  if (device_.tryIoctl(VIDIOC_DQBUF, &request.buf) != 0) {
     if (errno == EAGAIN) return false;
     throw errnoError(errno, "VIDIOC_DQBUF", device_.path());
   }

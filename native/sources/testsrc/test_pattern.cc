@@ -1,4 +1,4 @@
-#include "sources/test_pattern.h"
+#include "sources/testsrc/test_pattern.h"
 
 #include <algorithm>
 #include <cstring>

@@ -4,7 +4,7 @@
 
 #include <atomic>
 
-#include "pipeline/capture_source.h"
+#include "sources/capture_source.h"
 #include "sources/owned_buffers.h"
 
 namespace turbocam {

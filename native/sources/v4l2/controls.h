@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "device/v4l2_device.h"
+#include "sources/v4l2/v4l2_device.h"
 
 namespace turbocam {
 

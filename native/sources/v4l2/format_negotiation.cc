@@ -1,4 +1,4 @@
-#include "device/format_negotiation.h"
+#include "sources/v4l2/format_negotiation.h"
 
 #include <linux/videodev2.h>
 
@@ -132,47 +132,44 @@ CaptureFormat negotiateFormat(const V4l2Device& device, const FormatRequest& req
   v4l2_format fmt{};
   fmt.type = device.bufferType();
   device.ioctl(VIDIOC_G_FMT, &fmt, "VIDIOC_G_FMT");
-  if (device.multiplanar()) {
-    auto& mp = fmt.fmt.pix_mp;
-    if (request.width > 0 && request.height > 0) {
-      mp.width = static_cast<uint32_t>(request.width);
-      mp.height = static_cast<uint32_t>(request.height);
-    }
-    mp.pixelformat = chosen->fourcc;
-    mp.field = V4L2_FIELD_ANY;
-    mp.num_planes = 1;
-  } else {
-    auto& pix = fmt.fmt.pix;
+  // v4l2_pix_format and v4l2_pix_format_mplane name these fields alike.
+  auto ask = [&](auto& pix) {
     if (request.width > 0 && request.height > 0) {
       pix.width = static_cast<uint32_t>(request.width);
       pix.height = static_cast<uint32_t>(request.height);
     }
     pix.pixelformat = chosen->fourcc;
     pix.field = V4L2_FIELD_ANY;
-    pix.bytesperline = 0;
+  };
+  if (device.multiplanar()) {
+    ask(fmt.fmt.pix_mp);
+    fmt.fmt.pix_mp.num_planes = 1;
+  } else {
+    ask(fmt.fmt.pix);
+    fmt.fmt.pix.bytesperline = 0;
   }
   if (device.tryIoctl(VIDIOC_S_FMT, &fmt) != 0) rethrowBusy(device, errno, "VIDIOC_S_FMT");
 
   CaptureFormat out;
   out.kind = "v4l2";
   out.name = device.path();
-  uint32_t actualFourcc;
+  uint32_t actualFourcc = 0;
+  auto chosenBy = [&](const auto& pix) {
+    actualFourcc = pix.pixelformat;
+    out.width = static_cast<int>(pix.width);
+    out.height = static_cast<int>(pix.height);
+  };
   if (device.multiplanar()) {
     const auto& mp = fmt.fmt.pix_mp;
     if (mp.num_planes != 1) {
       throw Error("ERR_UNSUPPORTED_FORMAT", device.path() + ": " + fourccToString(mp.pixelformat) +
                   " uses separate memory planes, which turbocam does not capture", device.path());
     }
-    actualFourcc = mp.pixelformat;
-    out.width = static_cast<int>(mp.width);
-    out.height = static_cast<int>(mp.height);
+    chosenBy(mp);
     out.stride = mp.plane_fmt[0].bytesperline;
   } else {
-    const auto& pix = fmt.fmt.pix;
-    actualFourcc = pix.pixelformat;
-    out.width = static_cast<int>(pix.width);
-    out.height = static_cast<int>(pix.height);
-    out.stride = pix.bytesperline;
+    chosenBy(fmt.fmt.pix);
+    out.stride = fmt.fmt.pix.bytesperline;
   }
   const PixelFormatInfo* actual = findFormatByFourcc(actualFourcc);
   if (!actual || actual->format != info->format) {

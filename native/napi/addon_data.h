@@ -1,0 +1,18 @@
+// What the addon keeps per environment (the main thread and each worker thread have their own),
+// in the one instance-data slot N-API gives an addon. Never statics: a static reference is
+// deleted by atexit after its env is gone (a crash at exit on armhf).
+#pragma once
+
+#include <napi.h>
+
+namespace turbocam {
+
+struct AddonData {
+  Napi::FunctionReference captureHandle;  // the CaptureHandle class
+  Napi::FunctionReference errorClass;     // TurbocamError, once src/native.ts handed it over
+};
+
+// Created by the module's Init, before any binding registers.
+inline AddonData& addonData(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
+
+}  // namespace turbocam

@@ -1,0 +1,67 @@
+// The ranges, defaults and checks of every option and argument turbocam takes, in one place (as
+// sharp's lib/is): encode, openCamera and the CLI parser use these, so a limit and its message
+// are written once. The addon checks again only what memory safety needs (and what the capture
+// pipeline reaches without passing through here).
+import { TurbocamError } from './errors.js';
+import { PIXEL_FORMATS, SUBSAMPLINGS, type PixelFormatName, type Subsampling } from './types.js';
+
+export interface Range {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+export const QUALITY = { min: 1, max: 100, integer: true, default: 80 } as const;
+export const POSITIVE_INTEGER: Range = { min: 1, max: Number.POSITIVE_INFINITY, integer: true };
+export const POSITIVE_NUMBER: Range = { min: Number.MIN_VALUE, max: Number.POSITIVE_INFINITY, integer: false };
+/** Capture buffers: one for the driver to fill while another is encoded. */
+export const BUFFERS: Range = { min: 2, max: Number.POSITIVE_INFINITY, integer: true };
+/** Milliseconds without a frame before a device counts as stalled (openCamera, --device-timeout). */
+export const DEVICE_TIMEOUT_MS = 5000;
+/** Milliseconds between a persistent Camera's reopen attempts. */
+export const RETRY_INTERVAL_MS = 1000;
+/** testPattern's frame number. */
+export const FRAME_INDEX: Range = { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true };
+
+export function inRange(value: unknown, range: Range): value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  if (range.integer && !Number.isInteger(value)) return false;
+  return value >= range.min && value <= range.max;
+}
+
+/** "an integer in 1..100", "a positive number": what a range asks for, for messages. */
+export function describeRange(range: Range): string {
+  const article = range.integer ? 'an integer' : 'a number';
+  if (range.max < Number.MAX_SAFE_INTEGER) return `${article} in ${range.min}..${range.max}`;
+  if (range.min === Number.MIN_VALUE || (range.integer && range.min === 1)) return `a positive ${range.integer ? 'integer' : 'number'}`;
+  return `${article} of at least ${range.min}`;
+}
+
+/** ERR_INVALID_ARG naming where, what and what was given. */
+export function invalidArg(where: string, name: string, expected: string, actual: unknown): TurbocamError {
+  return new TurbocamError('ERR_INVALID_ARG', `${where}: \`${name}\` must be ${expected}, got ${typeof actual === 'string' ? `'${actual}'` : String(actual)}`);
+}
+
+export function checkRange(where: string, name: string, value: unknown, range: Range): asserts value is number {
+  if (!inRange(value, range)) throw invalidArg(where, name, describeRange(range), value);
+}
+
+export function isPixelFormat(value: unknown): value is PixelFormatName {
+  return typeof value === 'string' && (PIXEL_FORMATS as readonly string[]).includes(value);
+}
+
+export function checkPixelFormat(where: string, value: unknown, allowAuto = false): asserts value is PixelFormatName {
+  if (isPixelFormat(value) || (allowAuto && value === 'auto')) return;
+  const known = allowAuto ? ['auto', ...PIXEL_FORMATS] : PIXEL_FORMATS;
+  throw new TurbocamError('ERR_UNSUPPORTED_FORMAT', `${where}: unknown pixel format '${String(value)}' (one of ${known.join(', ')})`);
+}
+
+export function checkSubsampling(where: string, value: unknown): asserts value is Subsampling | undefined {
+  if (value !== undefined && !(typeof value === 'string' && (SUBSAMPLINGS as readonly string[]).includes(value))) {
+    throw invalidArg(where, 'subsampling', `one of ${SUBSAMPLINGS.join(', ')}`, value);
+  }
+}
+
+export function checkObject(where: string, name: string, value: unknown): asserts value is object {
+  if (typeof value !== 'object' || value === null) throw invalidArg(where, name, 'an object', value);
+}

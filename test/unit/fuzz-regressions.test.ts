@@ -35,20 +35,26 @@ function inputs(target: string): Array<[string, Buffer]> {
 // through a FIFO at the real limit (32 MB): [frames, oversized] there, frames split here.
 const SPLITTER: Record<string, { fuzz: [number, number]; fifo: number }> = {
   'corpus/garbage-between': { fuzz: [2, 0], fifo: 2 },
+  'corpus/no-eoi-then-jpeg.mjpeg': { fuzz: [0, 2], fifo: 2 },
   'corpus/oversized': { fuzz: [0, 2], fifo: 2 },
   'corpus/three-frames': { fuzz: [3, 0], fifo: 3 },
-  'corpus/truncated-then-whole': { fuzz: [2, 0], fifo: 2 },
+  'corpus/truncated-then-whole': { fuzz: [3, 0], fifo: 3 },
   'regressions/frame-over-limit-in-one-push': { fuzz: [1, 4], fifo: 2 },
   'regressions/segment-past-limit-chunked': { fuzz: [0, 2], fifo: 0 },
 };
 // The normaliser: normalised, or refused as corrupt.
 const NORMALISER: Record<string, 'normalised' | 'ERR_CORRUPT_FRAME'> = {
+  'corpus/cut-90.jpg': 'ERR_CORRUPT_FRAME',
   'corpus/ffmpeg-420.jpg': 'normalised',
   'corpus/ffmpeg-422.jpg': 'normalised',
   'corpus/ffmpeg-444.jpg': 'normalised',
   'corpus/no-dht.jpg': 'normalised',
+  'corpus/no-eoi-zero-padded.jpg': 'normalised',
+  'corpus/no-eoi.jpg': 'normalised',
   'corpus/truncated.jpg': 'ERR_CORRUPT_FRAME',
   'corpus/zero-padded.jpg': 'normalised',
+  'regressions/crash-4f83f3b5c27681921e111edeba22d01d919cdf28': 'ERR_CORRUPT_FRAME',
+  'regressions/crash-8ae4ebbf468c736785ac3c20434cfa45cb851c0d': 'ERR_CORRUPT_FRAME',
 };
 
 const work = mkdtempSync(join(tmpdir(), 'turbocam-fuzz-replay-'));

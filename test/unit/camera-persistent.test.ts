@@ -31,10 +31,14 @@ async function persistentFifo(name: string) {
 /** A writer: opens the FIFO (off the JS thread: it blocks until the camera reads it), writes `count` JPEGs. */
 async function write(fifo: string, count: number): Promise<FileHandle> {
   const handle = await open(fifo, 'w');
-  const { fd } = handle;
-  for (let i = 0; i < count; i++) {
-    writeSync(fd, jpeg);
-    await sleep(20);
+  try {
+    for (let i = 0; i < count; i++) {
+      writeSync(handle.fd, jpeg);
+      await sleep(20);
+    }
+  } catch (error) {
+    await handle.close();
+    throw error;
   }
   return handle;
 }
@@ -48,7 +52,15 @@ describe('persistent FIFO', () => {
     expect((await disconnected).code).toBe('ERR_END_OF_STREAM');
     const reconnected = waitFor(camera, 'reconnect');
     const seen = frames.length;
-    const writer = await write(fifo, 3);
+    // A writer that opens while the old reader is still closing meets EPIPE: it tries again, as a
+    // restarted producer would.
+    let writer: FileHandle | undefined;
+    while (writer === undefined) {
+      writer = await write(fifo, 3).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        return undefined;
+      });
+    }
     await reconnected;
     await waitUntil('a frame from the second writer', () => frames.length > seen);
     await writer.close();

@@ -173,7 +173,8 @@ const SCENARIOS = [
     name: 'stalled reader',
     weight: 0.1,
     run: (port) => exchange(port, 'GET /stream HTTP/1.1\r\nHost: soak\r\n\r\n', { holdMs: 15_000, stallReads: true }),
-    mustBeCut: true,
+    // A reader is cut for frames it does not drain: not while the FIFO source stalls (6 s of 25).
+    mustBeCut: (server) => server.name !== 'fifo',
   },
   {
     name: 'poll',
@@ -186,7 +187,9 @@ const SCENARIOS = [
     name: 'slowloris',
     weight: 0.07,
     run: (port) => exchange(port, `GET /stream HTTP/1.1\r\nHost: soak\r\nX-Slow: ${'z'.repeat(60)}\r\n\r\n`, { holdMs: 45_000, dribbleMs: 1500 }),
-    mustBeCut: true,
+    mustBeCut: () => true,
+    // Its head never completes, so no answer is owed: a 408, or a close by the flood budget.
+    noAnswerOwed: true,
   },
   {
     name: 'malformed',
@@ -217,7 +220,7 @@ async function oneAction(server) {
   tally.ran += 1;
   const result = await scenario.run(server.port);
   if (result.shortened) tally.shortened += 1;
-  if (scenario.mustBeCut && !result.shortened) {
+  if (scenario.mustBeCut?.(server) && !result.shortened) {
     if (result.closedByServer) tally.cut += 1;
     else {
       tally.notCut += 1;
@@ -330,7 +333,7 @@ try {
   console.log(`soak: ${counts.requests} requests answered (${[...counts.byStatus].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}), ${counts.streams} stream viewers, ~${counts.frames} frames received`);
   for (const scenario of SCENARIOS) {
     const t = tallies.get(scenario.name);
-    const cut = scenario.mustBeCut ? `, ${t.cut} cut by the server, ${t.notCut} not cut, ${t.shortened} ended by the soak's end` : '';
+    const cut = scenario.mustBeCut ? `, ${t.cut} cut by the server where required, ${t.notCut} not cut, ${t.shortened} ended by the soak's end` : '';
     console.log(`soak:   ${scenario.name}: ${t.ran}${cut}`);
     for (const problem of scenario.verdict?.(t) ?? []) note(scenario.name, problem);
   }

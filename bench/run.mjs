@@ -74,6 +74,8 @@ const results = {
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model?.trim() ?? null, node: process.version, libturbojpeg: libturbojpegVersion(), loadavgStart: loadavg() },
 };
 
+// A part that throws is recorded as { error } so the rest still runs, and fails the bench at the end.
+const failedParts = [];
 async function part(name, run) {
   if (!only.includes(name)) return;
   const t0 = process.hrtime.bigint();
@@ -82,6 +84,7 @@ async function part(name, run) {
   } catch (error) {
     results[name] = { error: error instanceof Error ? error.message : String(error) };
     log(`${name} failed: ${results[name].error}`);
+    failedParts.push(name);
   }
   log(`${name} done in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
 }
@@ -121,4 +124,8 @@ if (options.json) {
   console.log(renderReport(results));
   if (saved) console.log(`\n${renderComparison(results, saved)}`);
   console.log(`\nResults: ${file} (${results.seconds.toFixed(0)} s)`);
+}
+if (failedParts.length) {
+  log(`FAILED: ${failedParts.join(', ')}`);
+  process.exitCode = 1;
 }

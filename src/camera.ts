@@ -108,6 +108,8 @@ export class Camera extends EventEmitter implements FrameSource {
   /** Totals of captures that ended (reconnects), so stats stay cumulative. */
   #past: SourceStats = emptyStats();
   #iterators = new FrameIterators();
+  /** An MJPEG pipe's frames carry their size, whatever width and height were declared. */
+  #sizeFromFrame = false;
   readonly controls: CameraControls;
 
   /** @internal use openCamera() */
@@ -213,6 +215,7 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#sequenceBase = this.#lastSequence + 1;
     const info = opened.info();
     this.#info = this.#oriented(toInfo(info), info.orientedByDevice === true);
+    this.#sizeFromFrame = this.#info.kind === 'pipe' && this.#info.format === 'mjpeg';
     for (const [data, sequence, timestamp] of earlyFrames) this.#deliver(data, sequence, timestamp);
     if (early !== undefined) this.#failOrWarn(early);
   }
@@ -244,14 +247,15 @@ export class Camera extends EventEmitter implements FrameSource {
 
   #deliver(data: Buffer, nativeSequence: number, timestamp: number): void {
     if (this.#closed) return;
-    if (this.#info.width === 0 || this.#measureTrim) {
-      // An MJPEG pipe declares no size, and a turned one may be trimmed: the first frame's header tells.
+    if (this.#sizeFromFrame || this.#measureTrim) {
+      // An MJPEG pipe's first frame tells its size (a declared or default size may be wrong), and
+      // a turned MJPEG frame what its edges lost.
       const size = jpegSize(data);
-      if (size && this.#measureTrim && this.#info.orientation !== undefined) {
+      if (size) {
+        const orientation = this.#measureTrim ? this.#info.orientation : undefined;
         const trimmed = { width: this.#info.width - size.width, height: this.#info.height - size.height };
-        this.#info = { ...this.#info, ...size, orientation: { ...this.#info.orientation, trimmed } };
-      } else if (size) {
-        this.#info = { ...this.#info, ...size };
+        this.#info = orientation ? { ...this.#info, ...size, orientation: { ...orientation, trimmed } } : { ...this.#info, ...size };
+        this.#sizeFromFrame = false;
       }
       this.#measureTrim = false;
     }

@@ -49,8 +49,9 @@ export interface SourceStats {
   /** Mean encode time per frame in milliseconds (0 for mjpeg pass-through). */
   encodeMs: number;
   /** The encoder's output buffers (sources that encode): bytes held, frames served as copies
-   *  because every buffer was still held by JS, JPEGs that outgrew their predicted buffer. */
-  pool?: { bytes: number; copies: number; grown: number };
+   *  because every buffer was still held by JS, JPEGs that outgrew their predicted buffer, and
+   *  the buffers out now (in flight or held by JS; 0 once idle and collected). */
+  pool?: { bytes: number; copies: number; grown: number; leased?: number };
   /** Whether the source is paused (sources that can pause). */
   paused?: boolean;
 }
@@ -77,6 +78,7 @@ export function addStats(a: SourceStats, b: SourceStats): SourceStats {
       bytes: b.pool?.bytes ?? 0,
       copies: (a.pool?.copies ?? 0) + (b.pool?.copies ?? 0),
       grown: (a.pool?.grown ?? 0) + (b.pool?.grown ?? 0),
+      leased: b.pool?.leased ?? 0,
     },
   };
 }

@@ -36,3 +36,12 @@ describe('bad sources', () => {
     await expect(openCamera({ source: 'testsrc', format: 'h264' as never })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT' });
   });
 });
+
+describe('a closed camera', () => {
+  it('refuses use after close() with ERR_CLOSED and its path', async () => {
+    const camera = await openCamera({ source: 'testsrc', width: 64, height: 48 });
+    await camera.close();
+    await expect(camera.controls.list()).rejects.toMatchObject({ code: 'ERR_CLOSED', path: 'testsrc' });
+    await expect(camera.controls.set('brightness', 1)).rejects.toMatchObject({ code: 'ERR_CLOSED', path: 'testsrc' });
+  });
+});

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost] [--cli PATH]
+// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate] [--cli PATH]
 // Measures turbocam against baselines run in the same process tree on the same machine, writes the
 // results to bench/results/<time>.json (and latest.json), prints the tables, the targets and what
 // they predict for a Pi core (from the anchors, or from a run posted from a board with --board).
@@ -15,10 +15,11 @@ import { benchEncoder } from './lib/encoder-bench.mjs';
 import { benchFanout } from './lib/fanout-bench.mjs';
 import { benchPipeline } from './lib/pipeline-bench.mjs';
 import { renderComparison, renderReport } from './lib/report.mjs';
+import { benchRotate } from './lib/rotate-bench.mjs';
 import { benchStartup } from './lib/startup-bench.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost'];
+const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost', 'rotate'];
 
 let options;
 try {
@@ -73,6 +74,8 @@ const results = {
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model?.trim() ?? null, node: process.version, libturbojpeg: libturbojpegVersion(), loadavgStart: loadavg() },
 };
 
+// A part that throws is recorded as { error } so the rest still runs, and fails the bench at the end.
+const failedParts = [];
 async function part(name, run) {
   if (!only.includes(name)) return;
   const t0 = process.hrtime.bigint();
@@ -81,6 +84,7 @@ async function part(name, run) {
   } catch (error) {
     results[name] = { error: error instanceof Error ? error.message : String(error) };
     log(`${name} failed: ${results[name].error}`);
+    failedParts.push(name);
   }
   log(`${name} done in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
 }
@@ -102,6 +106,7 @@ await part('cost', () => {
   if (cliMissing) throw new Error(cliMissing);
   return benchCost({ cli: options.cli, quick: options.quick, log });
 });
+await part('rotate', () => benchRotate({ quick: options.quick, log }));
 
 results.machine.loadavgEnd = loadavg();
 results.boardEstimate = boardEstimates(results, postedBoard);
@@ -119,4 +124,8 @@ if (options.json) {
   console.log(renderReport(results));
   if (saved) console.log(`\n${renderComparison(results, saved)}`);
   console.log(`\nResults: ${file} (${results.seconds.toFixed(0)} s)`);
+}
+if (failedParts.length) {
+  log(`FAILED: ${failedParts.join(', ')}`);
+  process.exitCode = 1;
 }

@@ -27,3 +27,7 @@ node --input-type=module -e "
   const { native } = await import('$app/node_modules/turbocam/dist/native.js');
   if (!native.formats.some((format) => format.name === 'yuyv')) throw new Error('unexpected format table');
   console.log('check-package: installed package loads ' + '$tarball' + ' from its prebuild, ' + native.formats.length + ' formats');"
+# Both commands are installed: the package's own and µStreamer's command line in front of it.
+for bin in turbocam turbocam-ustreamer; do
+  node_modules/.bin/$bin --help | grep -q "^Usage: $bin" || { echo "check-package: $bin --help failed" >&2; exit 1; }
+done

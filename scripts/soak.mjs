@@ -2,13 +2,18 @@
 // stalls), under N minutes of mixed traffic: viewers joining and leaving at random, slow and
 // stalled readers, slowloris partial requests, malformed requests, oversized headers, snapshots
 // and state polls. A third server, under `ulimit -n 1024`, streams a camera that never sends EOI
-// (soak/eoi-less-camera.mjs) and takes descriptor floods of 1100 connections (soak/flood.mjs). Reports requests served, errors, RSS and open fds, and exits non-zero when a
-// target is missed: any crash or unexpected answer, RSS drift >= 10 % after warm-up, fds not
-// back to their starting count.
-//   npm run soak -- --minutes N      (needs `npm run build`; the npm script builds first)
+// (soak/eoi-less-camera.mjs) and takes descriptor floods of 1100 connections (soak/flood.mjs).
+// Reports requests served, errors, RSS and open fds, and exits non-zero when a target is missed:
+// any crash or unexpected answer (a connection closed without a status line included), a stalled
+// reader or slowloris peer the server did not cut, a FIFO stall the source did not recover from,
+// RSS drift >= 10 % after warm-up, fds not back to their starting count.
+// Its randomness is seeded: the seed is printed, and --seed replays the same mix of traffic.
+//   npm run soak -- --minutes N [--seed S]   (needs `npm run build`; the npm script builds first)
+// A new kind of traffic is one entry in SCENARIOS; a check of its own goes in its `verdict`.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,18 +22,33 @@ import { repairCounts, startEoiLessCamera } from './soak/eoi-less-camera.mjs';
 import { floodLoop } from './soak/flood.mjs';
 
 const argv = process.argv.slice(2);
-const minutesAt = argv.indexOf('--minutes');
-const minutes = minutesAt >= 0 ? Number(argv[minutesAt + 1]) : 2;
+const flag = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const minutes = Number(flag('--minutes') ?? 2);
 if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
   console.error('soak: --minutes wants a number in (0, 1440]');
   process.exit(2);
 }
+const seed = Number(flag('--seed') ?? Math.floor(Math.random() * 2 ** 32));
+if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
+  console.error('soak: --seed wants an integer in [0, 2^32)');
+  process.exit(2);
+}
+// mulberry32: small, and the same sequence for the same seed on every machine.
+let state = seed;
+function random() {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+console.log(`soak: seed ${seed} (replay with --seed ${seed})`);
 const durationMs = minutes * 60_000;
 const warmUpMs = Math.min(30_000, durationMs * 0.2);
 const concurrency = Number(process.env.SOAK_CONCURRENCY ?? 24);
 const ROOT = new URL('..', import.meta.url).pathname;
 
-const counts = { requests: 0, streams: 0, frames: 0, byStatus: new Map(), cut: 0, unexpected: 0 };
+const counts = { requests: 0, streams: 0, frames: 0, byStatus: new Map(), unexpected: 0 };
 const unexpected = [];
 function note(kind, detail) {
   counts.unexpected += 1;
@@ -81,8 +101,11 @@ const fdsOf = (pid) => readdirSync(`/proc/${pid}/fd`).length;
 // `holdMs`, optionally pausing reads to play a stalled viewer. Resolves with the status and
 // whether the server closed the connection.
 function exchange(port, request, { holdMs = 5000, dribbleMs = 0, stallReads = false } = {}) {
-  // Nothing outlives the soak by more than a few seconds.
+  // Nothing outlives the soak by more than a few seconds; an exchange cut short for that
+  // (`shortened`) cannot tell whether the server would have ended it.
+  const wanted = holdMs;
   holdMs = Math.max(0, Math.min(holdMs, until + 3000 - Date.now()));
+  const shortened = holdMs < wanted;
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let head = '';
@@ -95,7 +118,7 @@ function exchange(port, request, { holdMs = 5000, dribbleMs = 0, stallReads = fa
       clearInterval(drip);
       socket.destroy();
       const match = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-      resolve({ status: match ? Number(match[1]) : 0, closedByServer, bytes, head });
+      resolve({ status: match ? Number(match[1]) : 0, closedByServer, bytes, head, shortened });
     };
     const timer = setTimeout(() => finish(false), holdMs);
     let drip;
@@ -128,50 +151,111 @@ function exchange(port, request, { holdMs = 5000, dribbleMs = 0, stallReads = fa
   });
 }
 
-const pick = (list) => list[Math.floor(Math.random() * list.length)];
-const between = (a, b) => a + Math.random() * (b - a);
+const pick = (list) => list[Math.floor(random() * list.length)];
+const between = (a, b) => a + random() * (b - a);
 const EXPECTED = new Set([200, 400, 404, 405, 408, 431, 503]);
 
-async function oneAction(server) {
-  const { port } = server;
-  const roll = Math.random();
-  let result;
-  if (roll < 0.3) {
-    counts.streams += 1;
-    const query = pick(['', '?fps=5', '?fps=1&key=soak', '?advance_headers=1', '?dual_final_frames=1&extra_headers=1']);
-    result = await exchange(port, `GET /stream${query} HTTP/1.1\r\nHost: soak\r\n\r\n`, { holdMs: between(500, 8000) });
-  } else if (roll < 0.4) {
+// Each kind of traffic: how often (weight), one exchange (run), and whether the server must
+// answer it with a status line (every request sent whole must be answered, or closed with one).
+// `verdict(tally)`, when given, returns what went wrong with this kind over the whole soak.
+const SCENARIOS = [
+  {
+    name: 'viewer',
+    weight: 0.3,
+    run: (port) => {
+      counts.streams += 1;
+      const query = pick(['', '?fps=5', '?fps=1&key=soak', '?advance_headers=1', '?dual_final_frames=1&extra_headers=1']);
+      return exchange(port, `GET /stream${query} HTTP/1.1\r\nHost: soak\r\n\r\n`, { holdMs: between(500, 8000) });
+    },
+  },
+  {
     // A viewer that stops reading: the server must cut it (client timeout 3 s), not buffer for it.
-    result = await exchange(port, 'GET /stream HTTP/1.1\r\nHost: soak\r\n\r\n', { holdMs: 15_000, stallReads: true });
-    if (result.closedByServer) counts.cut += 1;
-  } else if (roll < 0.6) {
-    result = await exchange(port, `GET ${pick(['/snapshot', '/state', '/metrics', '/', '/?action=snapshot', '/nope', '/../../etc/passwd'])} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`);
-  } else if (roll < 0.67) {
-    // Slowloris: a header byte every 1.5 s; the server's head deadline (--server-timeout, 10 s) ends it.
-    result = await exchange(port, `GET /stream HTTP/1.1\r\nHost: soak\r\nX-Slow: ${'z'.repeat(60)}\r\n\r\n`, { holdMs: 45_000, dribbleMs: 1500 });
-    if (result.closedByServer) counts.cut += 1;
-  } else if (roll < 0.8) {
-    result = await exchange(port, pick(['GARBAGE\r\n\r\n', 'GET / HTTP/7.0\r\n\r\n', '\x16\x03\x01\x00\xa5\x01\x00', 'POST /stream HTTP/1.1\r\nHost: soak\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc', 'GET /stream?fps=abc HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n', 'GET //[ HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n']));
-  } else if (roll < 0.9) {
-    result = await exchange(port, `GET /state HTTP/1.1\r\nHost: soak\r\nX-Big: ${'b'.repeat(between(17_000, 200_000) | 0)}\r\n\r\n`);
-  } else {
-    // Connect and vanish, with or without a request.
-    result = await exchange(port, pick(['', 'GET /stream HTTP/1.1\r\nHost: soak\r\n\r\n']), { holdMs: between(0, 300) });
-    if (result.status === 0) return;
+    name: 'stalled reader',
+    weight: 0.1,
+    run: (port) => exchange(port, 'GET /stream HTTP/1.1\r\nHost: soak\r\n\r\n', { holdMs: 15_000, stallReads: true }),
+    // A reader is cut for frames it does not drain: not while the FIFO source stalls (6 s of 25).
+    mustBeCut: (server) => server.name !== 'fifo',
+  },
+  {
+    name: 'poll',
+    weight: 0.2,
+    run: (port) =>
+      exchange(port, `GET ${pick(['/snapshot', '/state', '/metrics', '/', '/?action=snapshot', '/nope', '/../../etc/passwd'])} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`),
+  },
+  {
+    // Slowloris: a header byte every 1.5 s; the server's head deadline (--server-timeout, 10 s) ends it with a 408.
+    name: 'slowloris',
+    weight: 0.07,
+    run: (port) => exchange(port, `GET /stream HTTP/1.1\r\nHost: soak\r\nX-Slow: ${'z'.repeat(60)}\r\n\r\n`, { holdMs: 45_000, dribbleMs: 1500 }),
+    mustBeCut: () => true,
+    // Its head never completes, so no answer is owed: a 408, or a close by the flood budget.
+    noAnswerOwed: true,
+  },
+  {
+    name: 'malformed',
+    weight: 0.13,
+    run: (port) =>
+      exchange(port, pick(['GARBAGE\r\n\r\n', 'GET / HTTP/7.0\r\n\r\n', '\x16\x03\x01\x00\xa5\x01\x00', 'POST /stream HTTP/1.1\r\nHost: soak\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc', 'GET /stream?fps=abc HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n', 'GET //[ HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n'])),
+  },
+  {
+    name: 'oversized head',
+    weight: 0.1,
+    run: (port) => exchange(port, `GET /state HTTP/1.1\r\nHost: soak\r\nX-Big: ${'b'.repeat(between(17_000, 200_000) | 0)}\r\n\r\n`),
+  },
+  {
+    // Connect and vanish, with or without a request: no answer is owed.
+    name: 'vanish',
+    weight: 0.1,
+    run: (port) => exchange(port, pick(['', 'GET /stream HTTP/1.1\r\nHost: soak\r\n\r\n']), { holdMs: between(0, 300) }),
+    noAnswerOwed: true,
+  },
+];
+const totalWeight = SCENARIOS.reduce((sum, s) => sum + s.weight, 0);
+const tallies = new Map(SCENARIOS.map((s) => [s.name, { ran: 0, cut: 0, notCut: 0, shortened: 0 }]));
+
+async function oneAction(server) {
+  let roll = random() * totalWeight;
+  const scenario = SCENARIOS.find((s) => (roll -= s.weight) < 0) ?? SCENARIOS.at(-1);
+  const tally = tallies.get(scenario.name);
+  tally.ran += 1;
+  const result = await scenario.run(server.port);
+  if (result.shortened) tally.shortened += 1;
+  if (scenario.mustBeCut?.(server) && !result.shortened) {
+    if (result.closedByServer) tally.cut += 1;
+    else {
+      tally.notCut += 1;
+      note(scenario.name, `not cut by ${server.name} within the hold`);
+    }
   }
-  if (result.status === 0 && !result.closedByServer) return;
+  if (scenario.noAnswerOwed && result.status === 0) return;
   if (result.status === 0) {
-    status(0);
+    // Open at the end of the hold with nothing said is a stream still waiting, or a peer still
+    // dribbling; closed with nothing said is a reset where an answer was owed.
+    if (result.closedByServer) {
+      status(0);
+      note('no status line', `${server.name} closed a ${scenario.name} connection without answering`);
+    }
     return;
   }
   status(result.status);
   if (!EXPECTED.has(result.status)) note('status', `${result.status} from ${server.name}: ${result.head.slice(0, 80)}`);
 }
 
-// The FIFO source: JPEGs at ~20 fps, with a 6 s stall every 25 s (the server shows NO SIGNAL and
-// recovers when frames return).
+/** A counter from the server's /metrics. */
+function metric(port, name) {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)));
+    }).on('error', reject);
+  });
+}
+
+// The FIFO source: JPEGs at ~20 fps, with a 6 s stall every 25 s; the source must capture again
+// once frames return. (A pipe has no --device-timeout: a stall is only frames not coming.)
 let feeding = true;
-async function feedFifo(fifo) {
+async function feedFifo(fifo, serverReady) {
   const frames = [0, 1, 2, 3].map((i) =>
     execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=1`, '-vf', `trim=start_frame=${i}`, '-frames:v', '1', '-f', 'mjpeg', '-']),
   );
@@ -179,17 +263,35 @@ async function feedFifo(fifo) {
   out.on('error', () => undefined);
   let n = 0;
   let stalls = 0;
+  const checks = [];
   while (feeding) {
     if (n > 0 && n % 500 === 0) {
       stalls += 1;
       await sleep(6000);
+      const { port } = await serverReady;
+      const before = await metric(port, 'turbocam_frames_captured_total').catch(() => NaN);
+      // Captures resume within a generous bound once writing does; checked while feeding on.
+      const stall = stalls;
+      checks.push(
+        (async () => {
+          for (const end = Date.now() + 15_000; Date.now() < end; await sleep(250)) {
+            if ((await metric(port, 'turbocam_frames_captured_total').catch(() => NaN)) > before) return 'recovered';
+          }
+          if (!feeding) return 'ended';
+          note('fifo', `no frame captured within 15 s after stall ${stall}`);
+          return 'stuck';
+        })(),
+      );
     }
     if (!out.write(frames[n % frames.length])) await new Promise((resolve) => out.once('drain', resolve));
     n += 1;
     await sleep(50);
   }
   out.end();
-  return { frames: n, stalls };
+  const outcomes = await Promise.all(checks);
+  const recovered = outcomes.filter((o) => o === 'recovered').length;
+  if (stalls === 0 && durationMs >= 60_000) note('fifo', 'no stall within the soak: recovery untested');
+  return { frames: n, stalls, recovered };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'turbocam-soak-'));
@@ -202,7 +304,7 @@ let exitCode = 0;
 try {
   servers.push(await startServer('testsrc', ['--source', 'testsrc', '--resolution', '640x480', '--fps', '30', '--workers', '1']));
   const fifoServer = startServer('fifo', ['--source', fifo, '--format', 'mjpeg', '--persistent', '--device-timeout', '2']);
-  const fed = feedFifo(fifo);
+  const fed = feedFifo(fifo, fifoServer);
   servers.push(await fifoServer);
   const eoiLess = await startEoiLessCamera({ dir, startServer, options: { ulimit: 1024 } });
   servers.push(eoiLess.server);
@@ -228,7 +330,13 @@ try {
 
   const windowMs = Math.min(15_000, (durationMs - warmUpMs) / 3);
   console.log(`soak: ${minutes} min, ${concurrency} concurrent clients, warm-up ${Math.round(warmUpMs / 1000)} s`);
-  console.log(`soak: ${counts.requests} requests answered (${[...counts.byStatus].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}), ${counts.streams} stream viewers, ~${counts.frames} frames received, ${counts.cut} stalled/slowloris clients cut by the server`);
+  console.log(`soak: ${counts.requests} requests answered (${[...counts.byStatus].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}), ${counts.streams} stream viewers, ~${counts.frames} frames received`);
+  for (const scenario of SCENARIOS) {
+    const t = tallies.get(scenario.name);
+    const cut = scenario.mustBeCut ? `, ${t.cut} cut by the server where required, ${t.notCut} not cut, ${t.shortened} ended by the soak's end` : '';
+    console.log(`soak:   ${scenario.name}: ${t.ran}${cut}`);
+    for (const problem of scenario.verdict?.(t) ?? []) note(scenario.name, problem);
+  }
   for (const server of servers) {
     // fds settle once the last sockets close.
     let fdEnd = server.exited ? -1 : fdsOf(server.child.pid);
@@ -261,7 +369,7 @@ try {
     }
     if (server.exited || fdEnd > server.fdStart) exitCode = 1;
   }
-  console.log(`soak: the FIFO got ${counts.fed.frames} frames with ${counts.fed.stalls} stalls of 6 s`);
+  console.log(`soak: the FIFO got ${counts.fed.frames} frames with ${counts.fed.stalls} stalls of 6 s; captures resumed after ${counts.fed.recovered}`);
   const eoiLessFed = await eoiLess.stop();
   console.log(`soak: the EOI-less camera got ${eoiLessFed} frames; ${repairs.repaired} served repaired, ${repairs.corrupt} rejected as corrupt`);
   if (!(repairs.repaired >= eoiLessFed * 0.5) || repairs.corrupt !== 0) note('eoi-less', `${repairs.repaired} of ${eoiLessFed} frames repaired, ${repairs.corrupt} corrupt`);

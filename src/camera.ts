@@ -8,8 +8,8 @@ import type { NativeCapture, NativeControl, NativeDevice } from './native.js';
 import { jpegSize } from './sources/jpeg-info.js';
 import { FrameIterators } from './sources/latest-iterator.js';
 import { addStats, emptyStats, type FrameSource, type SourceInfo, type SourceKind, type SourceStats } from './sources/source.js';
-import type { Frame, PixelFormatName, Subsampling } from './types.js';
-import { BUFFERS, checkPixelFormat, checkRange, checkSubsampling, ENCODERS, type EncoderName, DEVICE_TIMEOUT_MS, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY, RETRY_INTERVAL_MS } from './validate.js';
+import type { Flip, Frame, PixelFormatName, Rotation, Subsampling } from './types.js';
+import { BUFFERS, checkOrientation, checkPixelFormat, checkRange, checkSubsampling, DEVICE_TIMEOUT_MS, ENCODERS, type EncoderName, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY, RETRY_INTERVAL_MS } from './validate.js';
 
 export interface OpenCameraOptions {
   /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
@@ -42,6 +42,12 @@ export interface OpenCameraOptions {
   /** V4L2 input to select (VIDIOC_S_INPUT). HDMI inputs adopt the detected DV timings and
    *  renegotiate when the signal changes. */
   input?: number;
+  /** Clockwise rotation, then `flip`: a V4L2 device's own flip/rotate controls when they can do
+   *  it all, else raw formats are turned while repacked for compression and camera MJPEG
+   *  losslessly (never re-encoded; edges trimmed to whole MCUs where needed). `info` reports
+   *  the size clients get, who turns it, and for MJPEG what was trimmed. */
+  rotate?: Rotation;
+  flip?: Flip;
   /** Camera MJPEG: also serve frames cut short inside the scan, with EOI appended (µStreamer's
    *  --allow-truncated-frames). Frames that only lack EOI are always repaired. */
   allowTruncatedFrames?: boolean;
@@ -95,6 +101,7 @@ function checkOptions(options: OpenCameraOptions): void {
   if (options.buffers !== undefined) checkRange('openCamera', 'buffers', options.buffers, BUFFERS);
   if (options.quality !== undefined) checkRange('openCamera', 'quality', options.quality, QUALITY);
   checkPixelFormat('openCamera', options.format ?? 'auto', true);
+  checkOrientation('openCamera', options.rotate, options.flip);
   checkSubsampling('openCamera', options.subsampling);
   if (options.encoder !== undefined && !ENCODERS.includes(options.encoder)) {
     throw invalidArg('openCamera', 'encoder', ENCODERS.join(', '), options.encoder);
@@ -113,19 +120,22 @@ export class Camera extends EventEmitter implements FrameSource {
   #info: SourceInfo;
   #closed = false;
   #paused = false;
+  #measureTrim = false;
   #retry: NodeJS.Timeout | null = null;
   #sequenceBase = 0;
   #lastSequence = -1;
   /** Totals of captures that ended (reconnects), so stats stay cumulative. */
   #past: SourceStats = emptyStats();
   #iterators = new FrameIterators();
+  /** An MJPEG pipe's frames carry their size, whatever width and height were declared. */
+  #sizeFromFrame = false;
   readonly controls: CameraControls;
 
   /** @internal use openCamera() */
   constructor(options: OpenCameraOptions) {
     super();
     this.#options = options;
-    this.#info = awaitedInfo(options);
+    this.#info = this.#oriented(awaitedInfo(options), false);
     this.controls = {
       list: async () => (await this.#live().listControls()).map(toControlInfo),
       get: async (name) => this.#live().getControl(String(name)),
@@ -225,7 +235,9 @@ export class Camera extends EventEmitter implements FrameSource {
     if (this.#paused) opened.setPaused(true);
     this.#capture = opened;
     this.#sequenceBase = this.#lastSequence + 1;
-    this.#info = toInfo(opened.info());
+    const info = opened.info();
+    this.#info = this.#oriented(toInfo(info), info.orientedByDevice === true);
+    this.#sizeFromFrame = this.#info.kind === 'pipe' && this.#info.format === 'mjpeg';
     for (const [data, sequence, timestamp] of earlyFrames) this.#deliver(data, sequence, timestamp);
     if (early !== undefined) this.#failOrWarn(early);
   }
@@ -238,12 +250,36 @@ export class Camera extends EventEmitter implements FrameSource {
     return this.#capture;
   }
 
+  // The size clients get: turned 90 or 270, width and height trade places. Turned MJPEG may lose
+  // partial MCUs at its edges: its first frame tells (#measureTrim). A device that flips by
+  // itself does it whole, and trims nothing.
+  #oriented(info: SourceInfo, byDevice: boolean): SourceInfo {
+    const rotate = this.#options.rotate ?? 0;
+    const flip = this.#options.flip;
+    if (rotate === 0 && flip === undefined) return info;
+    const swap = rotate === 90 || rotate === 270;
+    this.#measureTrim = !byDevice && info.format === 'mjpeg' && info.width > 0;
+    return {
+      ...info,
+      width: swap ? info.height : info.width,
+      height: swap ? info.width : info.height,
+      orientation: { rotate, flip: flip ?? null, by: byDevice ? 'device' : 'turbocam', trimmed: { width: 0, height: 0 } },
+    };
+  }
+
   #deliver(data: Buffer, nativeSequence: number, timestamp: number): void {
     if (this.#closed) return;
-    if (this.#info.width === 0) {
-      // An MJPEG pipe declares no size: the first frame's header tells it.
+    if (this.#sizeFromFrame || this.#measureTrim) {
+      // An MJPEG pipe's first frame tells its size (a declared or default size may be wrong), and
+      // a turned MJPEG frame what its edges lost.
       const size = jpegSize(data);
-      if (size) this.#info = { ...this.#info, ...size };
+      if (size) {
+        const orientation = this.#measureTrim ? this.#info.orientation : undefined;
+        const trimmed = { width: this.#info.width - size.width, height: this.#info.height - size.height };
+        this.#info = orientation ? { ...this.#info, ...size, orientation: { ...orientation, trimmed } } : { ...this.#info, ...size };
+        this.#sizeFromFrame = false;
+      }
+      this.#measureTrim = false;
     }
     const sequence = this.#sequenceBase + nativeSequence;
     this.#lastSequence = sequence;

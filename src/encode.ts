@@ -3,8 +3,8 @@
 // memory is the encoder's pooled output buffer (no copy), or, while JS still holds every pooled
 // buffer (they return when the GC collects their Buffers), a copy of exactly the JPEG's bytes.
 import { native, type NativeEncoderStats } from './native.js';
-import type { PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
-import { checkObject, checkPixelFormat, checkRange, checkSubsampling, FRAME_INDEX, invalidArg, POSITIVE_INTEGER, QUALITY } from './validate.js';
+import type { Flip, PixelFormatName, RawPixelFormatName, Rotation, Subsampling } from './types.js';
+import { checkObject, checkOrientation, checkPixelFormat, checkRange, checkSubsampling, FRAME_INDEX, invalidArg, POSITIVE_INTEGER, QUALITY } from './validate.js';
 
 export interface EncodeOptions {
   width: number;
@@ -17,6 +17,11 @@ export interface EncodeOptions {
   subsampling?: Subsampling;
   /** Bytes per line of the first plane when lines are padded; default: tight. */
   stride?: number;
+  /** Clockwise rotation, then `flip`. Raw input is turned while it is repacked into planes (4:2:2
+   *  turned 90 or 270 becomes 4:4:0); mjpeg input losslessly (no re-encode), its edges trimmed to
+   *  whole MCUs where the rotation needs it. */
+  rotate?: Rotation;
+  flip?: Flip;
 }
 
 export interface TestPatternOptions {
@@ -30,19 +35,20 @@ export interface TestPatternOptions {
 /** Counters of the encoder's output-buffer pool and of rejected mjpeg frames. */
 export type EncoderStats = NativeEncoderStats;
 
-type NativeEncodeArgs = [Uint8Array, number, number, PixelFormatName, number, Subsampling | undefined, number | undefined];
+type NativeEncodeArgs = [Uint8Array, number, number, PixelFormatName, number, Subsampling | undefined, number | undefined, number, Flip | undefined];
 
 function encodeArgs(where: string, frame: unknown, options: unknown): NativeEncodeArgs {
   if (!(frame instanceof Uint8Array)) throw invalidArg(where, 'frame', 'a Buffer or Uint8Array', typeof frame);
   checkObject(where, 'options', options);
-  const { width, height, format, quality = QUALITY.default, subsampling, stride } = options as Record<string, unknown>;
+  const { width, height, format, quality = QUALITY.default, subsampling, stride, rotate = 0, flip } = options as Record<string, unknown>;
   checkRange(where, 'width', width, POSITIVE_INTEGER);
   checkRange(where, 'height', height, POSITIVE_INTEGER);
   checkPixelFormat(where, format);
   checkRange(where, 'quality', quality, QUALITY);
   checkSubsampling(where, subsampling);
   if (stride !== undefined) checkRange(where, 'stride', stride, POSITIVE_INTEGER);
-  return [frame, width, height, format, quality, subsampling, stride];
+  checkOrientation(where, rotate, flip);
+  return [frame, width, height, format, quality, subsampling, stride, rotate as number, flip as Flip | undefined];
 }
 
 /** Encodes one raw frame to JPEG on a native worker thread (or normalises an mjpeg frame).

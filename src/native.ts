@@ -19,6 +19,8 @@ export interface NativeCaptureInfo {
   height: number;
   format: string;
   fps: number;
+  /** The device's own flip/rotate controls do the requested orientation (V4L2 only). */
+  orientedByDevice?: boolean;
   /** Raw formats: what the JPEGs are encoded at; null for camera MJPEG, passed through. */
   subsampling: string | null;
 }
@@ -107,12 +109,17 @@ export interface NativeAddon {
   // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.
   encode(
     frame: Uint8Array, width: number, height: number, format: string, quality: number,
-    subsampling: string | undefined, stride: number | undefined,
+    subsampling: string | undefined, stride: number | undefined, rotate: number, flip: string | undefined,
   ): Promise<Buffer>;
   encodeSync(
     frame: Uint8Array, width: number, height: number, format: string, quality: number,
-    subsampling: string | undefined, stride: number | undefined,
+    subsampling: string | undefined, stride: number | undefined, rotate: number, flip: string | undefined,
   ): Buffer;
+  /** The planes an oriented raw frame is compressed from, for tests (same arguments as encodeSync). */
+  orientedPlanesForTest(
+    frame: Uint8Array, width: number, height: number, format: string, quality: number,
+    subsampling: string | undefined, stride: number | undefined, rotate: number, flip: string | undefined,
+  ): { width: number; height: number; samp: number; planes: Array<{ width: number; height: number; data: Buffer }> };
   testPattern(width: number, height: number, format: string, frame: number): Buffer;
   encoderStats(): NativeEncoderStats;
   // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.

@@ -13,6 +13,11 @@ export type RawPixelFormatName = Exclude<PixelFormatName, 'mjpeg'>;
 export const SUBSAMPLINGS = ['444', '422', '420', 'gray'] as const;
 export type Subsampling = (typeof SUBSAMPLINGS)[number];
 
+/** Clockwise rotation in degrees, applied before the flip. */
+export type Rotation = 0 | 90 | 180 | 270;
+/** Mirror left-right (h) or top-bottom (v). */
+export type Flip = 'h' | 'v';
+
 /** One encoded frame, as sources hand it to the hub and the hub to clients. */
 export interface Frame {
   /** The JPEG. Shared by every consumer: never mutate it. */

@@ -68,3 +68,9 @@ export function checkSubsampling(where: string, value: unknown): asserts value i
 export function checkObject(where: string, name: string, value: unknown): asserts value is object {
   if (typeof value !== 'object' || value === null) throw invalidArg(where, name, 'an object', value);
 }
+
+/** rotate (clockwise degrees) and flip, as encode() and openCamera() take them. */
+export function checkOrientation(where: string, rotate: unknown, flip: unknown): void {
+  if (rotate !== undefined && rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270) throw invalidArg(where, 'rotate', '0, 90, 180 or 270', rotate);
+  if (flip !== undefined && flip !== 'h' && flip !== 'v') throw invalidArg(where, 'flip', "'h' or 'v'", flip);
+}

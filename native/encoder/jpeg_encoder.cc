@@ -9,6 +9,7 @@
 #include <string>
 
 #include "error.h"
+#include "encoder/oriented_planes.h"
 #include "formats/repack.h"
 
 namespace turbocam {
@@ -234,7 +235,9 @@ void JpegEncoder::validate(const RawFrame& frame, const EncodeOptions& options) 
 
 size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& options) {
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
-  const unsigned long size = tjBufSize(frame.width, frame.height, tjSubsampling(s));
+  const bool swap = swapsAxes(options.orientation);
+  // A turned 4:2:2 frame is 4:4:0: the same number of samples, so the same bound.
+  const unsigned long size = tjBufSize(swap ? frame.height : frame.width, swap ? frame.width : frame.height, tjSubsampling(s));
   // TurboJPEG signals overflow of its own unsigned long arithmetic (32-bit boards) with -1.
   if (size == static_cast<unsigned long>(-1)) {
     throw Error("ERR_FRAME_SIZE", "a " + frameName(frame) + " JPEG exceeds this platform's address space");
@@ -308,6 +311,27 @@ int JpegEncoder::compressPacked422(const RawFrame& frame, const Compression& c) 
                                  c.outSize, c.quality, kFlags);
 }
 
+int JpegEncoder::compressOriented(const RawFrame& frame, const EncodeOptions& options, const Compression& c) {
+  OrientedPlanes p = orient(frame, options);
+  if (p.pixelFormat >= 0) {
+    return tjCompress2(static_cast<tjhandle>(handle_), p.planes[0], p.width, p.strides[0], p.height, p.pixelFormat, c.out,
+                       c.outSize, p.samp, c.quality, kFlags);
+  }
+  return tjCompressFromYUVPlanes(static_cast<tjhandle>(handle_), p.planes, p.width, p.strides, p.height, p.samp, c.out,
+                                 c.outSize, c.quality, kFlags);
+}
+
+OrientedPlanes JpegEncoder::orient(const RawFrame& frame, const EncodeOptions& options) {
+  validate(frame, options);
+  const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
+  return orientPlanes(frame, s, tjSubsampling(s), options.orientation, planes_, unrotated_);
+}
+
+JpegTransformer& JpegEncoder::transformer() {
+  if (!transformer_) transformer_ = std::make_unique<JpegTransformer>();
+  return *transformer_;
+}
+
 JpegEncoder::Output JpegEncoder::encode(const RawFrame& frame, const EncodeOptions& options, uint8_t* dst,
                                         size_t capacity) {
   validate(frame, options);
@@ -319,6 +343,9 @@ JpegEncoder::Output JpegEncoder::encode(const RawFrame& frame, const EncodeOptio
   const Compression c{&out, &outSize, s, tjSubsampling(s),
                       frame.stride != 0 ? frame.stride : defaultStride(frame.format, frame.width), options.quality};
   int rc = 0;
+  if (options.orientation != Orientation::None) {
+    rc = compressOriented(frame, options, c);
+  } else {
   switch (frame.format) {
     case PixelFormat::RGB24:
     case PixelFormat::BGR24:
@@ -335,6 +362,7 @@ JpegEncoder::Output JpegEncoder::encode(const RawFrame& frame, const EncodeOptio
       break;
     case PixelFormat::MJPEG:
       break;
+  }
   }
   if (rc != 0) {
     const std::string message = tjGetErrorStr2(handle);

@@ -6,9 +6,12 @@
 #include <cstddef>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
+#include "encoder/jpeg_transform.h"
+#include "formats/orient.h"
 #include "formats/pixel_format.h"
 
 namespace turbocam {
@@ -38,6 +41,20 @@ struct EncodeOptions {
   int quality = 80;                           // 1..100
   Subsampling subsampling = Subsampling::Auto;  // Auto: 4:2:2 for packed 4:2:2, 4:2:0 otherwise, gray for grey
   bool allowTruncated = false;                  // camera MJPEG: serve frames cut short inside the scan
+  // Rotation/flip, applied while repacking into planes. Rotated 90 or 270, 4:2:2 becomes 4:4:0.
+  Orientation orientation = Orientation::None;
+};
+
+// What an oriented frame is compressed from: YUV planes (pixelFormat -1) or one pixel plane.
+struct OrientedPlanes {
+  const uint8_t* planes[3] = {nullptr, nullptr, nullptr};
+  int strides[3] = {0, 0, 0};
+  int planeWidth[3] = {0, 0, 0};
+  int planeHeight[3] = {0, 0, 0};
+  int width = 0;
+  int height = 0;
+  int samp = 0;          // TJSAMP_*
+  int pixelFormat = -1;  // TJPF_* for rgb24/bgr24/grey, else -1
 };
 
 class JpegEncoder {
@@ -82,6 +99,14 @@ class JpegEncoder {
   // The scratch buffer, at least capacity bytes, for other writers (the MJPEG normaliser).
   uint8_t* scratch(size_t capacity);
 
+  // The planes an oriented frame is compressed from, in this encoder's scratch until its next
+  // use; encode() compresses exactly these (tests compare them with a reference rotation).
+  // In encoder/oriented_planes.cc.
+  OrientedPlanes orient(const RawFrame& frame, const EncodeOptions& options);
+
+  // This thread's lossless JPEG transformer (camera MJPEG rotated without a re-encode).
+  JpegTransformer& transformer();
+
  private:
   // Where and how one encode() compresses: TurboJPEG's output buffer and size (in/out), the
   // resolved subsampling as ours and as TurboJPEG's, the first plane's stride, the quality.
@@ -97,12 +122,15 @@ class JpegEncoder {
   int compressInterleaved(const RawFrame& frame, const Compression& c);  // rgb24, bgr24, grey
   int compressPlanar420(const RawFrame& frame, const Compression& c);    // i420, nv12
   int compressPacked422(const RawFrame& frame, const Compression& c);    // yuyv, uyvy
+  int compressOriented(const RawFrame& frame, const EncodeOptions& options, const Compression& c);  // any, turned
 
   void resetHandle();
   void record(const RawFrame& frame, const EncodeOptions& options, size_t length);
 
   void* handle_;  // tjhandle
   std::vector<uint8_t> planes_;  // deinterleaved Y/U/V scratch for packed and semi-planar input
+  std::vector<uint8_t> unrotated_;  // packed 4:2:2 averaged to 4:2:0 before it is oriented
+  std::unique_ptr<JpegTransformer> transformer_;  // made on first use
   // TurboJPEG remembers the last output buffer and, handed the same address again, trusts the
   // size it remembered over the one passed: kept here so a reused address with another capacity
   // gets a fresh handle.

@@ -1,5 +1,7 @@
 #include "encoder/leased_jpeg.h"
 
+#include <cstring>
+
 #include "encoder/mjpeg_normaliser.h"
 
 namespace turbocam {
@@ -28,8 +30,21 @@ LeasedJpeg encodeToLease(JpegEncoder& encoder, BufferPool& pool, const RawFrame&
 }
 
 LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size,
-                            bool allowTruncated, MjpegRepair* repair) {
+                            bool allowTruncated, MjpegRepair* repair, Orientation orientation) {
   LeasedJpeg jpeg;
+  if (orientation != Orientation::None) {
+    const size_t capacity = normalisedMjpegMaxSize(size);
+    uint8_t* normalised = encoder.scratch(capacity);
+    const size_t length = normaliseMjpeg(src, size, normalised, capacity, allowTruncated, repair);
+    const JpegTransformer::Output turned = encoder.transformer().transform(normalised, length, orientation);
+    BufferPool::Lease lease = pool.acquire(turned.length);
+    uint8_t* dst = lease.data != nullptr ? lease.data : encoder.scratch(turned.length);
+    std::memcpy(dst, turned.data, turned.length);
+    if (lease.data != nullptr) jpeg.lease = lease;
+    else jpeg.scratch = dst;
+    jpeg.length = turned.length;
+    return jpeg;
+  }
   const size_t capacity = normalisedMjpegMaxSize(size);
   BufferPool::Lease lease = pool.acquire(capacity);
   if (lease.data == nullptr) {

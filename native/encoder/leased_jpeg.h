@@ -21,9 +21,12 @@ struct LeasedJpeg {
 
 LeasedJpeg encodeToLease(JpegEncoder& encoder, BufferPool& pool, const RawFrame& frame, const EncodeOptions& options);
 
-// Throws ERR_CORRUPT_FRAME like normaliseMjpeg, and says what it repaired the same way.
+// Throws ERR_CORRUPT_FRAME like normaliseMjpeg, and says what it repaired the same way. An
+// orientation other than None turns the normalised JPEG losslessly (JpegTransformer), trimming
+// edge blocks that cannot move.
 LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_t* src, size_t size,
-                            bool allowTruncated = false, MjpegRepair* repair = nullptr);
+                            bool allowTruncated = false, MjpegRepair* repair = nullptr,
+                            Orientation orientation = Orientation::None);
 
 // The lease of a LeasedJpeg, made from a copy of its scratch bytes when it has none: for callers
 // that hand the JPEG on later, from another thread.

@@ -4,6 +4,8 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "error.h"
 #include "napi/addon_data.h"
@@ -27,7 +29,33 @@ struct CameraState {
   std::mutex deviceMutex;
   Napi::FunctionReference onFailure;
   bool closed = false;
+  // The device's own flip/rotate controls do the requested orientation; the encoder does none.
+  bool orientedByDevice = false;
 };
+
+// Sets the device's own flips (or rotate control) when together they give the whole orientation,
+// which then costs nothing; false (and nothing set) when they cannot. Turns that trade width and
+// height are left to the encoder: the format was negotiated at the unturned size.
+bool orientOnDevice(const V4l2Device& device, Orientation o) {
+  if (o == Orientation::None || swapsAxes(o)) return false;
+  const std::vector<ControlDescription> list = listControls(device);
+  auto usable = [&](const char* name, int64_t value) {
+    for (const ControlDescription& c : list) {
+      if (c.name == name) return !c.readOnly && !c.disabled && value >= c.min && value <= c.max && (c.step <= 1 || (value - c.min) % static_cast<int64_t>(c.step) == 0);
+    }
+    return false;
+  };
+  std::vector<std::pair<const char*, int64_t>> plan;
+  if (o == Orientation::FlipH) plan = {{"horizontal_flip", 1}};
+  else if (o == Orientation::FlipV) plan = {{"vertical_flip", 1}};
+  else if (usable("rotate", 180)) plan = {{"rotate", 180}};
+  else plan = {{"horizontal_flip", 1}, {"vertical_flip", 1}};
+  for (const auto& [name, value] : plan) {
+    if (!usable(name, value)) return false;
+  }
+  for (const auto& [name, value] : plan) setControl(device, name, value);
+  return true;
+}
 
 struct Failure {
   Error error;
@@ -182,7 +210,9 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
-    return formatToJs(info.Env(), pipeline().format(), pipeline().encodeOptions());
+    Napi::Object out = formatToJs(info.Env(), pipeline().format(), pipeline().encodeOptions());
+    out.Set("orientedByDevice", state_->orientedByDevice);
+    return out;
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) { return statsToJs(info.Env(), pipeline().stats()); }
@@ -316,6 +346,10 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   if (options.Get("encoderFormat").IsString()) encoder.coded = options.Get("encoderFormat").ToString().Utf8Value();
   encode.subsampling = subsamplingOption(options);
   encode.allowTruncated = options.Get("allowTruncatedFrames").ToBoolean().Value();
+  const Napi::Value flip = options.Get("flip");
+  const std::string flipName = flip.IsString() ? flip.As<Napi::String>().Utf8Value() : "";
+  if (flipName.size() > 1) throw Error("ERR_INVALID_ARG", "flip wants h or v, got '" + flipName + "'");
+  encode.orientation = orientationOf(intOption(options, "rotate", 0), flipName.empty() ? 0 : flipName[0]);
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());
@@ -327,6 +361,10 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
       env,
       [state, request, workers, buffers, encode, encoder, tsfn]() mutable {
         std::unique_ptr<CaptureSource> source = openSource(request);
+        if (source->device() != nullptr && orientOnDevice(*source->device(), encode.orientation)) {
+          state->orientedByDevice = true;
+          encode.orientation = Orientation::None;
+        }
         EncoderChoice choice = chooseEncoder(encoder, source->format());
         CapturePipeline::Callbacks callbacks;
         callbacks.frameReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Failure*>(nullptr)); };

@@ -54,7 +54,14 @@ Subsampling subsamplingArg(const Napi::Value& value) {
   return info->subsampling;
 }
 
-// (data, width, height, format, quality, subsampling, stride)
+Orientation orientationArgs(const Napi::Value& rotate, const Napi::Value& flip) {
+  const int degrees = rotate.IsNumber() ? rotate.As<Napi::Number>().Int32Value() : 0;
+  const std::string f = flip.IsString() ? flip.As<Napi::String>().Utf8Value() : "";
+  if (f.size() > 1) throw Error("ERR_INVALID_ARG", "flip wants h or v, got '" + f + "'");
+  return orientationOf(degrees, f.empty() ? 0 : f[0]);
+}
+
+// (data, width, height, format, quality, subsampling, stride, rotate, flip)
 EncodeJob jobFromArgs(const Napi::CallbackInfo& info) {
   const auto data = info[0].As<Napi::Uint8Array>();
   EncodeJob job;
@@ -66,6 +73,7 @@ EncodeJob jobFromArgs(const Napi::CallbackInfo& info) {
   job.options.quality = info[4].As<Napi::Number>().Int32Value();
   job.options.subsampling = subsamplingArg(info[5]);
   job.frame.stride = info[6].IsNumber() ? static_cast<size_t>(info[6].As<Napi::Number>().Int64Value()) : 0;
+  job.options.orientation = orientationArgs(info[7], info[8]);
   if (job.frame.format != PixelFormat::MJPEG) JpegEncoder::validate(job.frame, job.options);
   return job;
 }
@@ -75,7 +83,7 @@ LeasedJpeg runJob(const EncodeJob& job) {
   BufferPool& pool = *encodePool();
   if (job.frame.format != PixelFormat::MJPEG) return encodeToLease(threadEncoder(), pool, job.frame, job.options);
   try {
-    return normaliseToLease(threadEncoder(), pool, job.frame.data, job.frame.size);
+    return normaliseToLease(threadEncoder(), pool, job.frame.data, job.frame.size, false, nullptr, job.options.orientation);
   } catch (const Error& e) {
     if (e.code() == "ERR_CORRUPT_FRAME") corruptFrames++;
     throw;
@@ -156,6 +164,32 @@ Napi::Value TestPattern(const Napi::CallbackInfo& info) {
   return buffer;
 }
 
+// Same arguments as encodeSync -> the planes an oriented raw frame is compressed from:
+// { width, height, samp, planes: [{ width, height, data }] }. For tests, which compare them
+// with a reference rotation pixel for pixel.
+Napi::Value OrientedPlanesForTest(const Napi::CallbackInfo& info) {
+  const EncodeJob job = jobFromArgs(info);
+  if (job.frame.format == PixelFormat::MJPEG) throw Error("ERR_UNSUPPORTED_FORMAT", "mjpeg frames have no planes");
+  const OrientedPlanes p = threadEncoder().orient(job.frame, job.options);
+  const Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("width", p.width);
+  out.Set("height", p.height);
+  out.Set("samp", p.samp);
+  Napi::Array planes = Napi::Array::New(env);
+  // Each plane's rows are packed (stride = its row's bytes): 3 bytes a pixel for rgb24/bgr24.
+  for (uint32_t i = 0; i < 3 && p.planes[i] != nullptr; i++) {
+    const size_t rowBytes = static_cast<size_t>(p.strides[i]);
+    Napi::Object plane = Napi::Object::New(env);
+    plane.Set("width", p.planeWidth[i]);
+    plane.Set("height", p.planeHeight[i]);
+    plane.Set("data", Napi::Buffer<uint8_t>::Copy(env, p.planes[i], rowBytes * static_cast<size_t>(p.planeHeight[i])));
+    planes.Set(i, plane);
+  }
+  out.Set("planes", planes);
+  return out;
+}
+
 Napi::Value EncoderStats(const Napi::CallbackInfo& info) {
   Napi::Object stats = Napi::Object::New(info.Env());
   stats.Set("pool", poolStatsToJs(info.Env(), encodePool()->stats()));
@@ -170,6 +204,7 @@ void InitEncode(Napi::Env env, Napi::Object exports) {
   exports.Set("encodeSync", Napi::Function::New(env, guarded<EncodeSync>, "encodeSync"));
   exports.Set("testPattern", Napi::Function::New(env, guarded<TestPattern>, "testPattern"));
   exports.Set("encoderStats", Napi::Function::New(env, guarded<EncoderStats>, "encoderStats"));
+  exports.Set("orientedPlanesForTest", Napi::Function::New(env, guarded<OrientedPlanesForTest>, "orientedPlanesForTest"));
 }
 
 }  // namespace turbocam

@@ -186,7 +186,8 @@ std::optional<EncodedFrame> CapturePipeline::encodeOne(WorkerEncoder& encoder, c
     if (fmt.format == PixelFormat::MJPEG) {
       MjpegRepair repair = MjpegRepair::None;
       try {
-        jpeg = normaliseToLease(encoder.cpu(), *pool_, frame.data, frame.size, encode_.allowTruncated, &repair);
+        jpeg = normaliseToLease(encoder.cpu(), *pool_, frame.data, frame.size, encode_.allowTruncated, &repair,
+                                encode_.orientation);
       } catch (const Error&) {
         noteMjpeg(repair);
         throw;

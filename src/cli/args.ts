@@ -1,10 +1,11 @@
 // Command-line flags to a checked configuration. Every problem is a ERR_BAD_FLAG error whose
 // message names the flag, so main can print one line and exit 2.
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TurbocamError } from '../errors.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { PIXEL_FORMATS, SUBSAMPLINGS, type PixelFormatName, type Subsampling } from '../types.js';
-import { DEVICE_TIMEOUT_MS, describeRange, ENCODERS, type EncoderName, inRange, QUALITY, type Range } from '../validate.js';
+import { DEVICE_TIMEOUT_MS, describeRange, ENCODERS, type EncoderName, inRange, QUALITY, RETRY_INTERVAL_MS, type Range } from '../validate.js';
 
 export interface CliConfig {
   /** Undefined: /dev/video0 when present, else the test pattern. */
@@ -16,20 +17,29 @@ export interface CliConfig {
   quality: number;
   encoder: EncoderName;
   encoderDevice: string | undefined;
+  rotate: 0 | 90 | 180 | 270;
+  flip: 'h' | 'v' | undefined;
   subsampling: Subsampling;
   workers: number | undefined;
   buffers: number | undefined;
   input: number | undefined;
   controls: Record<string, number>;
+  /** Controls given as NAME=default: reset once the source is open. */
+  controlDefaults: string[];
+  imageDefault: boolean;
   persistent: boolean;
   deviceTimeoutMs: number;
+  retryIntervalMs: number;
   pauseAfterMs: number;
   host: string | undefined;
   port: number | undefined;
   unix: string | undefined;
+  unixMode: number | undefined;
   auth: string | undefined;
   authFile: string | undefined;
   allowOrigin: string | undefined;
+  allowControls: boolean;
+  staticDir: string | undefined;
   maxClients: number;
   clientTimeoutMs: number;
   serverTimeoutMs: number;
@@ -40,6 +50,7 @@ export interface CliConfig {
   listDevices: boolean;
   listControls: boolean;
   logLevel: LogLevel;
+  exitOnParentDeath: boolean;
   version: boolean;
   help: boolean;
 }
@@ -60,14 +71,19 @@ Source
       --encoder NAME           ${ENCODERS.join(', ')} (default cpu): m2m-image is a V4L2 memory-to-memory
                                JPEG encoder (a Raspberry Pi's /dev/video31); auto uses one when present
       --encoder-device PATH    the M2M node (default: the first /dev/video* that encodes the format)
+      --rotate DEG             turn the picture clockwise: 0, 90, 180 or 270 (camera MJPEG losslessly)
+      --flip h|v               mirror it left-right (h) or top-bottom (v), after --rotate
       --subsampling S          420, 422, 444 or gray for raw formats (default 420; 422 keeps the
                                camera's full chroma, about 20 % more CPU)
       --workers N              encoder threads (default: cores)
       --buffers N              capture buffers (default: workers + 2)
       --input N                V4L2 input to select (an HDMI input adopts its detected DV timings)
-  -c, --control NAME=VALUE     set a camera control at start (repeatable)
+  -c, --control NAME=VALUE     set a camera control at start (repeatable; VALUE may be default)
+      --image-default          reset brightness, contrast, saturation, hue, gamma, sharpness, backlight,
+                               white balance, gain, colour effects, rotate and flips to their defaults
       --persistent             ride out unplugs and timeouts, showing NO SIGNAL meanwhile
       --device-timeout SEC     no frame for this long counts as a stalled device (default 5)
+      --retry-interval SEC     persistent mode reopens the source this often (default 1)
       --allow-truncated-frames serve MJPEG frames cut short inside the scan (EOI appended);
                                frames that only lack EOI are always repaired
       --pause-after SEC        encode nothing from this long after the last viewer leaves (default 3)
@@ -76,9 +92,12 @@ HTTP
       --host ADDR              address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)
   -p, --port N                 TCP port (default 8080)
       --unix PATH              serve on a Unix socket (TCP too only if --host/--port are given)
+      --unix-mode MODE         the socket's permissions, octal (e.g. 660)
       --auth USER:PASS         require HTTP basic auth
       --auth-file PATH         basic auth users, one USER:PASS per line
       --allow-origin ORIGIN    send CORS headers for ORIGIN (* for any; comma-separated list)
+      --static DIR             serve DIR's files at / (index.html) in place of the page
+      --allow-controls         let POST /controls change camera controls (behind --auth when given)
       --max-clients N          stream clients beyond N get 503 (default 0: no limit)
       --client-timeout SEC     drop a stream client that has not drained a frame for this long (default 10)
       --server-timeout SEC     close a connection that has not sent a complete request head
@@ -93,10 +112,11 @@ Other
       --list-devices           list V4L2 capture devices with their formats and exit
       --list-controls          list the source's controls and exit
       --log-level LEVEL        error, warn, info or debug (default info)
+      --exit-on-parent-death   stop when the process that started turbocam goes away
   -v, --version                print the version and exit
   -h, --help                   print this help and exit
 
-Endpoints: / (page), /stream, /snapshot, /state, /metrics, /?action=stream, /?action=snapshot
+Endpoints: / (page), /stream, /snapshot, /state, /metrics, /controls, /?action=stream, /?action=snapshot
 `;
 
 const LEVELS: readonly string[] = LOG_LEVELS;
@@ -123,6 +143,14 @@ function seconds(flag: string, value: string | undefined, fallback: number): num
   return Math.round(parsed * 1000);
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export function parseCli(argv: string[]): CliConfig {
   let parsed;
   try {
@@ -139,11 +167,17 @@ export function parseCli(argv: string[]): CliConfig {
         quality: { type: 'string', short: 'q' },
         encoder: { type: 'string' },
         'encoder-device': { type: 'string' },
+        rotate: { type: 'string' },
+        flip: { type: 'string' },
         subsampling: { type: 'string' },
         workers: { type: 'string' },
         buffers: { type: 'string' },
         input: { type: 'string' },
         control: { type: 'string', short: 'c', multiple: true },
+        'image-default': { type: 'boolean' },
+        'retry-interval': { type: 'string' },
+        'unix-mode': { type: 'string' },
+        'exit-on-parent-death': { type: 'boolean' },
         persistent: { type: 'boolean' },
         'device-timeout': { type: 'string' },
         'pause-after': { type: 'string' },
@@ -153,6 +187,8 @@ export function parseCli(argv: string[]): CliConfig {
         auth: { type: 'string' },
         'auth-file': { type: 'string' },
         'allow-origin': { type: 'string' },
+        'allow-controls': { type: 'boolean' },
+        static: { type: 'string' },
         'max-clients': { type: 'string' },
         'client-timeout': { type: 'string' },
         'server-timeout': { type: 'string' },
@@ -191,16 +227,30 @@ export function parseCli(argv: string[]): CliConfig {
   const encoder = v.encoder ?? 'cpu';
   if (!(ENCODERS as readonly string[]).includes(encoder)) throw bad(`--encoder wants one of ${ENCODERS.join(', ')}, got '${encoder}'`);
   if (v['encoder-device'] === '') throw bad('--encoder-device wants a device path');
+  const rotate = v.rotate === undefined ? 0 : Number(v.rotate);
+  if (rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270) throw bad(`--rotate wants 0, 90, 180 or 270, got '${v.rotate ?? ''}'`);
+  if (v.flip !== undefined && v.flip !== 'h' && v.flip !== 'v') throw bad(`--flip wants h or v, got '${v.flip}'`);
+  const relay = /^https?:\/\//i.test(v.source ?? v.device ?? '');
+  if (relay && (rotate !== 0 || v.flip !== undefined)) throw bad('--rotate and --flip need a camera, testsrc or pipe source, not a relay');
   const subsampling = (v.subsampling ?? '420') as Subsampling;
   if (!SUBSAMPLINGS.includes(subsampling)) throw bad(`--subsampling wants one of ${SUBSAMPLINGS.join(', ')}, got '${subsampling}'`);
 
   const controls: Record<string, number> = {};
+  const controlDefaults: string[] = [];
   for (const entry of v.control ?? []) {
-    const match = /^([A-Za-z0-9_]+)=(-?\d+|true|false)$/.exec(entry);
+    const match = /^([A-Za-z0-9_]+)=(-?\d+|true|false|default)$/.exec(entry);
     if (match === null || match[1] === undefined || match[2] === undefined) throw bad(`--control wants NAME=INTEGER, got '${entry}'`);
+    if (match[2] === 'default') {
+      controlDefaults.push(match[1].toLowerCase());
+      continue;
+    }
     controls[match[1].toLowerCase()] = match[2] === 'true' ? 1 : match[2] === 'false' ? 0 : Number(match[2]);
   }
   if (v.auth !== undefined && !/^[^:]+:.+$/.test(v.auth)) throw bad("--auth wants USER:PASS");
+  if (v.static !== undefined && !isDirectory(v.static)) throw bad(`--static wants a directory, got '${v.static}'`);
+  const unixMode = v['unix-mode'];
+  if (unixMode !== undefined && !/^0?[0-7]{3}$/.test(unixMode)) throw bad(`--unix-mode wants an octal mode such as 660, got '${unixMode}'`);
+  if (unixMode !== undefined && v.unix === undefined) throw bad('--unix-mode needs --unix');
   const logLevel = (v['log-level'] ?? 'info') as LogLevel;
   if (!LEVELS.includes(logLevel)) throw bad(`--log-level wants one of ${LEVELS.join(', ')}, got '${logLevel}'`);
 
@@ -213,20 +263,28 @@ export function parseCli(argv: string[]): CliConfig {
     quality: number('quality', v.quality, QUALITY) ?? QUALITY.default,
     encoder: encoder as EncoderName,
     encoderDevice: v['encoder-device'],
+    rotate,
+    flip: v.flip as CliConfig['flip'],
     subsampling,
     workers: integer('workers', v.workers, 1, 64),
     buffers: integer('buffers', v.buffers, 2, 64),
     input: integer('input', v.input, 0, 255),
     controls,
+    controlDefaults,
+    imageDefault: v['image-default'] ?? false,
     persistent: v.persistent ?? false,
     deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], DEVICE_TIMEOUT_MS),
+    retryIntervalMs: seconds('retry-interval', v['retry-interval'], RETRY_INTERVAL_MS),
     pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
     host: v.host,
     port: integer('port', v.port, 0, 65535),
     unix: v.unix,
+    unixMode: unixMode === undefined ? undefined : parseInt(unixMode, 8),
     auth: v.auth,
     authFile: v['auth-file'],
     allowOrigin: v['allow-origin'],
+    allowControls: v['allow-controls'] ?? false,
+    staticDir: v.static,
     maxClients: integer('max-clients', v['max-clients'], 0, 1_000_000) ?? 0,
     clientTimeoutMs: seconds('client-timeout', v['client-timeout'], 10_000),
     serverTimeoutMs: seconds('server-timeout', v['server-timeout'], 10_000),
@@ -237,6 +295,7 @@ export function parseCli(argv: string[]): CliConfig {
     listDevices: v['list-devices'] ?? false,
     listControls: v['list-controls'] ?? false,
     logLevel,
+    exitOnParentDeath: v['exit-on-parent-death'] ?? false,
     version: v.version ?? false,
     help: v.help ?? false,
   };

@@ -2,7 +2,7 @@
 // The turbocam command: flags -> source -> server, with clean shutdown on SIGINT / SIGTERM.
 // Heavy modules (the native addon) load only once the flags are known good, so --help,
 // --version and flag errors answer even where the addon is not built.
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { isCodedError } from '../errors.js';
 import type { FrameSource } from '../sources/source.js';
 import { parseCli, USAGE, type CliConfig } from './args.js';
@@ -54,6 +54,7 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     controls: config.controls,
     persistent: config.persistent,
     deviceTimeout: config.deviceTimeoutMs,
+    retryInterval: config.retryIntervalMs,
     allowTruncatedFrames: config.allowTruncatedFrames,
   };
   // `auto` is the Camera's own default, and pipes pick theirs (mjpeg) only when none is given.
@@ -62,6 +63,8 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
   if (config.buffers !== undefined) options.buffers = config.buffers;
   if (config.input !== undefined) options.input = config.input;
   if (config.encoderDevice !== undefined) options.encoderDevice = config.encoderDevice;
+  if (config.rotate !== 0) options.rotate = config.rotate;
+  if (config.flip !== undefined) options.flip = config.flip;
   const camera = await openCamera(options);
   camera.on('warning', (warning: Error) => log('warn', warning.message));
   return camera;
@@ -162,12 +165,28 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  if ((config.controlDefaults.length > 0 || config.imageDefault) && source.connected === false) {
+    log('warn', `${source.info.name} is not open yet: controls keep their current values`);
+  } else if (config.controlDefaults.length > 0 || config.imageDefault) {
+    try {
+      const { applyControlDefaults } = await import('./control-defaults.js');
+      const reset = await applyControlDefaults(source, config.controlDefaults, config.imageDefault, Object.keys(config.controls));
+      if (reset.length > 0) log('info', `controls reset to their defaults: ${reset.join(', ')}`);
+    } catch (error) {
+      process.stderr.write(`turbocam: ${describeError(error, source.info.name)}\n`);
+      await source.close();
+      return 1;
+    }
+  }
+
   const { createServer } = await serverModule;
   await raiseFileLimit(log);
   const server = createServer({
     source,
     auth: credentials,
     allowOrigin: config.allowOrigin,
+    allowControls: config.allowControls,
+    staticDir: config.staticDir,
     maxClients: config.maxClients,
     stallTimeoutMs: config.clientTimeoutMs,
     serverTimeoutMs: config.serverTimeoutMs,
@@ -184,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
     if (config.port !== undefined) listen.port = config.port;
     if (config.unix !== undefined) listen.unix = config.unix;
     urls = await server.listen(listen);
+    if (config.unix !== undefined && config.unixMode !== undefined) chmodSync(config.unix, config.unixMode);
   } catch (error) {
     process.stderr.write(`turbocam: ${describeError(error, config.host ?? '127.0.0.1')}\n`);
     await server.close();
@@ -230,6 +250,12 @@ async function main(argv: string[]): Promise<number> {
         resolve(code);
       })();
     };
+    if (config.exitOnParentDeath) {
+      const parent = process.ppid;
+      setInterval(() => {
+        if (process.ppid !== parent) stop('parent process gone', 0);
+      }, 500).unref();
+    }
     process.on('SIGINT', () => stop('SIGINT', 0));
     process.on('SIGTERM', () => stop('SIGTERM', 0));
     server.hub.on('error', (error: Error) => {

@@ -1,6 +1,7 @@
 // The page at `/`: the stream at its natural size and the live state, refreshed every second.
-// Relative URLs, so it works behind a reverse proxy under any prefix.
-export function renderPage(title: string): string {
+// Relative URLs, so it works behind a reverse proxy under any prefix. With control writes allowed
+// it also shows the camera's controls as sliders, checkboxes and menus that POST /controls.
+export function renderPage(title: string, options: { controls?: boolean } = {}): string {
   const safeTitle = title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!doctype html>
 <html lang="en">
@@ -14,12 +15,14 @@ img { display: block; background: #000; }
 table { border-collapse: collapse; margin-top: 1em; }
 td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #333; }
 a { color: #8cf; }
+#controls label { display: grid; grid-template-columns: 14em 16em 4em; gap: 8px; align-items: center; margin: 2px 0; }
+#controls-error { color: #f88; }
 </style>
 </head>
 <body>
 <h1>turbocam: ${safeTitle}</h1>
 <img id="stream" src="stream" alt="live stream">
-<table id="state"><tbody></tbody></table>
+${options.controls === true ? '<form id="controls" onsubmit="return false"></form>\n<p id="controls-error"></p>\n' : ''}<table id="state"><tbody></tbody></table>
 <p><a href="snapshot">snapshot</a> · <a href="state">state</a> · <a href="metrics">metrics</a></p>
 <script>
 const rows = document.querySelector('#state tbody');
@@ -51,8 +54,58 @@ async function poll() {
   setTimeout(poll, 1000);
 }
 poll();
-</script>
+${options.controls === true ? CONTROLS_SCRIPT : ''}</script>
 </body>
 </html>
 `;
 }
+
+const CONTROLS_SCRIPT = `const form = document.querySelector('#controls');
+const problem = document.querySelector('#controls-error');
+async function setControl(name, value, shown) {
+  const answer = await fetch('controls', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ [name]: value }) });
+  const body = await answer.json();
+  problem.textContent = body.ok ? '' : body.error.message;
+  if (body.ok && shown) shown.textContent = String(body.result[name]);
+}
+function controlRow(c) {
+  const label = document.createElement('label');
+  const name = document.createElement('span');
+  const shown = document.createElement('output');
+  name.textContent = c.name;
+  shown.textContent = c.value === null ? '' : String(c.value);
+  let input;
+  if (c.type === 'boolean') {
+    input = document.createElement('input');
+    input.type = 'checkbox';
+    input.checked = c.value === 1;
+    input.onchange = () => setControl(c.name, input.checked, shown);
+  } else if (c.menu !== null) {
+    input = document.createElement('select');
+    for (const item of c.menu) input.add(new Option(item.name, String(item.value), false, item.value === c.value));
+    input.onchange = () => setControl(c.name, Number(input.value), shown);
+  } else if (c.type === 'button') {
+    input = document.createElement('button');
+    input.textContent = 'press';
+    input.onclick = () => setControl(c.name, 1, null);
+  } else {
+    input = document.createElement('input');
+    input.type = 'range';
+    input.min = String(c.min);
+    input.max = String(c.max);
+    input.step = String(c.step || 1);
+    input.value = String(c.value);
+    input.oninput = () => (shown.textContent = input.value);
+    input.onchange = () => setControl(c.name, Number(input.value), shown);
+  }
+  input.name = c.name;
+  input.disabled = c.read_only;
+  label.append(name, input, shown);
+  return label;
+}
+fetch('controls', { cache: 'no-store' }).then((answer) => answer.json()).then((body) => {
+  if (!body.ok) throw new Error(body.error.message);
+  const settable = body.result.controls.filter((c) => ['integer', 'boolean', 'menu', 'integer_menu', 'button', 'integer64'].includes(c.type));
+  form.replaceChildren(...settable.map(controlRow));
+}).catch((error) => (problem.textContent = String(error)));
+`;

@@ -5,9 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrameHub } from '../hub.js';
 import type { Log } from '../log.js';
 import type { BasicAuth } from './auth.js';
+import { createControlsRoute, sourceControls } from './controls.js';
 import { renderMetrics } from './metrics.js';
 import { MjpegWriter, type MjpegWriterOptions } from './mjpeg-writer.js';
 import { renderPage } from './page.js';
+import { resolveStatic, sendStatic } from './static.js';
 import { buildState, type ServerView } from './state.js';
 
 export interface RouteContext extends ServerView {
@@ -16,13 +18,17 @@ export interface RouteContext extends ServerView {
   auth: BasicAuth | undefined;
   allowOrigins: string[];
   maxClients: number;
+  /** POST /controls and mjpg-streamer's command may change camera controls. */
+  allowControls: boolean;
+  /** A directory served at `/` in place of the page (µStreamer's --static), as a real path. */
+  staticRoot: string | undefined;
   stallTimeoutMs: number;
   snapshotTimeoutMs: number;
   log: Log;
   closing: () => boolean;
 }
 
-type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics';
+type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static';
 
 const ROUTES: Record<string, Route> = {
   '/': 'page',
@@ -31,9 +37,10 @@ const ROUTES: Record<string, Route> = {
   '/snapshot': 'snapshot',
   '/state': 'state',
   '/metrics': 'metrics',
+  '/controls': 'controls',
 };
 
-const MJPG_STREAMER_ACTIONS: Record<string, Route> = { stream: 'stream', snapshot: 'snapshot' };
+const MJPG_STREAMER_ACTIONS: Record<string, Route> = { stream: 'stream', snapshot: 'snapshot', command: 'command' };
 
 function clientAddress(req: IncomingMessage): string {
   const socket = req.socket;
@@ -84,6 +91,16 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
     ctx.log(status >= 500 ? 'warn' : 'info', `${clientAddress(req)} ${JSON.stringify(`${req.method ?? ''} ${req.url ?? ''}`.slice(0, 200))}: ${status} ${message}`);
     sendJson(req, res, route, status, { ok: false, error: { status, message } }, headers);
   };
+
+  const controls = createControlsRoute(
+    ctx.hub.source,
+    { writable: ctx.allowControls, allowOrigins: ctx.allowOrigins.filter((o) => o !== '*') },
+    {
+      json: (req, res, status, body) => sendJson(req, res, 'controls', status, body),
+      refuse: (req, res, status, message) => error(req, res, 'controls', status, message),
+    },
+  );
+  const pageShowsControls = ctx.allowControls && sourceControls(ctx.hub.source) !== undefined;
 
   const snapshot = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const frame = await ctx.hub.nextFrame(ctx.snapshotTimeoutMs, 1000);
@@ -171,6 +188,7 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
     let route = ROUTES[url.pathname];
     const action = url.searchParams.get('action');
     if (route === 'page' && action !== null) route = MJPG_STREAMER_ACTIONS[action];
+    else if (ctx.staticRoot !== undefined && (route === 'page' || route === undefined)) route = 'static';
     if (route === undefined) {
       error(req, res, 'other', 404, `no such resource: ${url.pathname}`);
       return;
@@ -180,15 +198,16 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
       count(route, 204);
       res.writeHead(204, {
         ...corsHeaders(req),
-        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-        'Access-Control-Allow-Headers': 'Authorization',
+        'Access-Control-Allow-Methods': route === 'controls' ? 'GET, HEAD, POST, OPTIONS' : 'GET, HEAD, OPTIONS',
+        'Access-Control-Allow-Headers': route === 'controls' ? 'Authorization, Content-Type' : 'Authorization',
         'Access-Control-Max-Age': '600',
       });
       res.end();
       return;
     }
-    if (method !== 'GET' && method !== 'HEAD') {
-      const allow = ctx.allowOrigins.length > 0 ? 'GET, HEAD, OPTIONS' : 'GET, HEAD';
+    const post = method === 'POST' && route === 'controls';
+    if (method !== 'GET' && method !== 'HEAD' && !post) {
+      const allow = `GET, HEAD${route === 'controls' ? ', POST' : ''}${ctx.allowOrigins.length > 0 ? ', OPTIONS' : ''}`;
       error(req, res, route, 405, `method ${method} not allowed on ${url.pathname}`, { Allow: allow });
       return;
     }
@@ -211,7 +230,7 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
     }
     switch (route) {
       case 'page':
-        sendText(req, res, route, 'text/html; charset=utf-8', renderPage(`${ctx.hub.info.name}`));
+        sendText(req, res, route, 'text/html; charset=utf-8', renderPage(`${ctx.hub.info.name}`, { controls: pageShowsControls }));
         return;
       case 'state':
         sendJson(req, res, route, 200, buildState(ctx));
@@ -227,6 +246,23 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
         return;
       case 'stream':
         stream(req, res, url.searchParams);
+        return;
+      case 'controls':
+        void (post ? controls.set(req, res) : controls.list(req, res));
+        return;
+      case 'command':
+        void controls.command(req, res, url.searchParams);
+        return;
+      case 'static':
+        void resolveStatic(ctx.staticRoot!, url.pathname).then((file) => {
+          if (res.destroyed) return;
+          if (file.status !== 200) {
+            error(req, res, route, file.status, file.message);
+            return;
+          }
+          count(route, 200);
+          sendStatic(req, res, file, corsHeaders(req));
+        });
         return;
     }
   };

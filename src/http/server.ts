@@ -13,6 +13,7 @@ import { baseUrls, listenOn, systemdSocketFd, type ListenTarget } from './listen
 import type { MjpegWriter } from './mjpeg-writer.js';
 import type { Log } from '../log.js';
 import { createRequestHandler, type RouteContext } from './routes.js';
+import { staticRoot } from './static.js';
 
 export interface ServerOptions extends FrameHubOptions {
   source: FrameSource;
@@ -22,6 +23,10 @@ export interface ServerOptions extends FrameHubOptions {
   allowOrigin?: string | string[];
   /** Stream clients beyond this get 503 (0: no limit). */
   maxClients?: number;
+  /** Serve this directory's files at `/` instead of the page (µStreamer's --static). */
+  staticDir?: string;
+  /** Let POST /controls (and mjpg-streamer's command) change the source's controls (default off). */
+  allowControls?: boolean;
   /** A stream client whose frame has not drained after this long is dropped (ms). */
   stallTimeoutMs?: number;
   /** How long /snapshot waits for a first frame (ms). */
@@ -74,6 +79,8 @@ export class TurbocamServer {
       auth: options.auth !== undefined && options.auth.length > 0 ? new BasicAuth(options.auth) : undefined,
       allowOrigins: origins.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o !== ''),
       maxClients: options.maxClients ?? 0,
+      allowControls: options.allowControls ?? false,
+      staticRoot: options.staticDir === undefined ? undefined : staticRoot(options.staticDir),
       stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
       snapshotTimeoutMs: options.snapshotTimeoutMs ?? 2000,
       log: options.log ?? (() => undefined),

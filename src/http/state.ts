@@ -67,6 +67,7 @@ export function buildState(view: ServerView): object {
         format: info.format,
         subsampling: info.subsampling ?? null,
         resolution: { width: latest?.width ?? info.width, height: latest?.height ?? info.height },
+        orientation: info.orientation ?? null,
         desired_fps: info.fps,
         captured_fps: hub.rates.captured,
         encoded_fps: hub.rates.encoded,

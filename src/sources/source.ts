@@ -16,6 +16,10 @@ export interface SourceInfo {
   format: PixelFormatName;
   /** Frames per second asked of the source (0 when it sets its own pace). */
   fps: number;
+  /** Rotation and flip applied to every frame (width and height above are after them): by the
+   *  device's own controls or by turbocam, and how much turned camera MJPEG lost at its edges to
+   *  the MCU grid. */
+  orientation?: { rotate: number; flip: 'h' | 'v' | null; by: 'device' | 'turbocam'; trimmed: { width: number; height: number } };
   /** Chroma subsampling of the JPEGs a raw source encodes; null when frames pass through
    *  (camera MJPEG, a relay) or are not known yet. */
   subsampling?: Subsampling | null;
@@ -45,8 +49,9 @@ export interface SourceStats {
   /** Mean encode time per frame in milliseconds (0 for mjpeg pass-through). */
   encodeMs: number;
   /** The encoder's output buffers (sources that encode): bytes held, frames served as copies
-   *  because every buffer was still held by JS, JPEGs that outgrew their predicted buffer. */
-  pool?: { bytes: number; copies: number; grown: number };
+   *  because every buffer was still held by JS, JPEGs that outgrew their predicted buffer, and
+   *  the buffers out now (in flight or held by JS; 0 once idle and collected). */
+  pool?: { bytes: number; copies: number; grown: number; leased?: number };
   /** Whether the source is paused (sources that can pause). */
   paused?: boolean;
   /** Which encoder turns raw frames into JPEG (sources that encode). */
@@ -92,6 +97,7 @@ export function addStats(a: SourceStats, b: SourceStats): SourceStats {
       bytes: b.pool?.bytes ?? 0,
       copies: (a.pool?.copies ?? 0) + (b.pool?.copies ?? 0),
       grown: (a.pool?.grown ?? 0) + (b.pool?.grown ?? 0),
+      leased: b.pool?.leased ?? 0,
     },
   };
 }

@@ -6,6 +6,7 @@ import { fetchRaw } from '../helpers/http.js';
 import { ensureBuilt, startCli, type RunningCli } from '../helpers/cli.js';
 import { RSS_SCALE } from '../helpers/memory.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 
 let cli: RunningCli;
 
@@ -19,7 +20,6 @@ afterAll(async () => {
 });
 
 const sequenceOf = (client: StrictMjpegClient, index: number): number => Number(client.parts[index]?.headers.get('x-sequence'));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function clientsOnServer(port: number): Promise<number> {
   const answer = await fetchRaw({ port }, '/state');
@@ -38,10 +38,11 @@ describe('per-client backpressure', () => {
       slow.socket.pause();
       const fastStart = fast.parts.length;
       let rssMax = rssBefore;
-      for (let i = 0; i < 40; i += 1) {
-        await sleep(200);
+      // A count of frames (about 8 s at 25 fps), not a time, sampling the server's RSS meanwhile.
+      await waitUntil('the fast client to get 200 frames more', () => {
         rssMax = Math.max(rssMax, cli.rssBytes());
-      }
+        return fast.parts.length - fastStart >= 200;
+      }, 120_000, 200);
       const fastParts = fast.parts.slice(fastStart);
       const firstSeq = Number(fastParts[0]?.headers.get('x-sequence'));
       const lastSeq = Number(fastParts.at(-1)?.headers.get('x-sequence'));
@@ -56,8 +57,7 @@ describe('per-client backpressure', () => {
       const slowBefore = slow.parts.length;
       const resumeSeq = lastSeq;
       slow.socket.resume();
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && !slow.parts.slice(slowBefore).some((p) => Number(p.headers.get('x-sequence')) >= resumeSeq)) await sleep(50);
+      await waitUntil('the slow client to reach a current frame', () => slow.parts.slice(slowBefore).some((p) => Number(p.headers.get('x-sequence')) >= resumeSeq));
       const afterResume = slow.parts.slice(slowBefore);
       const current = afterResume.findIndex((p) => Number(p.headers.get('x-sequence')) >= resumeSeq);
       expect(current).toBeGreaterThanOrEqual(0);
@@ -100,9 +100,7 @@ describe('per-client backpressure', () => {
             }),
         ),
       );
-      const deadline = Date.now() + 5000;
-      while ((await clientsOnServer(cli.port)) !== 0 && Date.now() < deadline) await sleep(100);
-      expect(await clientsOnServer(cli.port)).toBe(0);
+      await waitUntil('every client gone from the server', async () => (await clientsOnServer(cli.port)) === 0);
       rounds.push(cli.rssBytes());
     }
     // The third round costs no more memory than the first left behind (allowing GC noise).
@@ -158,14 +156,10 @@ describe('stalled clients', () => {
       healthy.keepBodies = false;
       await stalled.waitForParts(2);
       stalled.socket.pause();
-      const deadline = Date.now() + 15_000;
-      while ((await clientsOnServer(short.port)) > 1 && Date.now() < deadline) await sleep(250);
-      expect(await clientsOnServer(short.port)).toBe(1);
+      await waitUntil('the stalled client cut', async () => (await clientsOnServer(short.port)) === 1);
       expect(short.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${stalled.socket.localPort} disconnected`));
       // The healthy one is untouched.
-      const before = healthy.parts.length;
-      await sleep(500);
-      expect(healthy.parts.length).toBeGreaterThan(before);
+      await healthy.waitForParts(healthy.parts.length + 1);
       stalled.close();
       healthy.close();
     } finally {

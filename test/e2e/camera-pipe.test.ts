@@ -134,10 +134,15 @@ describe('FIFO and file sources', () => {
     open.push(camera);
     const { frames, end } = await collectUntilEnd(camera);
     expect(end.code).toBe('ERR_END_OF_STREAM');
-    expect(frames.length).toBe(10);
-    expect(frames.map((f) => f.sequence)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    // Paced: ten frames at 20 fps span at least 400 ms of capture timestamps.
-    expect(frames.at(-1)!.timestamp - frames[0]!.timestamp).toBeGreaterThan(400);
+    // All ten are read; a loaded JS thread may miss some (latest frame wins, each one counted).
+    const stats = camera.stats();
+    expect(stats.captured).toBe(10);
+    expect(frames.length + stats.dropped.busy + stats.dropped.late).toBe(10);
+    const sequences = frames.map((f) => f.sequence);
+    expect(sequences.every((s, i) => s >= 0 && s <= 9 && (i === 0 || s > sequences[i - 1]!))).toBe(true);
+    expect(sequences.at(-1)).toBe(9);
+    // Paced: the first and last of ten frames at 20 fps are at least 400 ms apart in capture time.
+    expect(frames.at(-1)!.timestamp - frames[0]!.timestamp).toBeGreaterThan(((sequences.at(-1)! - sequences[0]!) * 1000) / 20 - 50);
   });
 
   it('skips garbage between JPEGs and keeps going', async () => {

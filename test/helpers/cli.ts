@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const CLI = join(DIST, 'cli/main.js');
+/** The µStreamer command line in front of the same CLI. */
+export const USTREAMER_CLI = join(DIST, 'cli/ustreamer.js');
 
 function newest(dir: string): number {
   let latest = 0;
@@ -42,8 +44,8 @@ export interface RunningCli {
 }
 
 /** Starts the CLI and resolves once it printed its URLs. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunningCli> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env, script = CLI): Promise<RunningCli> {
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const running: RunningCli = {
     child,
     stdout: '',
@@ -83,9 +85,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], timeoutMs = 15_000, script = CLI): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

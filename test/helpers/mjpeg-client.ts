@@ -2,6 +2,7 @@
 // every part's headers and length, failing loudly on anything a simple embedded parser would trip
 // over. Tests read frames through it and can pause the socket to play a slow viewer.
 import { connect, type Socket } from 'node:net';
+import { HANG_MS } from './wait.js';
 
 export interface ReceivedPart {
   headers: Map<string, string>;
@@ -59,7 +60,7 @@ export class StrictMjpegClient {
   }
 
   /** Resolves once `count` parts arrived in total (rejects on a framing error or the end). */
-  async waitForParts(count: number, timeoutMs = 10_000): Promise<void> {
+  async waitForParts(count: number, timeoutMs = HANG_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.parts.length < count) {
       if (this.error !== undefined) throw this.error;

@@ -5,13 +5,35 @@ import { listDevices } from '../../src/index.js';
 
 export const DEVICE = '/dev/video0';
 
-/** Why the V4L2 tests cannot run here, or null when /dev/video0 is vivid. */
+/**
+ * Why the V4L2 tests cannot run here, or null when /dev/video0 is vivid. Inside the VM harness
+ * (TURBOCAM_VM=1) there is no excuse: a missing or wrong device, or a single-planar one when the
+ * run expects multi-planar (TURBOCAM_EXPECT_MPLANE=1), throws, which fails the importing file
+ * instead of skipping it.
+ */
 export async function vividUnavailable(): Promise<string | null> {
-  const devices = await listDevices().catch(() => []);
+  const inVm = process.env.TURBOCAM_VM === '1';
+  const devices = await listDevices().catch((error: unknown) => {
+    if (inVm) throw new Error(`listDevices() failed inside the VM: ${String(error)}`);
+    return [];
+  });
   const device = devices.find((d) => d.path === DEVICE);
-  if (!device) return `no ${DEVICE}: run inside the VM harness (test/vm/run -- npx vitest run test/v4l2)`;
-  if (device.driver !== 'vivid') return `${DEVICE} is ${device.driver}, not vivid: these tests press vivid's fault-injection controls`;
-  return null;
+  let reason: string | null = null;
+  if (!device) reason = `no ${DEVICE}: run inside the VM harness (test/vm/run -- npx vitest run test/v4l2)`;
+  else if (device.driver !== 'vivid') reason = `${DEVICE} is ${device.driver}, not vivid: these tests press vivid's fault-injection controls`;
+  else if (process.env.TURBOCAM_EXPECT_MPLANE === '1' && !deviceCaps().includes('Video Capture Multiplanar')) {
+    reason = `${DEVICE} is not multi-planar, but this run is the multi-planar one`;
+  }
+  if (reason && inVm) throw new Error(`inside the VM: ${reason}`);
+  return reason;
+}
+
+/** The capability names v4l2-ctl lists under "Device Caps" for /dev/video0. */
+export function deviceCaps(): string[] {
+  const info = execFileSync('v4l2-ctl', ['-d', DEVICE, '--info'], { encoding: 'utf8' });
+  const caps = info.split('Device Caps')[1]?.split('\n').slice(1) ?? [];
+  const end = caps.findIndex((line) => !line.startsWith('\t\t'));
+  return caps.slice(0, end === -1 ? undefined : end).map((line) => line.trim());
 }
 
 /** Sets vivid controls from another process, as a user would with v4l2-ctl. */
@@ -22,14 +44,4 @@ export function v4l2ctl(...controls: string[]): void {
 /** Unloads and reloads the vivid module: an unplug and replug (test/vm/reload-vivid). */
 export function reloadVivid(): void {
   execFileSync('test/vm/reload-vivid', [], { stdio: 'pipe' });
-}
-
-export function waitFor<T>(emitter: NodeJS.EventEmitter, event: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${timeoutMs} ms`)), timeoutMs);
-    emitter.once(event, (value: T) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
 }

@@ -1,5 +1,6 @@
 // The bench's own machinery: the C ceiling it compiles, the multipart reader its clients use, and
 // the report / comparison it prints, on real measurements. No timing is asserted.
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -165,25 +166,44 @@ describe('report', () => {
 describe('the Pi estimate', () => {
   let run: EncoderResults;
   const fps = (r: EncoderResults['rows'][number], who: string) => r.contestants[who]?.fps ?? NaN;
+  // A run with round figures, so each estimate below is worked by hand.
+  const row = (width: number, height: number, ceiling: number, turbocam: number) =>
+    ({ width, height, format: 'yuyv', contestants: { ceiling: { fps: ceiling }, turbocam: { fps: turbocam } } });
+  const handRun = { rows: [row(1280, 720, 400, 440), row(640, 480, 1200, 1500), row(1920, 1080, 200, 180)] };
 
-  it('carries this run\'s turbocam/ceiling ratio and row costs onto each board\'s anchor', async () => {
+  it('works out each board from the anchors (Pi 4 80, Pi 5 150 fps at 720p yuyv) as by hand', () => {
+    expect(BOARDS.map((b) => b.ceilingFps)).toEqual([80, 150]);
+    expect(ESTIMATE_FACTOR).toBe(1.5);
+    const estimate = boardEstimates({ encoder: handRun });
+    if ('error' in estimate) throw new Error(estimate.error);
+    const figures = estimate.boards.map((b) => [b.board, b.rows.map((r) => [r.frame, r.ceilingFps, r.turbocamFps, r.low, r.high])]);
+    // 720p: turbocam/ceiling = 440/400 = 1.1, so Pi 4 80 x 1.1 = 88 (58.7 to 132), Pi 5 150 x 1.1 = 165.
+    // 480p costs 400/1200 of 720p: Pi 4 ceiling 80 x 3 = 240, x 1500/1200 = 300; Pi 5 450, 562.5.
+    // 1080p costs 2x 720p: Pi 4 ceiling 40, x 180/200 = 36; Pi 5 75, 67.5.
+    expect(figures).toEqual([
+      ['Pi 4', [['1280x720 yuyv', 80, 88, 88 / 1.5, 132], ['640x480 yuyv', 240, 300, 200, 450], ['1920x1080 yuyv', 40, 36, 24, 54]]],
+      ['Pi 5', [['1280x720 yuyv', 150, 165, 110, 247.5], ['640x480 yuyv', 450, 562.5, 375, 843.75], ['1920x1080 yuyv', 75, 67.5, 45, 101.25]]],
+    ].map(([board, rows]) => [board, (rows as number[][]).map((r) => r.map((v) => (typeof v === 'number' ? expect.closeTo(v, 6) : v)))]));
+  });
+
+  it('works out a posted board run from its own ceilings, as by hand', () => {
+    const posted = { startedAt: 'posted', machine: { cpuModel: 'Cortex-A76', cpus: 4, libturbojpeg: '2.1.5' },
+      encoder: { rows: [row(1280, 720, 120, 0), row(640, 480, 360, 0)] } };
+    const estimate = boardEstimates({ encoder: handRun }, posted);
+    if ('error' in estimate) throw new Error(estimate.error);
+    // 120 x 1.1 = 132 and 360 x 1.25 = 450; the posted run has no 1080p ceiling, so no 1080p row.
+    expect(estimate.boards.map((b) => [b.board, b.rows.map((r) => [r.frame, r.turbocamFps, r.low, r.high])])).toEqual([
+      ['Cortex-A76', [['1280x720 yuyv', expect.closeTo(132, 6), expect.closeTo(132, 6), expect.closeTo(132, 6)], ['640x480 yuyv', expect.closeTo(450, 6), expect.closeTo(450, 6), expect.closeTo(450, 6)]]],
+    ]);
+  });
+
+  it('prints the estimate for a real run, one row per measured frame', async () => {
     run = await benchEncoder({ buildDir: join(dir, 'build'), sizes: [[1280, 720], [320, 240]], formats: ['yuyv', 'nv12'], trialSeconds: 0.02, trials: 1, quick: true, log: () => {} });
     const estimate = boardEstimates({ encoder: run });
     if ('error' in estimate) throw new Error(estimate.error);
-    const reference = run.rows.find((r) => r.width === 1280 && r.format === 'yuyv')!;
     expect(estimate.boards.map((b) => b.board)).toEqual(BOARDS.map((b) => b.board));
-    for (const [i, board] of estimate.boards.entries()) {
-      const anchor = BOARDS[i]!.ceilingFps;
+    for (const board of estimate.boards) {
       expect(board.rows.map((r) => r.frame)).toEqual(run.rows.map((r) => `${r.width}x${r.height} ${r.format}`));
-      for (const [j, row] of board.rows.entries()) {
-        const measured = run.rows[j]!;
-        const ceiling = anchor * (fps(measured, 'ceiling') / fps(reference, 'ceiling'));
-        expect(row.ceilingFps).toBeCloseTo(ceiling, 6);
-        expect(row.turbocamFps).toBeCloseTo(ceiling * (fps(measured, 'turbocam') / fps(measured, 'ceiling')), 6);
-        expect([row.low, row.high]).toEqual([row.turbocamFps / ESTIMATE_FACTOR, row.turbocamFps * ESTIMATE_FACTOR]);
-      }
-      // The reference frame's board ceiling is the anchor itself.
-      expect(board.rows[0]!.ceilingFps).toBeCloseTo(anchor, 9);
     }
     const text = renderReport({ encoder: run });
     expect(text).toContain('Pi 4 / Pi 5 ESTIMATE, not measured on a Pi');
@@ -210,20 +230,23 @@ describe('the Pi estimate', () => {
     expect(alone.boards[0]!.rows[0]!.wholeFps).toBeNull();
   });
 
-  it('uses the ceilings measured on a posted board run, with no range', () => {
+  it('prints a posted board run as a prediction, with no range', () => {
     const posted = { startedAt: 'posted', machine: { cpuModel: 'Cortex-A76', cpus: 4, libturbojpeg: '2.1.5' },
       encoder: { ...run, rows: run.rows.map((r) => ({ ...r, contestants: { ceiling: { fps: fps(r, 'ceiling') / 3 } } })) } };
     const estimate = boardEstimates({ encoder: run }, posted);
     if ('error' in estimate) throw new Error(estimate.error);
     expect(estimate.factor).toBe(1);
     expect(estimate.boards[0]!.board).toBe('Cortex-A76');
-    for (const [j, row] of estimate.boards[0]!.rows.entries()) {
-      const measured = run.rows[j]!;
-      expect(row.turbocamFps).toBeCloseTo(fps(measured, 'turbocam') / 3, 6);
-    }
     const text = renderBoardEstimates(estimate, table).join('\n');
     expect(text).toContain('PREDICTION from a posted board run');
     expect(text).not.toContain('range');
+  });
+
+  it('the bench exits non-zero when a part fails, after recording it', () => {
+    const bench = spawnSync(process.execPath, ['bench/run.mjs', '--only', 'startup', '--cli', join(dir, 'no-such-cli.js')], { encoding: 'utf8' });
+    expect(bench.status).toBe(1);
+    expect(bench.stderr).toMatch(/startup failed: CLI not built/);
+    expect(bench.stderr).toMatch(/FAILED: startup/);
   });
 
   it('says why when a run cannot support an estimate', () => {

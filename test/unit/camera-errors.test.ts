@@ -66,3 +66,12 @@ describe('encoder choice', () => {
     }
   });
 });
+
+describe('a closed camera', () => {
+  it('refuses use after close() with ERR_CLOSED and its path', async () => {
+    const camera = await openCamera({ source: 'testsrc', width: 64, height: 48 });
+    await camera.close();
+    await expect(camera.controls.list()).rejects.toMatchObject({ code: 'ERR_CLOSED', path: 'testsrc' });
+    await expect(camera.controls.set('brightness', 1)).rejects.toMatchObject({ code: 'ERR_CLOSED', path: 'testsrc' });
+  });
+});

@@ -4,44 +4,40 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
+import { closesCameras } from '../helpers/camera.js';
 import { decodeJpeg } from '../helpers/colour-bars.js';
+import { sleep, waitFor, waitUntil } from '../helpers/wait.js';
 
-const open: Camera[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((camera) => camera.close()));
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function nextFrame(camera: Camera, timeoutMs: number): Promise<Frame> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no frame within ${timeoutMs} ms`)), timeoutMs);
-    camera.once('frame', (frame: Frame) => {
-      clearTimeout(timer);
-      resolve(frame);
-    });
-  });
-}
+const closing = closesCameras();
+const nextFrame = (camera: Camera, timeoutMs?: number): Promise<Frame> => waitFor<Frame>(camera, 'frame', timeoutMs);
 
 describe('Camera pause / resume', () => {
   it('captures but encodes nothing while paused, and delivers again on resume', async () => {
     const camera = await openCamera({ source: 'testsrc', width: 160, height: 120, fps: 40, workers: 2 });
-    open.push(camera);
-    const before = await nextFrame(camera, 5000);
+    closing(camera);
+    const before = await nextFrame(camera);
     expect(camera.stats().paused).toBe(false);
 
     camera.pause();
-    // Frames already with a worker may still land; after that nothing is encoded or delivered.
-    await sleep(300);
+    // Frames already with a worker may still land: settled once the encoded count stands still
+    // while several more frames are captured.
+    let settledAt = camera.stats();
+    await waitUntil('encoding to stop', async () => {
+      await sleep(100);
+      const now = camera.stats();
+      const settled = now.encoded === settledAt.encoded && now.captured - settledAt.captured >= 3;
+      if (!settled) settledAt = now;
+      return settled;
+    });
     let deliveredWhilePaused = 0;
     camera.on('frame', () => deliveredWhilePaused++);
     const paused = camera.stats();
     expect(paused.paused).toBe(true);
-    await sleep(800);
+    await waitUntil('more than 10 frames captured while paused', () => camera.stats().captured - paused.captured > 10);
     const later = camera.stats();
     expect(later.encoded).toBe(paused.encoded);
     expect(later.delivered).toBe(paused.delivered);
@@ -53,7 +49,7 @@ describe('Camera pause / resume', () => {
     expect(Math.abs(skipped - (later.captured - paused.captured))).toBeLessThanOrEqual(1);
 
     camera.resume();
-    const after = await nextFrame(camera, 2000);
+    const after = await nextFrame(camera);
     expect(after.sequence).toBeGreaterThan(before.sequence);
     expect(after.timestamp).toBeGreaterThan(before.timestamp);
     const image = decodeJpeg(after.data);
@@ -65,12 +61,11 @@ describe('Camera pause / resume', () => {
 
   it('a persistent camera whose source is absent at open starts disconnected and connects when it appears', async () => {
     const fifo = join(mkdtempSync(join(tmpdir(), 'turbocam-await-')), 'later.mjpeg');
-    const camera = await openCamera({ source: fifo, format: 'mjpeg', persistent: true, retryInterval: 100 });
-    open.push(camera);
+    const camera = closing(await openCamera({ source: fifo, format: 'mjpeg', persistent: true, retryInterval: 100 }));
     expect(camera.connected).toBe(false);
     expect(camera.info).toMatchObject({ kind: 'pipe', name: fifo });
-    const reconnected = new Promise((resolve) => camera.once('reconnect', resolve));
-    const frame = nextFrame(camera, 10_000);
+    const reconnected = waitFor(camera, 'reconnect');
+    const frame = nextFrame(camera);
     execFileSync('mkfifo', [fifo]);
     const writer = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=10',
       '-frames:v', '30', '-f', 'mjpeg', fifo], { stdio: 'ignore' });

@@ -1,30 +1,20 @@
 // testsrc end to end: the test pattern through the capture thread, the encoder workers, the
 // sequencer and the thread-safe hand-off, decoded by jpeg-js.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
-import type { Camera } from '../../src/index.js';
 import type { Frame, RawPixelFormatName } from '../../src/types.js';
+import { closesCameras, takeFrames as take } from '../helpers/camera.js';
+import { collect } from '../helpers/memory.js';
 import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
 import { subsamplingOf } from '../helpers/jpeg-markers.js';
+import { waitUntil } from '../helpers/wait.js';
 
-const open: Camera[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((camera) => camera.close()));
-});
-
-async function take(camera: Camera, count: number): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  for await (const frame of camera) {
-    frames.push(frame);
-    if (frames.length >= count) break;
-  }
-  return frames;
-}
+const closing = closesCameras();
 
 describe('testsrc', () => {
   it('delivers decodable JPEGs of the colour bars in sequence order with monotonic timestamps', async () => {
     const camera = await openCamera({ source: 'testsrc', width: 320, height: 240, fps: 30, workers: 2 });
-    open.push(camera);
+    closing(camera);
     expect(camera.info).toEqual({ kind: 'testsrc', name: 'testsrc', width: 320, height: 240, format: 'yuyv', fps: 30, subsampling: '420' });
     const frames = await take(camera, 20);
     for (let i = 1; i < frames.length; i++) {
@@ -40,9 +30,9 @@ describe('testsrc', () => {
     }
   });
 
-  it.each<RawPixelFormatName>(['uyvy', 'nv12', 'i420', 'rgb24', 'grey'])('encodes %s frames', async (format) => {
+  it.each<RawPixelFormatName>(['uyvy', 'nv12', 'i420', 'rgb24', 'bgr24', 'grey'])('encodes %s frames', async (format) => {
     const camera = await openCamera({ source: 'testsrc', width: 176, height: 144, fps: 60, format });
-    open.push(camera);
+    closing(camera);
     const [frame] = await take(camera, 1);
     expect(frame!.format).toBe(format);
     const image = decodeJpeg(frame!.data);
@@ -62,7 +52,7 @@ describe('testsrc', () => {
     ['rgb24', '444', '444', '1x1'],
   ])('encodes %s at subsampling %s as %s', async (format, subsampling, reported, factors) => {
     const camera = await openCamera({ source: 'testsrc', width: 176, height: 144, fps: 60, format, ...(subsampling ? { subsampling } : {}) });
-    open.push(camera);
+    closing(camera);
     expect(camera.info.subsampling).toBe(reported);
     const [frame] = await take(camera, 1);
     expect(subsamplingOf(frame!.data)).toBe(factors);
@@ -71,10 +61,11 @@ describe('testsrc', () => {
 
   it('counts what it captured, encoded and delivered', async () => {
     const camera = await openCamera({ source: 'testsrc', width: 160, height: 120, fps: 50, workers: 2 });
-    open.push(camera);
+    closing(camera);
     let received = 0;
     camera.on('frame', () => received++);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // fps is measured over about a second of delivery.
+    await waitUntil('more than 10 frames and an fps figure', () => received > 10 && camera.stats().fps > 0);
     const stats = camera.stats();
     expect(stats.delivered).toBe(received);
     expect(received).toBeGreaterThan(10);
@@ -94,7 +85,7 @@ describe('testsrc', () => {
   it('names its native threads tc-capture and tc-enc-N, so CPU can be billed per stage', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const camera = await openCamera({ source: 'testsrc', width: 160, height: 120, workers: 2 });
-    open.push(camera);
+    closing(camera);
     await take(camera, 1);
     const names = readdirSync('/proc/self/task').map((tid) => {
       try {
@@ -108,15 +99,30 @@ describe('testsrc', () => {
     expect(names).toContain('tc-enc-1');
   });
 
+  it('counts the pool buffers still out: frames JS holds keep theirs until collected', async () => {
+    const camera = closing(await openCamera({ source: 'testsrc', width: 160, height: 120, fps: 60, workers: 1 }));
+    let held: Frame[] = await take(camera, 3);
+    camera.pause();
+    expect(camera.stats().pool!.leased).toBeGreaterThanOrEqual(3);
+    expect(held.map((frame) => frame.data[0])).toEqual([0xff, 0xff, 0xff]);
+    held = [];
+    await waitUntil('no pool buffer out', async () => {
+      await collect();
+      return camera.stats().pool!.leased === 0;
+    });
+  });
+
   it('ends iteration on close and can be opened again at once', async () => {
     const camera = await openCamera({ source: 'testsrc', width: 160, height: 120 });
+    let seen = 0;
+    camera.on('frame', () => seen++);
     const iterating = take(camera, 1_000_000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitUntil('a frame', () => seen > 0);
     await camera.close();
     const frames = await iterating;
     expect(frames.length).toBeGreaterThan(0);
     const again = await openCamera({ source: 'testsrc', width: 160, height: 120 });
-    open.push(again);
+    closing(again);
     expect((await take(again, 1))[0]!.sequence).toBe(0);
   });
 
@@ -140,7 +146,7 @@ describe('async iteration', () => {
     const fifo = join(mkdtempSync(join(tmpdir(), 'turbocam-iter-')), 'in.fifo');
     execFileSync('mkfifo', [fifo]);
     const camera = await openCamera({ source: fifo, format: 'grey', width: 16, height: 16 });
-    open.push(camera);
+    closing(camera);
     const consumed = (async () => {
       let frames = 0;
       for await (const frame of camera) frames += frame.data.length > 0 ? 1 : 0;

@@ -19,7 +19,8 @@ describe('async encode', () => {
     // If encode ran on this thread, every JPEG would exist before the first timer tick.
     const results = await Promise.all(jobs);
     clearInterval(timer);
-    expect(Math.max(...ticksAtResolve)).toBeGreaterThanOrEqual(3);
+    // An ordering, not a rate: some encode resolved after a timer tick.
+    expect(Math.max(...ticksAtResolve)).toBeGreaterThanOrEqual(1);
     // Each result is its own frame's JPEG, not a buffer another job overwrote.
     const references = frames.map((frame) => encodeSync(frame, { width, height, format: 'yuyv' }));
     for (const [i, out] of results.entries()) expect(out.equals(references[i % 4] as Buffer)).toBe(true);

@@ -32,7 +32,7 @@ describe('encode input errors', () => {
 
   it('an unknown format is ERR_UNSUPPORTED_FORMAT', async () => {
     expect(await codeOf(encode(frame, { ...good, format: 'h264' as never }))).toBe('ERR_UNSUPPORTED_FORMAT');
-    expect(() => native.encodeSync(frame, 64, 48, 'h264', 80, undefined, undefined)).toThrow(
+    expect(() => native.encodeSync(frame, 64, 48, 'h264', 80, undefined, undefined, 0, undefined)).toThrow(
       expect.objectContaining({ code: 'ERR_UNSUPPORTED_FORMAT' }),
     );
   });
@@ -72,7 +72,7 @@ describe('encode input errors', () => {
     it(`the addon rejects ${name} with ERR_INVALID_ARG and a message naming the number`, () => {
       let caught: unknown;
       try {
-        native.encodeSync(frame, w, h, format, quality, subsampling, stride);
+        native.encodeSync(frame, w, h, format, quality, subsampling, stride, 0, undefined);
       } catch (error) {
         caught = error;
       }

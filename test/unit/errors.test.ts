@@ -33,11 +33,11 @@ describe('TurbocamError', () => {
   const frame = testPattern({ width: 64, height: 48, format: 'yuyv' });
 
   it('is the class of errors thrown by C++, with code, path and errno', async () => {
-    const sync = caught(() => native.encodeSync(frame, 64, 48, 'yuyv', 0, undefined, undefined));
+    const sync = caught(() => native.encodeSync(frame, 64, 48, 'yuyv', 0, undefined, undefined, 0, undefined));
     expect(sync).toBeInstanceOf(TurbocamError);
     expect(sync).toMatchObject({ name: 'TurbocamError', code: 'ERR_INVALID_ARG' });
     // Thrown on a libuv worker thread, rejected on the JS thread.
-    const rejected = await native.encode(Buffer.from('not a jpeg'), 16, 16, 'mjpeg', 80, undefined, undefined).catch((e: unknown) => e);
+    const rejected = await native.encode(Buffer.from('not a jpeg'), 16, 16, 'mjpeg', 80, undefined, undefined, 0, undefined).catch((e: unknown) => e);
     expect(rejected).toBeInstanceOf(TurbocamError);
     expect(rejected).toMatchObject({ code: 'ERR_CORRUPT_FRAME' });
     const missing = await openCamera({ source: '/dev/video-turbocam-missing' }).catch((e: unknown) => e);

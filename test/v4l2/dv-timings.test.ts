@@ -7,7 +7,8 @@ import type { Camera } from '../../src/index.js';
 import type { SourceInfo } from '../../src/sources/source.js';
 import type { Frame } from '../../src/types.js';
 import { decodeJpeg } from '../helpers/colour-bars.js';
-import { DEVICE, v4l2ctl, vividUnavailable, waitFor } from '../helpers/vivid.js';
+import { DEVICE, v4l2ctl, vividUnavailable } from '../helpers/vivid.js';
+import { waitFor } from '../helpers/wait.js';
 
 const unavailable = await vividUnavailable();
 const HDMI_INPUT = 3;
@@ -49,6 +50,16 @@ describe.skipIf(unavailable !== null)('DV timings (HDMI input)', () => {
     expect(info).toMatchObject(second);
     const after = await nextFrame(camera);
     expect(decodeJpeg(after.data)).toMatchObject(second);
+  });
+
+  it('refuses to open an HDMI input without a signal: ERR_NO_SIGNAL with the device path', async () => {
+    execFileSync('v4l2-ctl', ['-d', DEVICE, '-i', String(HDMI_INPUT)], { stdio: 'pipe' });
+    v4l2ctl('dv_timings_signal_mode=1');
+    try {
+      await expect(openCamera({ source: DEVICE, input: HDMI_INPUT, format: 'yuyv' })).rejects.toMatchObject({ code: 'ERR_NO_SIGNAL', path: DEVICE });
+    } finally {
+      v4l2ctl('dv_timings_signal_mode=0');
+    }
   });
 });
 

@@ -1,12 +1,14 @@
 // vivid's fault injection: an unplug (disconnect, then a module reload as the replug), a refused
 // QBUF, a fatal streaming error and a device that stops delivering, with and without persistent
 // mode.
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
 import type { Camera, OpenCameraOptions } from '../../src/index.js';
 import type { SourceInfo } from '../../src/sources/source.js';
 import type { Frame } from '../../src/types.js';
-import { DEVICE, reloadVivid, v4l2ctl, vividUnavailable, waitFor } from '../helpers/vivid.js';
+import { DEVICE, reloadVivid, v4l2ctl, vividUnavailable } from '../helpers/vivid.js';
+import { waitFor } from '../helpers/wait.js';
 
 const unavailable = await vividUnavailable();
 
@@ -135,6 +137,42 @@ describe.skipIf(unavailable !== null)('V4L2 faults', () => {
     const error = await failed;
     expect(error.code).toBe('ETIMEDOUT');
     expect(error.message).toContain('1500 ms');
+  });
+
+  it('rides out a stall in persistent mode: ETIMEDOUT as a disconnect, then frames again', async () => {
+    const cam = await camera({ deviceTimeout: 1500, persistent: true, retryInterval: 200 });
+    const frames = framesOf(cam);
+    let failed = false;
+    cam.on('error', () => (failed = true));
+    await until(() => frames.length > 0, 10_000, 'a first frame');
+    const disconnected = waitFor<Error & { code: string }>(cam, 'disconnect', 20_000);
+    v4l2ctl('percentage_of_dropped_buffers=100');
+    expect((await disconnected).code).toBe('ETIMEDOUT');
+    const reconnected = waitFor(cam, 'reconnect', 30_000);
+    v4l2ctl('percentage_of_dropped_buffers=0');
+    await reconnected;
+    const before = frames.length;
+    await until(() => frames.length > before + 2, 20_000, 'frames after the stall');
+    expect(failed).toBe(false);
+  });
+
+  it('waits out EBUSY in persistent mode: open while another process streams, frames once it stops', async () => {
+    const other = spawn('v4l2-ctl', ['-d', DEVICE, '--stream-mmap', '--stream-count=100000', '--stream-to=/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let progress = '';
+    other.stdout.on('data', (chunk: Buffer) => (progress += chunk.toString()));
+    other.stderr.on('data', (chunk: Buffer) => (progress += chunk.toString()));
+    try {
+      await until(() => progress.includes('<'), 60_000, 'v4l2-ctl streaming');
+      const cam = await camera({ persistent: true, retryInterval: 200 });
+      expect(cam.connected).toBe(false);
+      const reconnected = waitFor(cam, 'reconnect', 30_000);
+      const frames = framesOf(cam);
+      other.kill();
+      await reconnected;
+      await until(() => frames.length > 0, 20_000, 'a frame once the device is free');
+    } finally {
+      other.kill();
+    }
   });
 });
 

@@ -14,7 +14,8 @@ import type { Camera } from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
 import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
 import { psnr } from '../helpers/pixels.js';
-import { DEVICE, vividUnavailable, waitFor } from '../helpers/vivid.js';
+import { DEVICE, vividUnavailable } from '../helpers/vivid.js';
+import { waitFor } from '../helpers/wait.js';
 
 const unavailable = await vividUnavailable();
 const NO_OSD = { osd_text_mode: 2 };

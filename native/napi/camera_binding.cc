@@ -1,6 +1,6 @@
-// `openCapture(options, onFrame, onFailure)`: the native half of src/camera.ts. Opening and
-// closing run on the libuv pool; frames reach JS through a thread-safe function fed by the
-// pipeline's latest-frame slot, so at most one delivery is ever pending.
+// `openCapture(options, onFrame, onFailure, onRawFrame?)`: the native half of src/camera.ts.
+// Opening and closing run on the libuv pool; frames reach JS through a thread-safe function fed
+// by the pipeline's latest-frame slots (JPEG and raw), so at most one delivery each is ever pending.
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -28,6 +28,7 @@ struct CameraState {
   // Held by control calls on the pool while they use the device, and by close while it destroys it.
   std::mutex deviceMutex;
   Napi::FunctionReference onFailure;
+  Napi::FunctionReference onRawFrame;  // raw output only
   bool closed = false;
   // The device's own flip/rotate controls do the requested orientation; the encoder does none.
   bool orientedByDevice = false;
@@ -75,6 +76,17 @@ void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>*
       return;
     }
     if (state.closed || !state.pipeline) return;
+    // One wake-up serves both slots: the pipeline puts a frame's raw copy first, then its JPEG.
+    if (!state.onRawFrame.IsEmpty()) {
+      std::optional<EncodedFrame> raw = state.pipeline->takeRawFrame();
+      if (raw) {
+        Napi::Buffer<uint8_t> data = rawLeaseToBuffer(env, state.pipeline->rawPool(), raw->lease, raw->length);
+        state.onRawFrame.Call({data, Napi::Number::New(env, static_cast<double>(raw->sequence)),
+                               Napi::Number::New(env, raw->timestampMs)});
+      }
+      // The raw callback may have closed the camera.
+      if (state.closed || !state.pipeline) return;
+    }
     std::optional<EncodedFrame> frame = state.pipeline->takeFrame();
     if (!frame) return;
     Napi::Buffer<uint8_t> data = leaseToBuffer(env, state.pipeline->pool(), frame->lease, frame->length);
@@ -90,6 +102,16 @@ int intOption(const Napi::Object& options, const char* name, int fallback) {
   return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : fallback;
 }
 
+// src/validate.ts checks the name; this only maps it.
+FrameOutput outputOption(const Napi::Object& options) {
+  Napi::Value value = options.Get("output");
+  const std::string name = value.IsString() ? value.As<Napi::String>().Utf8Value() : "jpeg";
+  if (name == "raw") return FrameOutput::Raw;
+  if (name == "both") return FrameOutput::Both;
+  if (name == "jpeg") return FrameOutput::Jpeg;
+  throw Error("ERR_INVALID_ARG", "output wants jpeg, raw or both, got '" + name + "'");
+}
+
 CaptureRequest parseRequest(const Napi::Object& options) {
   CaptureRequest request;
   request.source = options.Get("source").ToString().Utf8Value();
@@ -101,6 +123,7 @@ CaptureRequest parseRequest(const Napi::Object& options) {
   if (format.IsString()) request.format = format.As<Napi::String>().Utf8Value();
   request.deviceTimeoutMs = intOption(options, "deviceTimeout", 5000);
   request.input = intOption(options, "input", -1);
+  request.rawOnly = outputOption(options) != FrameOutput::Jpeg;
   Napi::Value controls = options.Get("controls");
   if (controls.IsArray()) {
     Napi::Array list = controls.As<Napi::Array>();
@@ -130,6 +153,18 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   out.Set("encodeMs", s.encodeMs);
   out.Set("paused", s.paused);
   out.Set("pool", poolStatsToJs(env, s.pool));
+  if (s.output != FrameOutput::Jpeg) {
+    Napi::Object raw = Napi::Object::New(env);
+    raw.Set("delivered", static_cast<double>(s.raw.delivered));
+    Napi::Object rawDropped = Napi::Object::New(env);
+    rawDropped.Set("busy", static_cast<double>(s.raw.droppedBusy));
+    rawDropped.Set("late", static_cast<double>(s.raw.droppedLate));
+    rawDropped.Set("pool", static_cast<double>(s.raw.droppedPool));
+    rawDropped.Set("error", static_cast<double>(s.raw.droppedError));
+    raw.Set("dropped", rawDropped);
+    raw.Set("pool", poolStatsToJs(env, s.raw.pool));
+    out.Set("raw", raw);
+  }
   Napi::Object encoder = Napi::Object::New(env);
   encoder.Set("kind", s.hardwareEncoding ? "m2m-image" : "cpu");
   encoder.Set("chosen", s.encoder.hardware ? "m2m-image" : "cpu");
@@ -167,6 +202,7 @@ Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f, const EncodeOptio
   out.Set("height", f.height);
   out.Set("format", formatInfo(f.format).name);
   out.Set("fps", f.fps);
+  out.Set("stride", static_cast<double>(f.stride));
   // Camera MJPEG passes through: its subsampling is the camera's, not ours to report.
   out.Set("subsampling", f.format == PixelFormat::MJPEG ? env.Null()
                                                          : Napi::Value(Napi::String::New(env, JpegEncoder::subsamplingName(encode.subsampling))));
@@ -244,6 +280,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
         [state, tsfn](Napi::Env e) mutable {
           tsfn.Release();
           state->onFailure.Reset();
+          state->onRawFrame.Reset();
           return e.Undefined();
         });
   }
@@ -330,10 +367,15 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
 
 Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction()) {
-    throw Error("ERR_INVALID_ARG", "openCapture(options, onFrame, onFailure)");
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction() ||
+      (info.Length() > 3 && !info[3].IsFunction() && !info[3].IsUndefined())) {
+    throw Error("ERR_INVALID_ARG", "openCapture(options, onFrame, onFailure, onRawFrame?)");
   }
   Napi::Object options = info[0].As<Napi::Object>();
+  const FrameOutput output = outputOption(options);
+  if (output != FrameOutput::Jpeg && (info.Length() < 4 || !info[3].IsFunction())) {
+    throw Error("ERR_INVALID_ARG", "raw output needs openCapture's onRawFrame callback");
+  }
   CaptureRequest request = parseRequest(options);
   int cores = static_cast<int>(std::thread::hardware_concurrency());
   int workers = intOption(options, "workers", cores > 0 ? cores : 1);
@@ -353,13 +395,14 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
 
   auto state = std::make_shared<CameraState>();
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());
+  if (output != FrameOutput::Jpeg) state->onRawFrame = Napi::Persistent(info[3].As<Napi::Function>());
   auto* context = new std::shared_ptr<CameraState>(state);
   FrameTsfn tsfn = FrameTsfn::New(env, info[1].As<Napi::Function>(), "turbocam-frames", 0, 1, context,
                                   [](Napi::Env, void*, std::shared_ptr<CameraState>* ctx) { delete ctx; });
 
   return PromiseWorker::run(
       env,
-      [state, request, workers, buffers, encode, encoder, tsfn]() mutable {
+      [state, request, workers, buffers, encode, encoder, output, tsfn]() mutable {
         std::unique_ptr<CaptureSource> source = openSource(request);
         if (source->device() != nullptr && orientOnDevice(*source->device(), encode.orientation)) {
           state->orientedByDevice = true;
@@ -372,6 +415,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
         callbacks.warned = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error, true}); };
         state->pipeline = std::make_unique<CapturePipeline>(std::move(source), workers, buffers, encode, callbacks);
         state->pipeline->useEncoder(std::move(choice));
+        state->pipeline->useOutput(output);
         state->pipeline->start();
       },
       [state, tsfn](Napi::Env e) {
@@ -383,6 +427,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
         state->closed = true;
         state->pipeline.reset();
         state->onFailure.Reset();
+        state->onRawFrame.Reset();
         tsfn.Release();
       });
 }
@@ -392,6 +437,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
 void InitCamera(Napi::Env env, Napi::Object exports) {
   CaptureHandle::Init(env);
   exports.Set("openCapture", Napi::Function::New(env, guarded<OpenCapture>, "openCapture"));
+  exports.Set("releaseBuffer", Napi::Function::New(env, guarded<ReleaseBuffer>, "releaseBuffer"));
 }
 
 }  // namespace turbocam

@@ -1,5 +1,9 @@
 #include "napi/external_buffer.h"
 
+#include <algorithm>
+
+#include "error.h"
+
 namespace turbocam {
 
 namespace {
@@ -17,6 +21,12 @@ struct LeaseHold {
 // kCopyPressure times its bytes, so V8 collects after a few MB of dead frames rather than at its
 // 64 MB external-memory threshold, and the collection returns the pool's buffers with them.
 constexpr int64_t kCopyPressure = 16;
+// A raw pool of workers + 3 frames runs dry after a few unreleased frames. Told to V8 at this
+// pressure, and at no less than kRawMinAccounted, two or three of them pass V8's 64 MB
+// external-memory mark and bring a GC, which returns the dead ones before the pool is dry: a
+// caller that leaves release() to the GC still gets every frame at 30 fps (720p and 480p alike).
+constexpr int64_t kRawPressure = 16;
+constexpr int64_t kRawMinAccounted = int64_t{24} << 20;
 
 int64_t accountedBytes(const BufferPool::Lease& lease, size_t length) {
   return lease.pooled ? static_cast<int64_t>(length) : kCopyPressure * static_cast<int64_t>(lease.capacity);
@@ -28,11 +38,8 @@ void returnLease(Napi::Env env, uint8_t*, LeaseHold* hold) {
   delete hold;
 }
 
-}  // namespace
-
-Napi::Buffer<uint8_t> leaseToBuffer(Napi::Env env, const std::shared_ptr<BufferPool>& pool,
-                                    const BufferPool::Lease& lease, size_t length) {
-  auto* hold = new LeaseHold{pool, lease, accountedBytes(lease, length)};
+Napi::Buffer<uint8_t> holdToBuffer(Napi::Env env, LeaseHold* hold, size_t length) {
+  const BufferPool::Lease& lease = hold->lease;
   Napi::MemoryManagement::AdjustExternalMemory(env, hold->accounted);
   // NewOrCopy copies and runs the finalizer at once where external buffers are forbidden
   // (Electron's V8 sandbox), which also undoes the accounting above.
@@ -42,6 +49,26 @@ Napi::Buffer<uint8_t> leaseToBuffer(Napi::Env env, const std::shared_ptr<BufferP
     returnLease(env, lease.data, hold);
     throw;
   }
+}
+
+}  // namespace
+
+Napi::Buffer<uint8_t> leaseToBuffer(Napi::Env env, const std::shared_ptr<BufferPool>& pool,
+                                    const BufferPool::Lease& lease, size_t length) {
+  return holdToBuffer(env, new LeaseHold{pool, lease, accountedBytes(lease, length)}, length);
+}
+
+Napi::Buffer<uint8_t> rawLeaseToBuffer(Napi::Env env, const std::shared_ptr<BufferPool>& pool,
+                                       const BufferPool::Lease& lease, size_t length) {
+  const int64_t accounted = std::max(kRawPressure * static_cast<int64_t>(length), kRawMinAccounted);
+  return holdToBuffer(env, new LeaseHold{pool, lease, accounted}, length);
+}
+
+Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) throw Error("ERR_INVALID_ARG", "releaseBuffer(arrayBuffer)");
+  Napi::ArrayBuffer buffer = info[0].As<Napi::ArrayBuffer>();
+  if (!buffer.IsDetached()) buffer.Detach();
+  return info.Env().Undefined();
 }
 
 Napi::Object poolStatsToJs(Napi::Env env, const BufferPoolStats& s) {

@@ -6,10 +6,12 @@
 
 #include <chrono>
 #include <cerrno>
+#include <cstring>
 #include <new>
 #include <string>
 
 #include "encoder/leased_jpeg.h"
+#include "formats/pixel_format.h"
 #include "sources/monotonic_clock.h"
 
 namespace turbocam {
@@ -17,6 +19,9 @@ namespace turbocam {
 namespace {
 
 constexpr size_t kPooledFramesBetweenCollections = 32;
+// Raw copies beyond one per worker: the one waiting in the slot, the one JS works on, and one it
+// has not released yet (a frame-difference consumer holding the previous frame).
+constexpr size_t kRawFramesHeldByJs = 3;
 
 // Named as µStreamer names its threads, so `top -H` and the bench bill CPU to each stage. Named
 // by the creator, so the names are there once start() returns. Linux allows 15 characters; a
@@ -38,11 +43,22 @@ CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int work
       // second of frames between collections (right-sized buffers: ~3 MB at 720p). Beyond that a
       // worker encodes into its scratch and passes on a counted copy of exactly the JPEG's bytes.
       pool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + kPooledFramesBetweenCollections)),
-      slot_(pool_) {
+      slot_(pool_),
+      rawPool_(std::make_shared<BufferPool>(static_cast<size_t>(workers) + kRawFramesHeldByJs)),
+      rawSlot_(rawPool_) {
   encode_.subsampling = JpegEncoder::captureSubsampling(source_->format().format, encode.subsampling);
 }
 
 CapturePipeline::~CapturePipeline() { stop(); }
+
+void CapturePipeline::useOutput(FrameOutput output) {
+  if (output != FrameOutput::Jpeg && source_->format().format == PixelFormat::MJPEG) {
+    throw Error("ERR_UNSUPPORTED_FORMAT",
+                source_->format().name + " gives mjpeg; raw output needs a raw pixel format (format: 'yuyv', 'nv12', ...)",
+                source_->format().name);
+  }
+  output_ = output;
+}
 
 void CapturePipeline::start() {
   stopFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -96,6 +112,7 @@ void CapturePipeline::stop() {
   }
   source_->stop();
   slot_.clear();
+  rawSlot_.clear();
   close(stopFd_);
   stopFd_ = -1;
 }
@@ -122,7 +139,9 @@ void CapturePipeline::captureLoop() {
       break;
     }
     captured_++;
-    if (paused_) {
+    // Paused, raw output goes on: only the JPEGs stop (a served camera pauses when its last viewer
+    // leaves, and its raw consumers must not notice).
+    if (paused_ && output_ == FrameOutput::Jpeg) {
       source_->release(frame.index);
       pausedDrops_++;
       sequence++;
@@ -132,7 +151,8 @@ void CapturePipeline::captureLoop() {
     if (job_) {
       // Every worker is busy and a newer frame is here: the waiting one would only add latency.
       source_->release(job_->first.index);
-      late_++;
+      if (output_ != FrameOutput::Raw) late_++;
+      if (output_ != FrameOutput::Jpeg) rawLate_++;
     }
     job_.emplace(frame, sequence++);
     wakeOneWorker();
@@ -169,7 +189,18 @@ void CapturePipeline::workerLoop(int index) {
       ticket = tickets_++;
     }
     jobTaken_.notify_one();
-    deliver(ticket, encodeOne(encoder, job.first, job.second));
+    std::optional<EncodedFrame> raw;
+    if (output_ != FrameOutput::Jpeg) raw = copyRaw(job.first, job.second);
+    std::optional<EncodedFrame> jpeg;
+    if (output_ == FrameOutput::Raw) {
+      source_->release(job.first.index);
+    } else if (paused_) {
+      source_->release(job.first.index);
+      pausedDrops_++;
+    } else {
+      jpeg = encodeOne(encoder, job.first, job.second);
+    }
+    deliver(ticket, std::move(jpeg), std::move(raw));
     std::lock_guard<std::mutex> lock(jobMutex_);
     if (--busyWorkers_ == 0 && !job_) workersIdle_.notify_all();
   }
@@ -227,7 +258,28 @@ std::optional<EncodedFrame> CapturePipeline::encodeOne(WorkerEncoder& encoder, c
   return out;
 }
 
-void CapturePipeline::deliver(uint64_t ticket, std::optional<EncodedFrame> frame) {
+std::optional<EncodedFrame> CapturePipeline::copyRaw(const SourceFrame& frame, uint64_t sequence) {
+  const CaptureFormat& fmt = source_->format();
+  const size_t length = minFrameSize(fmt.format, fmt.width, fmt.height, fmt.stride);
+  if (frame.size < length) {
+    rawErrors_++;
+    return std::nullopt;
+  }
+  BufferPool::Lease lease = rawPool_->tryAcquire(length);
+  if (lease.data == nullptr) {
+    rawPoolDry_++;
+    return std::nullopt;
+  }
+  std::memcpy(lease.data, frame.data, length);
+  EncodedFrame out;
+  out.lease = lease;
+  out.length = length;
+  out.sequence = sequence;
+  out.timestampMs = frame.timestampMs;
+  return out;
+}
+
+void CapturePipeline::deliver(uint64_t ticket, std::optional<EncodedFrame> frame, std::optional<EncodedFrame> raw) {
   std::unique_lock<std::mutex> lock(deliverMutex_);
   bool keepEvery = source_->keepsEveryFrame();
   // A source whose every frame counts waits its turn, so a frame that finished after a newer one
@@ -235,17 +287,34 @@ void CapturePipeline::deliver(uint64_t ticket, std::optional<EncodedFrame> frame
   // to take the previous frame instead of replacing it. The wait reaches the pipe's writer
   // through the capture thread, which reads the next frame only once a worker is free.
   if (keepEvery) deliverable_.wait(lock, [&] { return stopping_ || nextTicket_ == ticket; });
-  if (frame && !sequencer_.admit(frame->sequence)) {
-    pool_->release(frame->lease);
-    late_++;
-    frame.reset();
+  // A frame's JPEG and raw copy share its sequence number: admitted or dropped together.
+  if ((frame || raw) && !sequencer_.admit(frame ? frame->sequence : raw->sequence)) {
+    if (frame) {
+      pool_->release(frame->lease);
+      late_++;
+      frame.reset();
+    }
+    if (raw) {
+      rawPool_->release(raw->lease);
+      rawLate_++;
+      raw.reset();
+    }
   }
-  if (frame && keepEvery) deliverable_.wait(lock, [&] { return stopping_ || !slot_.occupied(); });
-  if (frame && stopping_) {
-    pool_->release(frame->lease);
-    frame.reset();
+  if ((frame || raw) && keepEvery) {
+    deliverable_.wait(lock, [&] {
+      return stopping_ || ((!frame || !slot_.occupied()) && (!raw || !rawSlot_.occupied()));
+    });
   }
-  if (frame && slot_.put(std::move(*frame)) && callbacks_.frameReady) callbacks_.frameReady();
+  if (stopping_) {
+    if (frame) pool_->release(frame->lease);
+    if (raw) rawPool_->release(raw->lease);
+    frame.reset();
+    raw.reset();
+  }
+  // One wake-up takes both slots (napi/camera_binding.cc), so one is enough for the pair.
+  bool wake = raw && rawSlot_.put(std::move(*raw));
+  if (frame && slot_.put(std::move(*frame))) wake = true;
+  if (wake && callbacks_.frameReady) callbacks_.frameReady();
   // The next ticket's turn comes only once this one's frame is in the slot, so they cannot swap.
   nextTicket_ = ticket + 1;
   if (keepEvery) deliverable_.notify_all();
@@ -262,7 +331,8 @@ void CapturePipeline::noteMjpeg(MjpegRepair repair) {
 
 void CapturePipeline::setPaused(bool paused) {
   paused_ = paused;
-  source_->setPaused(paused);
+  // The test pattern stops drawing while paused: only when no raw frames are wanted from it.
+  if (output_ == FrameOutput::Jpeg) source_->setPaused(paused);
 }
 
 std::optional<EncodedFrame> CapturePipeline::takeFrame() {
@@ -275,6 +345,16 @@ std::optional<EncodedFrame> CapturePipeline::takeFrame() {
     delivered_++;
     fps_.tick(monotonicMs());
   }
+  return frame;
+}
+
+std::optional<EncodedFrame> CapturePipeline::takeRawFrame() {
+  std::optional<EncodedFrame> frame = rawSlot_.take();
+  if (frame && source_->keepsEveryFrame()) {
+    std::lock_guard<std::mutex> lock(deliverMutex_);
+    deliverable_.notify_all();
+  }
+  if (frame) rawDelivered_++;
   return frame;
 }
 
@@ -300,6 +380,15 @@ PipelineStats CapturePipeline::stats() {
   s.hardwareFrames = encoderState_->hardwareFrames;
   s.encoderControlsSet = encoderState_->controlsSet();
   s.encoderControlsUnsupported = encoderState_->controlsUnsupported();
+  s.output = output_;
+  s.raw.delivered = rawDelivered_;
+  s.raw.droppedBusy = rawSlot_.replaced();
+  // Frames the source dropped before the pipeline saw them are lost to both outputs.
+  const bool wantsRaw = output_ != FrameOutput::Jpeg;
+  s.raw.droppedLate = rawLate_ + (wantsRaw ? sc.superseded : 0);
+  s.raw.droppedPool = rawPoolDry_;
+  s.raw.droppedError = rawErrors_ + (wantsRaw ? sc.errors : 0);
+  s.raw.pool = rawPool_->stats();
   s.encodeMs = raw && s.encoded > 0 ? static_cast<double>(encodeNs_) / 1e6 / static_cast<double>(s.encoded) : 0;
   return s;
 }

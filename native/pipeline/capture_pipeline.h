@@ -2,7 +2,8 @@
 // hands each to a worker through a one-frame slot (a newer frame replaces one no worker picked up
 // yet); the worker encodes straight from the source's buffer (raw through libjpeg-turbo, camera
 // MJPEG through the normaliser, never re-encoded), gives the buffer back, and passes the JPEG
-// through the sequencer to the sink.
+// through the sequencer to the sink. Raw output copies the frame into a small pool of its own
+// first (so no capture buffer is ever held by JS) and hands that copy on beside, or instead of, the JPEG.
 #pragma once
 
 #include <atomic>
@@ -28,6 +29,21 @@
 
 namespace turbocam {
 
+// What a capture hands to JS: JPEGs (the default), raw frames, or both from the same capture.
+enum class FrameOutput { Jpeg, Raw, Both };
+
+// Raw output's own counters: frames handed to JS, and those dropped because JS had not taken the
+// previous one (busy), a newer one overtook it (late), every pooled copy was still held by JS
+// (pool), or the frame was shorter than its format (error).
+struct RawOutputStats {
+  uint64_t delivered = 0;
+  uint64_t droppedBusy = 0;
+  uint64_t droppedLate = 0;
+  uint64_t droppedPool = 0;
+  uint64_t droppedError = 0;
+  BufferPoolStats pool{};
+};
+
 struct PipelineStats {
   uint64_t captured = 0;
   uint64_t encoded = 0;
@@ -47,6 +63,8 @@ struct PipelineStats {
   std::string encoderFallback;    // why the hardware encoder was given up, if it was
   uint64_t hardwareFrames = 0;
   std::vector<std::string> encoderControlsSet, encoderControlsUnsupported;
+  FrameOutput output = FrameOutput::Jpeg;
+  RawOutputStats raw{};
 };
 
 class CapturePipeline {
@@ -69,6 +87,8 @@ class CapturePipeline {
 
   // Before start(): raw frames go to this encoder (the CPU's by default).
   void useEncoder(EncoderChoice choice) { encoderState_ = std::make_unique<EncoderState>(std::move(choice)); }
+  // Before start(): what reaches JS. Throws ERR_UNSUPPORTED_FORMAT for raw output from an MJPEG source.
+  void useOutput(FrameOutput output);
   // Starts the source and the threads; throws turbocam::Error when the source cannot start.
   void start();
   // Joins every thread and stops the source. Idempotent; blocks, so callers run it off the JS thread.
@@ -81,7 +101,10 @@ class CapturePipeline {
 
   // For the consumer: the newest frame, if any. Counts it as delivered.
   std::optional<EncodedFrame> takeFrame();
+  // The newest raw frame, if any (raw output); its lease is rawPool()'s.
+  std::optional<EncodedFrame> takeRawFrame();
   const std::shared_ptr<BufferPool>& pool() const { return pool_; }
+  const std::shared_ptr<BufferPool>& rawPool() const { return rawPool_; }
   const CaptureFormat& format() const { return source_->format(); }
   // The settings raw frames are encoded with, subsampling resolved for the negotiated format.
   const EncodeOptions& encodeOptions() const { return encode_; }
@@ -95,9 +118,11 @@ class CapturePipeline {
   void wakeOneWorker();
   // The JPEG, or nothing when the frame was dropped (counted).
   std::optional<EncodedFrame> encodeOne(WorkerEncoder& encoder, const SourceFrame& frame, uint64_t sequence);
-  // Passes a worker's result through the sequencer to the slot; `ticket` is the job's place in
-  // the order workers took jobs.
-  void deliver(uint64_t ticket, std::optional<EncodedFrame> frame);
+  // The frame copied into a raw pool lease, or nothing when the pool is dry or the frame short (counted).
+  std::optional<EncodedFrame> copyRaw(const SourceFrame& frame, uint64_t sequence);
+  // Passes a worker's results (the JPEG and the raw copy of one frame, either may be absent)
+  // through the sequencer to their slots; `ticket` is the job's place in the order workers took jobs.
+  void deliver(uint64_t ticket, std::optional<EncodedFrame> frame, std::optional<EncodedFrame> raw);
   void noteMjpeg(MjpegRepair repair);
 
   std::unique_ptr<CaptureSource> source_;
@@ -109,6 +134,11 @@ class CapturePipeline {
   std::shared_ptr<BufferPool> pool_;
   LatestFrameSlot slot_;
   FpsMeter fps_;
+  FrameOutput output_ = FrameOutput::Jpeg;
+  // Raw copies: a few buffers of one frame's size, so a caller that keeps its frames runs the pool
+  // dry (frames dropped and counted) instead of growing memory.
+  std::shared_ptr<BufferPool> rawPool_;
+  LatestFrameSlot rawSlot_;
 
   int stopFd_ = -1;
   std::atomic<bool> stopping_{false};
@@ -146,6 +176,7 @@ class CapturePipeline {
       pausedDrops_{0};
   std::atomic<uint64_t> encodeNs_{0};
   std::atomic<uint64_t> repaired_{0};
+  std::atomic<uint64_t> rawDelivered_{0}, rawLate_{0}, rawPoolDry_{0}, rawErrors_{0};
   TruncationWatch truncation_;
 };
 

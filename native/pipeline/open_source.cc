@@ -52,6 +52,7 @@ std::unique_ptr<CaptureSource> openDevice(const CaptureRequest& request) {
   wanted.width = request.width;
   wanted.height = request.height;
   wanted.fps = request.fps;
+  wanted.rawOnly = request.rawOnly;
   bool dv = hasDvTimings(*device);
   if (dv) {
     DvTimings timings = applyDetectedDvTimings(*device);

@@ -21,6 +21,7 @@ struct CaptureRequest {
   std::vector<std::pair<std::string, int64_t>> controls;  // applied at open, in order
   int deviceTimeoutMs = 5000;
   int input = -1;  // V4L2 input to select (VIDIOC_S_INPUT); -1 keeps the current one
+  bool rawOnly = false;  // format auto: a camera's raw format even where it offers MJPEG (raw output)
 };
 
 std::unique_ptr<CaptureSource> openSource(const CaptureRequest& request);

@@ -38,6 +38,17 @@ void BufferPool::resize(Slot* slot, size_t capacity) {
 
 BufferPool::Lease BufferPool::acquire(size_t minCapacity) {
   std::lock_guard<std::mutex> lock(mutex_);
+  Lease lease = take(minCapacity);
+  if (lease.data == nullptr) copies_++;
+  return lease;
+}
+
+BufferPool::Lease BufferPool::tryAcquire(size_t minCapacity) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return take(minCapacity);
+}
+
+BufferPool::Lease BufferPool::take(size_t minCapacity) {
   // Best fit among idle buffers that are big enough; else the largest idle one, grown.
   Slot* fit = nullptr;
   Slot* largest = nullptr;
@@ -55,10 +66,7 @@ BufferPool::Lease BufferPool::acquire(size_t minCapacity) {
     slots_.push_back(Slot{allocate(minCapacity), minCapacity, false});
     fit = &slots_.back();
   }
-  if (fit == nullptr) {
-    copies_++;
-    return Lease{};
-  }
+  if (fit == nullptr) return Lease{};
   fit->leased = true;
   leases_++;
   leasedCount_++;

@@ -43,6 +43,9 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
   // lease (data == nullptr, counted as a copy): the caller then encodes into its own scratch and
   // hands out a copy of exactly the JPEG's bytes. Never blocks, never allocates beyond the bound.
   Lease acquire(size_t minCapacity);
+  // The same without the copy: for raw frames, which are dropped (and counted by the caller)
+  // when the pool is dry. Counts nothing as a copy.
+  Lease tryAcquire(size_t minCapacity);
   // The lease's memory is replaced by data (malloc'd, capacity bytes), which the pool now owns;
   // the old memory is freed. Counted as grown.
   void adopt(Lease* lease, uint8_t* data, size_t capacity);
@@ -59,6 +62,7 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
     bool leased;
   };
   static void resize(Slot* slot, size_t capacity);
+  Lease take(size_t minCapacity);  // mutex_ held; empty when all maxBuffers are leased
 
   mutable std::mutex mutex_;
   size_t maxBuffers_;

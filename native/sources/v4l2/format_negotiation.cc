@@ -56,7 +56,7 @@ const DeviceFormatInfo* chooseFormat(const std::vector<DeviceFormatInfo>& offer,
   bool sized = request.width > 0 && request.height > 0;
   for (const auto& f : offer) {
     const PixelFormatInfo* info = findFormatByFourcc(f.fourcc);
-    if (info && info->format == PixelFormat::MJPEG && (!sized || offersSize(f, request.width, request.height))) return &f;
+    if (!request.rawOnly && info && info->format == PixelFormat::MJPEG && (!sized || offersSize(f, request.width, request.height))) return &f;
   }
   const DeviceFormatInfo* firstRaw = nullptr;
   for (const auto& f : offer) {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadAddon } from './addon-loader.js';
 import { TurbocamError } from './errors.js';
-import type { DropReason, EncoderStats } from './sources/source.js';
+import type { DropReason, EncoderStats, RawDropReason } from './sources/source.js';
 
 /** One entry of the native pixel-format table. */
 export interface NativeFormat {
@@ -19,6 +19,8 @@ export interface NativeCaptureInfo {
   height: number;
   format: string;
   fps: number;
+  /** Bytes per line of the first plane (0 for mjpeg). */
+  stride: number;
   /** The device's own flip/rotate controls do the requested orientation (V4L2 only). */
   orientedByDevice?: boolean;
   /** Raw formats: what the JPEGs are encoded at; null for camera MJPEG, passed through. */
@@ -37,6 +39,8 @@ export interface NativeCaptureStats {
   paused: boolean;
   pool: NativePoolStats;
   encoder: EncoderStats;
+  /** Output 'raw' or 'both' only. */
+  raw?: { delivered: number; dropped: Record<RawDropReason, number>; pool: NativePoolStats };
 }
 
 /** A bounded pool of output buffers that encoded Buffers borrow (native/napi/external_buffer.cc). */
@@ -104,7 +108,11 @@ export interface NativeAddon {
     options: Record<string, unknown>,
     onFrame: (data: Buffer, sequence: number, timestamp: number) => void,
     onFailure: (error: Error) => void,
+    /** Required with options.output 'raw' or 'both': each raw frame, in a leased Buffer. */
+    onRawFrame?: (data: Buffer, sequence: number, timestamp: number) => void,
   ): Promise<NativeCapture>;
+  /** Detaches a leased Buffer's ArrayBuffer: its lease goes back to its pool without waiting for the GC. */
+  releaseBuffer(buffer: ArrayBufferLike): void;
   listDevices(): Promise<NativeDevice[]>;
   // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.
   encode(

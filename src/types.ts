@@ -32,3 +32,25 @@ export interface Frame {
    *  `process.hrtime.bigint()`, so latency is `hrtime - timestamp` on the same machine. */
   timestamp: number;
 }
+
+/** One raw frame (openCamera's `output: 'raw'` or `'both'`), as the source captured it: before
+ *  turbocam's rotation or flip (a device's own flip controls, when they do it, show in it). */
+export interface RawFrame {
+  /** The pixels, `stride` bytes per line of the first plane (nv12's chroma plane uses `stride`,
+   *  i420's `stride / 2`). A copy of the capture buffer in a buffer the camera lends from a small
+   *  pool: call `release()` once done. After release() it is empty (length 0). */
+  data: Buffer;
+  width: number;
+  height: number;
+  format: RawPixelFormatName;
+  /** Bytes per line of the first plane. */
+  stride: number;
+  /** The same numbering as the JPEG frames of the same capture: a raw frame and the JPEG made
+   *  from it share their sequence. */
+  sequence: number;
+  /** Capture time in milliseconds of CLOCK_MONOTONIC, as Frame's. */
+  timestamp: number;
+  /** Gives the buffer back to the camera's pool now instead of when the GC collects it. Every
+   *  view of `data` reads as empty from then on. Idempotent. */
+  release(): void;
+}

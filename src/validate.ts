@@ -19,6 +19,9 @@ export const BUFFERS: Range = { min: 2, max: Number.POSITIVE_INFINITY, integer: 
 /** Encoders a camera can use (openCamera `encoder`, --encoder). */
 export const ENCODERS = ['cpu', 'm2m-image', 'auto'] as const;
 export type EncoderName = (typeof ENCODERS)[number];
+/** What a camera hands to JS (openCamera `output`): JPEG frames, raw frames, or both of one capture. */
+export const OUTPUTS = ['jpeg', 'raw', 'both'] as const;
+export type OutputName = (typeof OUTPUTS)[number];
 /** Milliseconds without a frame before a device counts as stalled (openCamera, --device-timeout). */
 export const DEVICE_TIMEOUT_MS = 5000;
 /** Milliseconds between a persistent Camera's reopen attempts. */
@@ -73,4 +76,11 @@ export function checkObject(where: string, name: string, value: unknown): assert
 export function checkOrientation(where: string, rotate: unknown, flip: unknown): void {
   if (rotate !== undefined && rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270) throw invalidArg(where, 'rotate', '0, 90, 180 or 270', rotate);
   if (flip !== undefined && flip !== 'h' && flip !== 'v') throw invalidArg(where, 'flip', "'h' or 'v'", flip);
+}
+
+/** openCamera's `output`, and the format it needs: raw frames come only from a raw format. */
+export function checkOutput(where: string, output: unknown, format: unknown): asserts output is OutputName | undefined {
+  if (output === undefined) return;
+  if (!(OUTPUTS as readonly unknown[]).includes(output)) throw invalidArg(where, 'output', OUTPUTS.join(', '), output);
+  if (output !== 'jpeg' && format === 'mjpeg') throw invalidArg(where, 'format', `a raw format (or auto) for output '${String(output)}'`, format);
 }

@@ -1,5 +1,5 @@
 // /metrics in the Prometheus text exposition format (version 0.0.4).
-import { DROP_REASONS } from '../sources/source.js';
+import { DROP_REASONS, RAW_DROP_REASONS } from '../sources/source.js';
 import { clientTotals, type ServerView } from './state.js';
 
 type Sample = [labels: Record<string, string>, value: number];
@@ -48,6 +48,17 @@ export function renderMetrics(view: ServerView): string {
     }),
   );
   metric('turbocam_frames_repaired_total', 'counter', 'Camera MJPEG frames served after a missing EOI was appended.', stats.repaired ?? 0);
+  if (stats.raw) {
+    const raw = stats.raw;
+    metric('turbocam_raw_frames_delivered_total', 'counter', 'Raw frames handed to JS (output raw or both).', raw.delivered);
+    metric(
+      'turbocam_raw_frames_dropped_total',
+      'counter',
+      'Raw frames dropped, by reason (busy, late, pool: every raw buffer still held, error).',
+      RAW_DROP_REASONS.map((reason): Sample => [{ reason }, raw.dropped[reason]]),
+    );
+    metric('turbocam_raw_buffers_leased', 'gauge', 'Raw pool buffers lent to JS and not yet released.', raw.pool.leased);
+  }
   metric('turbocam_encode_seconds', 'gauge', 'Mean encode time per frame.', stats.encodeMs / 1000);
   metric('turbocam_frames_published_total', 'counter', 'Frames offered to clients (including refreshes and NO SIGNAL).', hub.counters.published);
   metric('turbocam_frames_same_dropped_total', 'counter', 'Byte-identical frames skipped by --drop-same-frames.', hub.counters.droppedSame);

@@ -1,28 +1,32 @@
 // The AsyncIterable side of a FrameSource. Each iterator holds only the newest frame its consumer
 // has not taken yet (latest wins, memory bounded to one frame). When the source stops for good
 // every iterator ends, once it has handed out the frame it still held: cleanly after close(), by
-// rejecting with the source's error after a failure, so `for await` rethrows it.
+// rejecting with the source's error after a failure, so `for await` rethrows it. The same serves
+// JPEG frames and raw frames; a raw frame an iterator replaces unseen goes to `onSkipped`.
 import type { Frame } from '../types.js';
 
-type Waiter = { resolve: (result: IteratorResult<Frame>) => void; reject: (error: unknown) => void };
+type Waiter<T> = { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void };
 
-class LatestFrameIterator implements AsyncIterator<Frame> {
-  #frame: Frame | null = null;
-  #waiter: Waiter | null = null;
+class LatestFrameIterator<T> implements AsyncIterator<T> {
+  #frame: T | null = null;
+  #waiter: Waiter<T> | null = null;
   #done = false;
   #error: Error | null = null;
   #onDone: () => void;
+  #onSkipped: ((frame: T) => void) | undefined;
 
-  constructor(onDone: () => void) {
+  constructor(onDone: () => void, onSkipped?: (frame: T) => void) {
     this.#onDone = onDone;
+    this.#onSkipped = onSkipped;
   }
 
-  push(frame: Frame): void {
+  push(frame: T): void {
     if (this.#waiter) {
       const waiter = this.#waiter;
       this.#waiter = null;
       waiter.resolve({ value: frame, done: false });
     } else {
+      if (this.#frame !== null) this.#onSkipped?.(this.#frame);
       this.#frame = frame;
     }
   }
@@ -38,7 +42,7 @@ class LatestFrameIterator implements AsyncIterator<Frame> {
     else waiter.resolve({ value: undefined, done: true });
   }
 
-  next(): Promise<IteratorResult<Frame>> {
+  next(): Promise<IteratorResult<T>> {
     if (this.#frame) {
       const frame = this.#frame;
       this.#frame = null;
@@ -57,19 +61,26 @@ class LatestFrameIterator implements AsyncIterator<Frame> {
     });
   }
 
-  return(): Promise<IteratorResult<Frame>> {
+  return(): Promise<IteratorResult<T>> {
     this.#done = true;
+    if (this.#frame !== null) this.#onSkipped?.(this.#frame);
     this.#frame = null;
     this.#onDone();
     return Promise.resolve({ value: undefined, done: true });
   }
 }
 
-/** Every open iterator of one source. */
-export class FrameIterators {
-  #open = new Set<LatestFrameIterator>();
+/** Every open iterator of one source. `onSkipped` hears of each frame an iterator replaced or
+ *  dropped before its consumer took it. */
+export class FrameIterators<T = Frame> {
+  #open = new Set<LatestFrameIterator<T>>();
   #ended = false;
   #error: Error | null = null;
+  #onSkipped: ((frame: T) => void) | undefined;
+
+  constructor(onSkipped?: (frame: T) => void) {
+    this.#onSkipped = onSkipped;
+  }
 
   /** How many consumers iterate now. */
   get size(): number {
@@ -77,14 +88,14 @@ export class FrameIterators {
   }
 
   /** A new iterator; one asked for after the source ended ends at once, the same way. */
-  create(): AsyncIterator<Frame> {
-    const iterator = new LatestFrameIterator(() => this.#open.delete(iterator));
+  create(): AsyncIterator<T> {
+    const iterator: LatestFrameIterator<T> = new LatestFrameIterator<T>(() => this.#open.delete(iterator), this.#onSkipped);
     if (this.#ended) iterator.end(this.#error);
     else this.#open.add(iterator);
     return iterator;
   }
 
-  push(frame: Frame): void {
+  push(frame: T): void {
     for (const iterator of this.#open) iterator.push(frame);
   }
 

@@ -31,6 +31,21 @@ export interface SourceInfo {
 export const DROP_REASONS = ['busy', 'late', 'corrupt', 'error', 'paused'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
+/** Why a raw frame did not reach JS (output 'raw' or 'both'): JS had not taken the previous one,
+ *  a newer one overtook it, every buffer of the raw pool was still held (not released), or the
+ *  frame was shorter than its format. */
+export const RAW_DROP_REASONS = ['busy', 'late', 'pool', 'error'] as const;
+export type RawDropReason = (typeof RAW_DROP_REASONS)[number];
+
+/** Raw output's counters, and its pool of lent buffers. */
+export interface RawOutputStats {
+  delivered: number;
+  dropped: Record<RawDropReason, number>;
+  /** The raw pool: its size in buffers, those made, those lent out now (not yet released or
+   *  collected), and their bytes. */
+  pool: { capacity: number; allocated: number; leased: number; bytes: number };
+}
+
 /** Every drop reason at 0. */
 export function noDrops(): Record<DropReason, number> {
   return Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
@@ -56,6 +71,8 @@ export interface SourceStats {
   paused?: boolean;
   /** Which encoder turns raw frames into JPEG (sources that encode). */
   encoder?: EncoderStats;
+  /** Raw output (a Camera opened with output 'raw' or 'both'). */
+  raw?: RawOutputStats;
 }
 
 /** The encoder a camera chose at open, and what became of it. */
@@ -85,7 +102,7 @@ export function emptyStats(): SourceStats {
 export function addStats(a: SourceStats, b: SourceStats): SourceStats {
   const dropped = noDrops();
   for (const reason of DROP_REASONS) dropped[reason] = (a.dropped[reason] ?? 0) + (b.dropped[reason] ?? 0);
-  return {
+  const sum: SourceStats = {
     captured: a.captured + b.captured,
     encoded: a.encoded + b.encoded,
     delivered: a.delivered + b.delivered,
@@ -100,6 +117,14 @@ export function addStats(a: SourceStats, b: SourceStats): SourceStats {
       leased: b.pool?.leased ?? 0,
     },
   };
+  if (a.raw || b.raw) sum.raw = addRawStats(a.raw, b.raw);
+  return sum;
+}
+
+function addRawStats(a: RawOutputStats | undefined, b: RawOutputStats | undefined): RawOutputStats {
+  const dropped = Object.fromEntries(RAW_DROP_REASONS.map((reason) => [reason, (a?.dropped[reason] ?? 0) + (b?.dropped[reason] ?? 0)]));
+  const pool = b?.pool ?? { capacity: a?.pool.capacity ?? 0, allocated: 0, leased: 0, bytes: 0 };
+  return { delivered: (a?.delivered ?? 0) + (b?.delivered ?? 0), dropped: dropped as Record<RawDropReason, number>, pool };
 }
 
 /**

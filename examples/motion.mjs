@@ -59,18 +59,18 @@ let previous = null;
 let moving = false;
 try {
   for await (const frame of camera.rawFrames()) {
-  const grid = lumaGrid(frame);
-  frame.release();
-  if (previous) {
-    let changed = 0;
-    for (let i = 0; i < grid.length; i++) if (Math.abs(grid[i] - previous[i]) > threshold) changed++;
-    const fraction = changed / grid.length;
-    // One event when motion starts, one when it stops: a log, not a stream of lines.
-    if (!moving && fraction >= area) console.log(JSON.stringify({ event: 'motion', sequence: frame.sequence, timestamp: frame.timestamp, changed: Number(fraction.toFixed(3)) }));
-    if (moving && fraction < area) console.log(JSON.stringify({ event: 'still', sequence: frame.sequence, timestamp: frame.timestamp }));
-    moving = fraction >= area;
-  }
-  previous = grid;
+    const grid = lumaGrid(frame);
+    frame.release();
+    if (previous) {
+      let changed = 0;
+      for (let i = 0; i < grid.length; i++) if (Math.abs(grid[i] - previous[i]) > threshold) changed++;
+      const fraction = changed / grid.length;
+      // One event when motion starts, one when it stops: a log, not a stream of lines.
+      if (!moving && fraction >= area) console.log(JSON.stringify({ event: 'motion', sequence: frame.sequence, timestamp: frame.timestamp, changed: Number(fraction.toFixed(3)) }));
+      if (moving && fraction < area) console.log(JSON.stringify({ event: 'still', sequence: frame.sequence, timestamp: frame.timestamp }));
+      moving = fraction >= area;
+    }
+    previous = grid;
   }
 } catch (error) {
   // A pipe's writer closing ends the run; anything else is a real failure.

@@ -2,7 +2,7 @@
 // can tell of its source before it negotiates.
 import type { SourceInfo, SourceKind } from './sources/source.js';
 import type { Flip, PixelFormatName, Rotation, Subsampling } from './types.js';
-import { BUFFERS, checkOrientation, checkPixelFormat, checkRange, checkSubsampling, DEVICE_TIMEOUT_MS, ENCODERS, type EncoderName, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY } from './validate.js';
+import { BUFFERS, checkOrientation, checkOutput, type OutputName, checkPixelFormat, checkRange, checkSubsampling, DEVICE_TIMEOUT_MS, ENCODERS, type EncoderName, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY } from './validate.js';
 
 export interface OpenCameraOptions {
   /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
@@ -54,6 +54,11 @@ export interface OpenCameraOptions {
   /** The M2M coded format: `jpeg` (default), or `fwht` to test against the kernel's vicodec
    *  (frames are then FWHT, not JPEG). */
   encoderFormat?: 'jpeg' | 'fwht';
+  /** What the Camera hands to JS: `jpeg` (default) as `frame` events and its async iterator;
+   *  `raw`, frames as captured (`raw` events and `rawFrames()`), with no JPEG encoded at all;
+   *  `both`, raw frames and JPEGs of the same capture. Raw frames need a raw format (`auto`
+   *  then skips a camera's MJPEG). */
+  output?: OutputName;
 }
 
 /** Throws ERR_INVALID_ARG (or ERR_UNSUPPORTED_FORMAT) naming the first option that is wrong. */
@@ -72,6 +77,7 @@ export function checkCameraOptions(options: OpenCameraOptions): void {
   checkPixelFormat('openCamera', options.format ?? 'auto', true);
   checkOrientation('openCamera', options.rotate, options.flip);
   checkSubsampling('openCamera', options.subsampling);
+  checkOutput('openCamera', options.output, options.format);
   if (options.encoder !== undefined && !ENCODERS.includes(options.encoder)) {
     throw invalidArg('openCamera', 'encoder', ENCODERS.join(', '), options.encoder);
   }

@@ -9,7 +9,7 @@ import type { NativeCapture, NativeControl, NativeDevice } from './native.js';
 import { FrameIterators } from './sources/latest-iterator.js';
 import { mayTrim, orientedInfo, sizedInfo } from './sources/orientation.js';
 import { addStats, emptyStats, type FrameSource, type SourceInfo, type SourceStats } from './sources/source.js';
-import type { Frame } from './types.js';
+import type { Frame, RawFrame, RawPixelFormatName } from './types.js';
 import { RETRY_INTERVAL_MS } from './validate.js';
 
 /** A camera control as the addon describes it. */
@@ -39,6 +39,12 @@ export class Camera extends EventEmitter implements FrameSource {
   /** Totals of captures that ended (reconnects), so stats stay cumulative. */
   #past: SourceStats = emptyStats();
   #iterators = new FrameIterators();
+  /** Raw output: an iterator that skips a raw frame gives its buffer back when nobody else can hold it. */
+  #rawIterators = new FrameIterators<RawFrame>((frame) => {
+    if (this.listenerCount('raw') === 0 && this.#rawIterators.size <= 1) frame.release();
+  });
+  /** What raw frames are, as captured (before turbocam's rotation); null without raw output. */
+  #rawGeometry: Pick<RawFrame, 'width' | 'height' | 'format' | 'stride'> | null = null;
   /** An MJPEG pipe's frames carry their size, whatever width and height were declared. */
   #sizeFromFrame = false;
   readonly controls: CameraControls;
@@ -100,10 +106,17 @@ export class Camera extends EventEmitter implements FrameSource {
       await capture.close();
     }
     this.#iterators.end(null);
+    this.#rawIterators.end(null);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
     return this.#iterators.create();
+  }
+
+  /** Raw frames (output 'raw' or 'both'), latest frame wins as for JPEG frames: each iterator
+   *  holds only the newest raw frame its consumer has not taken. Also emitted as `raw` events. */
+  rawFrames(): AsyncIterable<RawFrame> {
+    return { [Symbol.asyncIterator]: () => this.#rawIterators.create() };
   }
 
   /** @internal */
@@ -130,8 +143,10 @@ export class Camera extends EventEmitter implements FrameSource {
     if (this.#paused) capture.setPaused(true);
     this.#capture = capture;
     this.#sequenceBase = this.#lastSequence + 1;
-    const { orientedByDevice, ...negotiated } = capture.info();
+    const { orientedByDevice, stride, ...negotiated } = capture.info();
     this.#info = this.#oriented(negotiated, orientedByDevice === true);
+    const raw = (this.#options.output ?? 'jpeg') !== 'jpeg' && negotiated.format !== 'mjpeg';
+    this.#rawGeometry = raw ? { width: negotiated.width, height: negotiated.height, format: negotiated.format as RawPixelFormatName, stride } : null;
     this.#sizeFromFrame = this.#info.kind === 'pipe' && this.#info.format === 'mjpeg';
     attach(
       (data, sequence, timestamp) => {
@@ -139,6 +154,10 @@ export class Camera extends EventEmitter implements FrameSource {
       },
       (error) => {
         if (this.#capture === capture) this.#failOrWarn(error);
+      },
+      (data, sequence, timestamp) => {
+        if (this.#capture === capture) this.#deliverRaw(data, sequence, timestamp);
+        else native.releaseBuffer(data.buffer);
       },
     );
   }
@@ -171,10 +190,24 @@ export class Camera extends EventEmitter implements FrameSource {
       this.#measureTrim = false;
     }
     const sequence = this.#sequenceBase + nativeSequence;
-    this.#lastSequence = sequence;
+    this.#lastSequence = Math.max(this.#lastSequence, sequence);
     const frame: Frame = { data, width: this.#info.width, height: this.#info.height, format: this.#info.format, sequence, timestamp };
     this.emit('frame', frame);
     this.#iterators.push(frame);
+  }
+
+  // A raw frame and the JPEG made from it share their sequence; the raw one comes first.
+  #deliverRaw(data: Buffer, nativeSequence: number, timestamp: number): void {
+    const release = (): void => native.releaseBuffer(data.buffer);
+    if (this.#closed || this.#rawGeometry === null || (this.listenerCount('raw') === 0 && this.#rawIterators.size === 0)) {
+      release();
+      return;
+    }
+    const sequence = this.#sequenceBase + nativeSequence;
+    this.#lastSequence = Math.max(this.#lastSequence, sequence);
+    const frame: RawFrame = { data, ...this.#rawGeometry, sequence, timestamp, release };
+    this.emit('raw', frame);
+    this.#rawIterators.push(frame);
   }
 
   // The addon reports warnings (capture goes on) through the failure callback, marked.
@@ -202,8 +235,9 @@ export class Camera extends EventEmitter implements FrameSource {
     this.#closed = true;
     void closing.finally(() => {
       // An iterator rethrows the error to its consumer; an unheard 'error' event would crash.
-      const iterated = this.#iterators.size > 0;
+      const iterated = this.#iterators.size + this.#rawIterators.size > 0;
       this.#iterators.end(error);
+      this.#rawIterators.end(error);
       if (this.listenerCount('error') > 0 || !iterated) this.emit('error', error);
     });
   }

@@ -149,38 +149,56 @@ type FailureCallback = (error: Error) => void;
 export interface OpenedCapture {
   capture: NativeCapture;
   /** Hands over the frames and the failure reported before the open resolved, then routes the
-   *  rest to these callbacks. */
-  attach(onFrame: FrameCallback, onFailure: FailureCallback): void;
+   *  rest to these callbacks (raw frames to `onRawFrame`, with options.output 'raw' or 'both'). */
+  attach(onFrame: FrameCallback, onFailure: FailureCallback, onRawFrame?: FrameCallback): void;
 }
 
-// Frames that arrive before openCapture's promise resolves, held for the owner.
+// Frames that arrive before openCapture's promise resolves, held for the owner (a raw frame and
+// its JPEG count as two).
 const EARLY_FRAMES_HELD = 4;
 
 /** Opens the native capture. Capture starts inside the open, and the first frame's callback can
  *  run before the promise's: frames and a failure reported until `attach` are held for it. */
 export async function openCapture(options: Record<string, unknown>): Promise<OpenedCapture> {
   let onFrame: FrameCallback | undefined;
+  let onRawFrame: FrameCallback | undefined;
   let onFailure: FailureCallback | undefined;
   let early: Error | undefined;
-  const earlyFrames: [Buffer, number, number][] = [];
+  const earlyFrames: [raw: boolean, data: Buffer, sequence: number, timestamp: number][] = [];
+  const hold = (raw: boolean, data: Buffer, sequence: number, timestamp: number): void => {
+    // A few event-loop callbacks at most; bounded all the same. A raw frame let go gives its
+    // buffer back to the raw pool at once.
+    if (earlyFrames.push([raw, data, sequence, timestamp]) <= EARLY_FRAMES_HELD) return;
+    const [dropped] = earlyFrames.splice(0, 1);
+    if (dropped?.[0] === true) native.releaseBuffer(dropped[1].buffer);
+  };
   const capture = await native.openCapture(
     options,
     (data, sequence, timestamp) => {
       if (onFrame !== undefined) onFrame(data, sequence, timestamp);
-      // A few event-loop callbacks at most; bounded all the same.
-      else if (earlyFrames.push([data, sequence, timestamp]) > EARLY_FRAMES_HELD) earlyFrames.shift();
+      else hold(false, data, sequence, timestamp);
     },
     (error) => {
       if (onFailure !== undefined) onFailure(error);
       else early = error;
     },
+    (data, sequence, timestamp) => {
+      if (onRawFrame !== undefined) onRawFrame(data, sequence, timestamp);
+      else if (onFrame !== undefined) native.releaseBuffer(data.buffer);
+      else hold(true, data, sequence, timestamp);
+    },
   );
   return {
     capture,
-    attach(frame, failure) {
+    attach(frame, failure, rawFrame) {
       onFrame = frame;
       onFailure = failure;
-      for (const [data, sequence, timestamp] of earlyFrames) frame(data, sequence, timestamp);
+      onRawFrame = rawFrame;
+      for (const [raw, data, sequence, timestamp] of earlyFrames) {
+        if (!raw) frame(data, sequence, timestamp);
+        else if (rawFrame) rawFrame(data, sequence, timestamp);
+        else native.releaseBuffer(data.buffer);
+      }
       earlyFrames.length = 0;
       if (early !== undefined) failure(early);
     },

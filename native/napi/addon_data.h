@@ -5,11 +5,16 @@
 
 #include <napi.h>
 
+#include <unordered_map>
+
 namespace turbocam {
 
 struct AddonData {
   Napi::FunctionReference captureHandle;  // the CaptureHandle class
   Napi::FunctionReference errorClass;     // TurbocamError, once src/native.ts handed it over
+  // Raw frames' Buffers not yet released, by their memory: releaseBuffer() finds the lease there
+  // (napi/external_buffer.cc owns the values).
+  std::unordered_map<const void*, void*> rawLeases;
 };
 
 // Created by the module's Init, before any binding registers.

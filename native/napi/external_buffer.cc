@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "error.h"
+#include "napi/addon_data.h"
 
 namespace turbocam {
 
@@ -12,6 +13,8 @@ struct LeaseHold {
   std::shared_ptr<BufferPool> pool;
   BufferPool::Lease lease;
   int64_t accounted;
+  bool returned = false;  // given back by releaseBuffer(), before its finalizer ran
+  bool tracked = false;   // in AddonData::rawLeases
 };
 
 // What V8 is told a Buffer holds. A pooled lease is memory the bounded pool owns whether or not
@@ -32,9 +35,16 @@ int64_t accountedBytes(const BufferPool::Lease& lease, size_t length) {
   return lease.pooled ? static_cast<int64_t>(length) : kCopyPressure * static_cast<int64_t>(lease.capacity);
 }
 
-void returnLease(Napi::Env env, uint8_t*, LeaseHold* hold) {
+void giveBack(Napi::Env env, LeaseHold* hold) {
+  if (hold->returned) return;
+  hold->returned = true;
   Napi::MemoryManagement::AdjustExternalMemory(env, -hold->accounted);
   hold->pool->release(hold->lease);
+}
+
+void returnLease(Napi::Env env, uint8_t*, LeaseHold* hold) {
+  if (hold->tracked) addonData(env).rawLeases.erase(hold->lease.data);
+  giveBack(env, hold);
   delete hold;
 }
 
@@ -61,13 +71,31 @@ Napi::Buffer<uint8_t> leaseToBuffer(Napi::Env env, const std::shared_ptr<BufferP
 Napi::Buffer<uint8_t> rawLeaseToBuffer(Napi::Env env, const std::shared_ptr<BufferPool>& pool,
                                        const BufferPool::Lease& lease, size_t length) {
   const int64_t accounted = std::max(kRawPressure * static_cast<int64_t>(length), kRawMinAccounted);
-  return holdToBuffer(env, new LeaseHold{pool, lease, accounted}, length);
+  auto* hold = new LeaseHold{pool, lease, accounted};
+  Napi::Buffer<uint8_t> buffer = holdToBuffer(env, hold, length);
+  // A copy (Electron) has already given its lease back, and deleted the hold.
+  if (buffer.Data() == lease.data) {
+    hold->tracked = true;
+    addonData(env).rawLeases[lease.data] = hold;
+  }
+  return buffer;
 }
 
 Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsArrayBuffer()) throw Error("ERR_INVALID_ARG", "releaseBuffer(arrayBuffer)");
   Napi::ArrayBuffer buffer = info[0].As<Napi::ArrayBuffer>();
-  if (!buffer.IsDetached()) buffer.Detach();
+  if (buffer.IsDetached()) return info.Env().Undefined();
+  const void* data = buffer.Data();
+  buffer.Detach();
+  // Given back now, not when Node gets round to the finalizer: the pool has it for the next frame.
+  auto& leases = addonData(info.Env()).rawLeases;
+  auto found = leases.find(data);
+  if (found != leases.end()) {
+    auto* hold = static_cast<LeaseHold*>(found->second);
+    leases.erase(found);
+    hold->tracked = false;
+    giveBack(info.Env(), hold);
+  }
   return info.Env().Undefined();
 }
 

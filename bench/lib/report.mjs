@@ -4,6 +4,7 @@
 
 import { boardEstimates, renderBoardEstimates } from './board-estimate.mjs';
 import { costTargets, renderCost } from './cost.mjs';
+import { rawSection } from './raw-bench.mjs';
 import { rotateSection } from './rotate-bench.mjs';
 
 const CONTESTANTS = [
@@ -131,6 +132,7 @@ export function metrics(results) {
   }
   for (const r of results.cost?.encodeSync ?? []) push(`cost encodeSync ${r.width}x${r.height} ms/frame`, r.msPerFrame, false);
   for (const r of results.cost?.floor ?? []) push(`cost floor ${r.width}x${r.height} ${r.clients}c ms/frame`, r.msPerFrame, false);
+  for (const r of results.raw?.outputs ?? []) push(`raw ${r.output} total ms/frame`, r.perFrameMs?.total, false);
   return out;
 }
 
@@ -187,7 +189,7 @@ export function renderReport(results) {
   const m = results.machine ?? {};
   const lines = [`turbocam bench ${results.quick ? '(quick) ' : ''}${results.startedAt ?? ''}  ${m.cpus ?? '?'} x ${m.cpuModel ?? '?'}, node ${m.node ?? '?'}, ` +
     `libturbojpeg ${m.libturbojpeg ?? '?'}, load ${m.loadavgStart?.map((x) => x.toFixed(2)).join(' ') ?? '?'}`, ''];
-  for (const section of [encoderSection(results.encoder), pipelineSection(results.pipeline), fanoutSection(results.fanout), renderCost(results.cost, table), rotateSection(results.rotate)]) {
+  for (const section of [encoderSection(results.encoder), pipelineSection(results.pipeline), fanoutSection(results.fanout), renderCost(results.cost, table), rotateSection(results.rotate), rawSection(results.raw, table)]) {
     if (section.length) lines.push(...section, '');
   }
   if (results.startup) {

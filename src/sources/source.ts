@@ -42,8 +42,8 @@ export interface RawOutputStats {
   delivered: number;
   dropped: Record<RawDropReason, number>;
   /** The raw pool: its size in buffers, those made, those lent out now (not yet released or
-   *  collected), and their bytes. */
-  pool: { capacity: number; allocated: number; leased: number; bytes: number };
+   *  collected), leases ever made, and the bytes its buffers hold. */
+  pool: { capacity: number; allocated: number; leased: number; leases: number; bytes: number };
 }
 
 /** Every drop reason at 0. */
@@ -123,7 +123,7 @@ export function addStats(a: SourceStats, b: SourceStats): SourceStats {
 
 function addRawStats(a: RawOutputStats | undefined, b: RawOutputStats | undefined): RawOutputStats {
   const dropped = Object.fromEntries(RAW_DROP_REASONS.map((reason) => [reason, (a?.dropped[reason] ?? 0) + (b?.dropped[reason] ?? 0)]));
-  const pool = b?.pool ?? { capacity: a?.pool.capacity ?? 0, allocated: 0, leased: 0, bytes: 0 };
+  const pool = b?.pool ?? { capacity: a?.pool.capacity ?? 0, allocated: 0, leased: 0, leases: 0, bytes: 0 };
   return { delivered: (a?.delivered ?? 0) + (b?.delivered ?? 0), dropped: dropped as Record<RawDropReason, number>, pool };
 }
 

@@ -20,6 +20,18 @@ describe('FrameIterators', () => {
     expect((await waiting).value?.sequence).toBe(3);
   });
 
+  it('hands each frame it replaced or dropped unseen to onSkipped (raw frames release theirs there)', async () => {
+    const skipped: number[] = [];
+    const iterators = new FrameIterators<Frame>((f) => skipped.push(f.sequence));
+    const iterator = iterators.create();
+    iterators.push(frame(1));
+    iterators.push(frame(2));
+    expect((await iterator.next()).value?.sequence).toBe(2);
+    iterators.push(frame(3));
+    await iterator.return?.();
+    expect(skipped).toEqual([1, 3]);
+  });
+
   it('after a failure hands out the held frame, then rejects with the error, then is done', async () => {
     const iterators = new FrameIterators();
     const iterator = iterators.create();

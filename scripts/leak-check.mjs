@@ -1,5 +1,5 @@
 // The leak check's workload, run under LeakSanitizer by scripts/sanitize.sh (or valgrind): encode
-// cycles (good and corrupt input), capture open/close on the test pattern and on a pipe of MJPEG,
+// cycles (good and corrupt input), capture open/close on the test pattern (JPEG and raw output) and on a pipe of MJPEG,
 // and server start/stop cycles with stream and snapshot clients. It then drops every reference,
 // collects garbage so finalizers free native buffers, and exits: what is still allocated then is
 // a leak. scripts/leak-report.mjs attributes each leak to the code that allocated it.
@@ -79,6 +79,14 @@ async function captureCycles(dir) {
     const pipe = await openCamera({ source: file, format: 'mjpeg' });
     await readFrames(pipe, 5);
     await pipe.close();
+    const raw = await openCamera({ source: 'testsrc', width: 160, height: 120, fps: 60, workers: 2, output: 'both' });
+    let taken = 0;
+    for await (const frame of raw.rawFrames()) {
+      // Every other raw frame released by hand, the rest left to their finalizers.
+      if (taken % 2 === 0) frame.release();
+      if (++taken >= 4) break;
+    }
+    await raw.close();
   }
 }
 

@@ -83,7 +83,8 @@ export function costTargets(cost) {
   const targets = [];
   const add = (id, label, limit, value, detail) => {
     const status = value == null || Number.isNaN(value) ? 'N/A' : value <= limit ? 'PASS' : 'MISS';
-    const over = status === 'MISS' ? `; MISS by ${fmt((value / limit - 1) * 100, 0)} %` : '';
+    const percent = (value / limit - 1) * 100;
+    const over = status === 'MISS' ? `; MISS by ${percent < 0.5 ? '<1' : fmt(percent, 0)} %` : '';
     targets.push({ id, label, target: `<= ${limit}x`, value, unit: 'x', ratio: value == null ? null : value / limit, status, detail: `${detail}${over}` });
   };
   if (!cost || cost.error) return targets;

@@ -318,6 +318,9 @@ describe('the cost part', () => {
     expect(byId.get('cost-encode-fifo-1280x720')!.value).toBeCloseTo(1.1, 9);
     expect(byId.get('cost-encode-fifo-1280x720')!.detail).toContain('hot loop 1.600 ms: 1.38x');
     expect(byId.get('cost-main-fifo-1280x720')!.value).toBeCloseTo(1.2, 9);
+    // 0.652 / 0.5 = 1.304, over 1.3 by 0.3 %: a miss that does not round to "by 0 %".
+    const hair = { ...cost, rows: [{ source: 'fifo', width: 1280, height: 720, clients: 1, perFrameMs: { capture: 0.3, encode: 2.2, main: 0.652, other: 0.2, total: 3.352 } }] };
+    expect(costTargets(hair).find((t) => t.id === 'cost-main-fifo-1280x720')!.detail).toContain('MISS by <1 %');
     // 480p: 1.1 / 0.5 = 2.2 against 1.8. Floor + paced = 0.95 ms, above 1.8 x 0.5 = 0.9: out of reach.
     const small = byId.get('cost-whole-640x480')!;
     expect(small.status).toBe('MISS');

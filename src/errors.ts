@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   ERR_CORRUPT_FRAME: 'an mjpeg frame without SOI or a complete header, or cut short inside its scan (a frame that only lacks EOI is repaired)',
   ERR_TRUNCATED_FRAMES: 'a warning, capture going on: most mjpeg frames are cut short and dropped; `allowTruncatedFrames` serves them',
   ERR_ENCODE: 'libjpeg-turbo refused the frame',
-  ERR_NO_M2M_ENCODER: '`--encoder m2m-image` and no V4L2 M2M node (or not the one given) encodes the camera\'s format to JPEG',
+  ERR_NO_M2M_ENCODER: '`--encoder m2m-image` (or m2m-video) and no V4L2 M2M node (or not the one given) encodes the camera\'s format to JPEG (MJPEG)',
   ERR_NOT_M2M_DEVICE: 'an encoder node that is not a V4L2 memory-to-memory device',
   ERR_NO_CONTROLS: 'controls asked of a source that is not a V4L2 device',
   ERR_CLOSED: 'the camera was used after `close()`',

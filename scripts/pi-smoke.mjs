@@ -6,7 +6,7 @@
 // (or --source) at 1280x720 YUYV and 1920x1080 UYVY (an HDMI bridge's format), 30 fps, one worker,
 // and prints what it measured for users to post: fps, CPU per frame of the encoder thread and of the
 // process, latency per frame, bytes, the controls the driver took, zero-copy frames. It fails
-// (exit 1) when a node that is there falls back to the CPU, drops below the rate asked, or codes
+// (exit 1) when a node that is there cannot open, falls back to the CPU, drops below the rate asked, or codes
 // frames that are no JPEG of the asked size. Where neither node exists it says so and exits 0.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,8 @@ for (const shape of SHAPES) {
     if (!options.json) process.stderr.write(`pi-smoke: ${label}\n`);
     const run = await runEncoder({ ...shape, fps: FPS, source: options.source, encoder: node.encoder, encoderDevice: node.device, seconds });
     runs.push({ label, ...run });
+    // The CPU rows are the baseline (a Pi Zero cannot keep 1080p30 on its CPU): measured, not checked.
+    if (node.encoder === 'cpu' && !run.error) continue;
     if (run.error) failures.push(`${label}: ${run.code ?? 'error'}: ${run.error}`);
     else if (run.encoder !== node.encoder) failures.push(`${label}: encoded by ${run.encoder} (${run.encoderStats?.fallback ?? run.encoderStats?.reason})`);
     else if (!run.jpeg?.sizeMatches) failures.push(`${label}: the frames are no JPEG of ${shape.width}x${shape.height}`);

@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <iterator>
 
 #include "encoder/m2m/m2m_probe.h"
 #include "error.h"
@@ -19,82 +18,9 @@
 namespace turbocam {
 
 namespace {
-
-// How a control's value follows from the options.
-enum class ControlValue { Quality, QualityAsQp, QualityAsBitrate, One };
-
-struct M2mControl {
-  uint32_t id;
-  const char* name;
-  ControlValue value;
-};
-
-constexpr M2mControl kJpegControls[] = {
-    {V4L2_CID_JPEG_COMPRESSION_QUALITY, "jpeg-quality", ControlValue::Quality},
-};
-// A video encoder (the Pi's /dev/video11) codes to a bitrate; a GOP of one makes every frame a
-// key frame, so each output decodes on its own like a JPEG and a viewer can join at any frame.
-constexpr M2mControl kMjpegVideoControls[] = {
-    {V4L2_CID_MPEG_VIDEO_BITRATE, "bitrate", ControlValue::QualityAsBitrate},
-    {V4L2_CID_MPEG_VIDEO_GOP_SIZE, "gop-size", ControlValue::One},
-};
-// vicodec: every frame an I-frame, at the quality as its QP; as a video encoder, a bitrate too
-// (vicodec has none: EINVAL, said in the stats), so the video table's mechanics run there.
-constexpr M2mControl kFwhtControls[] = {
-    {V4L2_CID_MPEG_VIDEO_GOP_SIZE, "gop-size", ControlValue::One},
-    {V4L2_CID_FWHT_I_FRAME_QP, "fwht-i-frame-qp", ControlValue::QualityAsQp},
-};
-// No codec: vim2m converts RGB to YUYV, at the pace its default_transtime sets, which makes the
-// test harness's stalled encoder. Nothing to set.
-constexpr M2mControl kNoControls[1] = {};
-constexpr M2mControl kFwhtVideoControls[] = {
-    {V4L2_CID_MPEG_VIDEO_BITRATE, "bitrate", ControlValue::QualityAsBitrate},
-    {V4L2_CID_MPEG_VIDEO_GOP_SIZE, "gop-size", ControlValue::One},
-    {V4L2_CID_FWHT_I_FRAME_QP, "fwht-i-frame-qp", ControlValue::QualityAsQp},
-};
-
 constexpr unsigned kOutputBuffers = 2;
 constexpr unsigned kCaptureBuffers = 2;
-
 }  // namespace
-
-struct M2mControlTable {
-  const M2mControl* controls;
-  size_t count;
-};
-
-// An H.264 entry is one more row here: V4L2_PIX_FMT_H264 with a video table (bitrate, I-period,
-// profile, level, repeat sequence headers) and no image table.
-struct M2mCodedFormat {
-  const char* name;
-  uint32_t fourcc;
-  M2mControlTable image, video;  // {nullptr, 0}: not for that kind of encoder
-};
-
-namespace {
-template <size_t N>
-constexpr M2mControlTable table(const M2mControl (&controls)[N]) {
-  return {controls, N};
-}
-constexpr M2mCodedFormat kCodedFormats[] = {
-    {"jpeg", V4L2_PIX_FMT_JPEG, table(kJpegControls), {nullptr, 0}},
-    {"mjpeg", V4L2_PIX_FMT_MJPEG, {nullptr, 0}, table(kMjpegVideoControls)},
-    {"fwht", V4L2_PIX_FMT_FWHT, table(kFwhtControls), table(kFwhtVideoControls)},
-    {"yuyv", V4L2_PIX_FMT_YUYV, {kNoControls, 0}, {nullptr, 0}},
-};
-}  // namespace
-
-const M2mCodedFormat* findM2mCodedFormat(std::string_view name) {
-  for (const auto& f : kCodedFormats)
-    if (name == f.name) return &f;
-  return nullptr;
-}
-
-uint32_t m2mCodedFourcc(const M2mCodedFormat& format) { return format.fourcc; }
-
-bool m2mCodedFormatFits(const M2mCodedFormat& format, bool video) {
-  return (video ? format.video : format.image).controls != nullptr;
-}
 
 M2mEncoder::M2mEncoder(std::string path, M2mOptions options) : path_(std::move(path)), options_(options) {
   if (!options_.coded || !m2mCodedFormatFits(*options_.coded, options_.video))
@@ -250,12 +176,7 @@ void M2mEncoder::setControls() {
     const M2mControl& c = table.controls[i];
     v4l2_control control{};
     control.id = c.id;
-    // FWHT's QP runs 1 (best) to 31: quality 100 maps to 1, 1 to 31. A video encoder's bitrate:
-    // 200 kbit/s a quality point (80: 16 Mbit/s, about what 1080p30 MJPEG at that quality needs).
-    control.value = c.value == ControlValue::Quality            ? options_.quality
-                    : c.value == ControlValue::QualityAsQp      ? 1 + (100 - options_.quality) * 30 / 99
-                    : c.value == ControlValue::QualityAsBitrate ? options_.quality * 200000
-                                                                : 1;
+    control.value = m2mControlValue(c, options_.quality);
     if (m2mIoctl(fd_, VIDIOC_S_CTRL, &control) == 0) {
       stats_.controlsSet.emplace_back(c.name);
     } else if (errno == EINVAL) {

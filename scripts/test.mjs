@@ -2,6 +2,8 @@
 // `N passed, N failed[, N skipped]`, counted by scripts/test-reporter.mjs. A failure is a failed
 // test, an error outside a test (a throwing hook, a file that fails to import), an unhandled error,
 // or a run that ends non-zero without a report; the exit code is 1 exactly when that count is not 0.
+//   node scripts/test.mjs [RUN...] [-- FILE...]   only these runs (host, v4l2, v4l2-mplane), and
+//                                                 only these test files in each (same VM boot and init)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,17 +13,25 @@ import { join, resolve } from 'node:path';
 const out = 'test/.results';
 const reporter = resolve('scripts/test-reporter.mjs');
 const runs = [
-  { name: 'host', command: ['npx', 'vitest', 'run', 'test/unit', 'test/e2e'] },
-  { name: 'v4l2', command: ['test/vm/run', '--', 'npx', 'vitest', 'run', 'test/v4l2'] },
+  { name: 'host', command: ['npx', 'vitest', 'run'], files: ['test/unit', 'test/e2e'] },
+  { name: 'v4l2', command: ['test/vm/run', '--', 'npx', 'vitest', 'run'], files: ['test/v4l2'] },
   // The same captures through the multi-planar API (vivid's multiplanar=2), as on many SoC boards.
   // TURBOCAM_EXPECT_MPLANE makes the suite fail unless the device really is multi-planar.
   {
     name: 'v4l2-mplane',
     env: { TURBOCAM_EXPECT_MPLANE: '1' },
-    command: ['test/vm/run', '--vivid', 'n_devs=1 node_types=0x1 multiplanar=2', '--', 'npx', 'vitest', 'run', 'test/v4l2/capture.test.ts'],
+    command: ['test/vm/run', '--vivid', 'n_devs=1 node_types=0x1 multiplanar=2', '--', 'npx', 'vitest', 'run'],
+    files: ['test/v4l2/capture.test.ts'],
   },
 ];
-const only = process.argv.slice(2);
+const dashes = process.argv.indexOf('--');
+const only = process.argv.slice(2, dashes === -1 ? undefined : dashes);
+const files = dashes === -1 ? [] : process.argv.slice(dashes + 1);
+const unknown = only.filter((name) => !runs.some((r) => r.name === name));
+if (unknown.length > 0) {
+  console.error(`test: unknown run ${unknown.join(', ')} (runs: ${runs.map((r) => r.name).join(', ')})`);
+  process.exit(2);
+}
 
 let passed = 0;
 const failed = [];
@@ -31,7 +41,7 @@ for (const run of runs.filter((r) => only.length === 0 || only.includes(r.name))
   const report = resolve(join(out, `${run.name}.json`));
   rmSync(report, { force: true });
   const [command, ...args] = run.command;
-  const result = spawnSync(command, [...args, '--reporter=default', `--reporter=${reporter}`], {
+  const result = spawnSync(command, [...args, ...(files.length > 0 ? files : run.files), '--reporter=default', `--reporter=${reporter}`], {
     stdio: 'inherit',
     env: { ...process.env, ...run.env, TURBOCAM_TEST_REPORT: report },
   });
@@ -44,7 +54,10 @@ for (const run of runs.filter((r) => only.length === 0 || only.includes(r.name))
   }
   // No report (the VM did not boot, vitest crashed) or a non-zero exit nothing above explains.
   if (result.status !== 0 && failed.length === before) {
-    failed.push(`${run.name}: exited ${result.status ?? result.signal}${existsSync(report) ? '' : ' and wrote no results'}`);
+    // test/vm/run: 125 when the guest did not run the command (a module such as vivid failed to
+    // load, or the guest broke), 124 when it timed out.
+    const vm = run.command[0] === 'test/vm/run' ? { 124: ' (the VM timed out)', 125: ' (the VM did not run the tests: see its turbocam-vm: line)' }[result.status] ?? '' : '';
+    failed.push(`${run.name}: exited ${result.status ?? result.signal}${vm}${existsSync(report) ? '' : ' and wrote no results'}`);
   }
 }
 for (const s of skipped) console.log(`skipped: ${s}`);

@@ -6,10 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listDevices, openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
 import type { RawPixelFormatName } from '../../src/types.js';
-import { takeFrames } from '../helpers/camera.js';
+import { pauseSettled, takeFrames } from '../helpers/camera.js';
 import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
 import { DEVICE, vividUnavailable } from '../helpers/vivid.js';
-import { sleep, waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const unavailable = await vividUnavailable();
 // vivid prints its status text over the top of the picture unless told not to.
@@ -99,16 +99,7 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
     const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: 320, height: 180, fps: 30, buffers: 3, controls: NO_OSD });
     open.push(camera);
     const [before] = await takeFrames(camera, 1);
-    camera.pause();
-    // Settled once nothing more is encoded while frames keep being captured.
-    let settledAt = camera.stats();
-    await waitUntil('encoding to stop', async () => {
-      await sleep(200);
-      const now = camera.stats();
-      const settled = now.encoded === settledAt.encoded && now.captured - settledAt.captured >= 3;
-      if (!settled) settledAt = now;
-      return settled;
-    });
+    await pauseSettled(camera, 200);
     const paused = camera.stats();
     // 30 frames through 3 buffers: only buffers handed back keep them coming.
     await waitUntil('30 frames captured while paused', () => camera.stats().captured - paused.captured > 30, 60_000);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadAddon } from './addon-loader.js';
 import { TurbocamError } from './errors.js';
-import type { DropReason, SourceInfo, SourceStats } from './sources/source.js';
+import type { ControlInfo, DropReason, SourceInfo, SourceStats } from './sources/source.js';
 import type { Subsampling } from './types.js';
 
 /** One entry of the native pixel-format table. */
@@ -48,27 +48,13 @@ export interface NativeEncoderStats {
   corruptFrames: number;
 }
 
-export interface NativeControl {
-  name: string;
-  id: number;
-  type: 'integer' | 'boolean' | 'menu' | 'integer_menu' | 'button' | 'integer64' | 'bitmask' | 'string' | 'other';
-  min: number;
-  max: number;
-  step: number;
-  default: number;
-  value: number | null;
-  /** Menu entries by value, for menu controls. */
-  menu?: Record<number, string>;
-  flags: { readOnly: boolean; inactive: boolean; disabled: boolean };
-}
-
 export interface NativeCapture {
   info(): NativeCaptureInfo;
   stats(): NativeCaptureStats;
   close(): Promise<void>;
   /** Paused, frames are still captured (and counted) but given straight back, never encoded. */
   setPaused(paused: boolean): void;
-  listControls(): Promise<NativeControl[]>;
+  listControls(): Promise<ControlInfo[]>;
   getControl(name: string): Promise<number>;
   setControl(name: string, value: number): Promise<void>;
 }

@@ -20,6 +20,23 @@ namespace turbocam {
 
 namespace {
 
+// A v4l2_buffer of an MMAP queue, with its one plane wired in when the queue is multi-planar.
+struct M2mBuffer {
+  v4l2_buffer buf{};
+  v4l2_plane plane{};
+
+  M2mBuffer(uint32_t type, bool multiplanar) {
+    buf.type = type;
+    buf.memory = V4L2_MEMORY_MMAP;
+    if (multiplanar) {
+      buf.m.planes = &plane;
+      buf.length = 1;
+    }
+  }
+  M2mBuffer(const M2mBuffer&) = delete;  // buf.m.planes points into this object
+  M2mBuffer& operator=(const M2mBuffer&) = delete;
+};
+
 // How a control's value follows from the options.
 enum class ControlValue { Quality, QualityAsQp, One };
 
@@ -228,18 +245,11 @@ std::vector<M2mEncoder::Buffer> M2mEncoder::allocate(uint32_t type, unsigned cou
   if (req.count == 0) throw Error("ENOMEM", path_ + " allocated no buffers", path_);
   std::vector<Buffer> buffers(req.count);
   for (uint32_t i = 0; i < req.count; i++) {
-    v4l2_buffer buf{};
-    v4l2_plane plane{};
-    buf.type = type;
-    buf.memory = V4L2_MEMORY_MMAP;
-    buf.index = i;
-    if (multiplanar_) {
-      buf.m.planes = &plane;
-      buf.length = 1;
-    }
-    if (m2mIoctl(fd_, VIDIOC_QUERYBUF, &buf) != 0) fail("cannot query a buffer of");
-    size_t length = multiplanar_ ? plane.length : buf.length;
-    off_t offset = multiplanar_ ? plane.m.mem_offset : buf.m.offset;
+    M2mBuffer query(type, multiplanar_);
+    query.buf.index = i;
+    if (m2mIoctl(fd_, VIDIOC_QUERYBUF, &query.buf) != 0) fail("cannot query a buffer of");
+    size_t length = multiplanar_ ? query.plane.length : query.buf.length;
+    off_t offset = multiplanar_ ? query.plane.m.mem_offset : query.buf.m.offset;
     void* data = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, offset);
     if (data == MAP_FAILED) fail("cannot map a buffer of");
     buffers[i] = {data, length};
@@ -248,39 +258,28 @@ std::vector<M2mEncoder::Buffer> M2mEncoder::allocate(uint32_t type, unsigned cou
 }
 
 void M2mEncoder::queue(uint32_t type, uint32_t index, uint64_t timestampUs, size_t bytesused) {
-  v4l2_buffer buf{};
-  v4l2_plane plane{};
-  buf.type = type;
-  buf.memory = V4L2_MEMORY_MMAP;
-  buf.index = index;
-  buf.timestamp.tv_sec = static_cast<time_t>(timestampUs / 1000000);
-  buf.timestamp.tv_usec = static_cast<suseconds_t>(timestampUs % 1000000);
+  M2mBuffer request(type, multiplanar_);
+  request.buf.index = index;
+  request.buf.timestamp.tv_sec = static_cast<time_t>(timestampUs / 1000000);
+  request.buf.timestamp.tv_usec = static_cast<suseconds_t>(timestampUs % 1000000);
   if (multiplanar_) {
-    plane.bytesused = static_cast<uint32_t>(bytesused);
-    buf.m.planes = &plane;
-    buf.length = 1;
+    request.plane.bytesused = static_cast<uint32_t>(bytesused);
   } else {
-    buf.bytesused = static_cast<uint32_t>(bytesused);
+    request.buf.bytesused = static_cast<uint32_t>(bytesused);
   }
-  if (m2mIoctl(fd_, VIDIOC_QBUF, &buf) != 0) fail("cannot queue a buffer on");
+  if (m2mIoctl(fd_, VIDIOC_QBUF, &request.buf) != 0) fail("cannot queue a buffer on");
 }
 
 bool M2mEncoder::dequeue(uint32_t type, uint32_t* index, uint64_t* timestampUs, size_t* bytesused, uint32_t* flags) {
-  v4l2_buffer buf{};
-  v4l2_plane plane{};
-  buf.type = type;
-  buf.memory = V4L2_MEMORY_MMAP;
-  if (multiplanar_) {
-    buf.m.planes = &plane;
-    buf.length = 1;
-  }
-  if (m2mIoctl(fd_, VIDIOC_DQBUF, &buf) != 0) {
+  M2mBuffer done(type, multiplanar_);
+  const v4l2_buffer& buf = done.buf;
+  if (m2mIoctl(fd_, VIDIOC_DQBUF, &done.buf) != 0) {
     if (errno == EAGAIN) return false;
     fail("cannot dequeue a buffer from");
   }
   *index = buf.index;
   *timestampUs = static_cast<uint64_t>(buf.timestamp.tv_sec) * 1000000 + static_cast<uint64_t>(buf.timestamp.tv_usec);
-  *bytesused = multiplanar_ ? plane.bytesused : buf.bytesused;
+  *bytesused = multiplanar_ ? done.plane.bytesused : buf.bytesused;
   *flags = buf.flags;
   return true;
 }

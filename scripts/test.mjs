@@ -1,9 +1,11 @@
 // The README's test command. Runs each suite and ends with one plain line,
 // `N passed, N failed[, N skipped]`, counted by scripts/test-reporter.mjs. A failure is a failed
 // test, an error outside a test (a throwing hook, a file that fails to import), an unhandled error,
-// or a run that ends non-zero without a report; the exit code is 1 exactly when that count is not 0.
-//   node scripts/test.mjs [RUN...] [-- FILE...]   only these runs (host, v4l2, v4l2-mplane), and
-//                                                 only these test files in each (same VM boot and init)
+// a run that ends non-zero without a report, or a file the formatters would change; the exit code
+// is 1 exactly when that count is not 0.
+//   node scripts/test.mjs [RUN...] [-- FILE...]   only these runs (format, host, v4l2, v4l2-mplane),
+//                                                 and only these test files in each vitest run
+//                                                 (same VM boot and init)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,15 +15,18 @@ import { join, resolve } from 'node:path';
 const out = 'test/.results';
 const reporter = resolve('scripts/test-reporter.mjs');
 const runs = [
+  // Not a vitest run: one failure per file the formatters would change.
+  { name: 'format', command: ['node', 'scripts/format.mjs', '--check'], lines: true },
   { name: 'host', command: ['npx', 'vitest', 'run'], files: ['test/unit', 'test/e2e'] },
   { name: 'v4l2', command: ['test/vm/run', '--', 'npx', 'vitest', 'run'], files: ['test/v4l2'] },
-  // The same captures through the multi-planar API (vivid's multiplanar=2), as on many SoC boards.
+  // The same captures through the multi-planar API (vivid's multiplanar=2), as on many SoC boards,
+  // and the M2M encoder fed by a multi-planar camera's DMABUFs.
   // TURBOCAM_EXPECT_MPLANE makes the suite fail unless the device really is multi-planar.
   {
     name: 'v4l2-mplane',
     env: { TURBOCAM_EXPECT_MPLANE: '1' },
     command: ['test/vm/run', '--vivid', 'n_devs=1 node_types=0x1 multiplanar=2', '--', 'npx', 'vitest', 'run'],
-    files: ['test/v4l2/capture.test.ts'],
+    files: ['test/v4l2/capture.test.ts', 'test/v4l2/m2m.test.ts'],
   },
 ];
 const dashes = process.argv.indexOf('--');
@@ -45,9 +50,16 @@ if (selected.some((r) => r.command[0] === 'test/vm/run')) {
   if (build.status !== 0) failed.push(`build: tsc exited ${build.status ?? build.signal}`);
 }
 for (const run of selected) {
+  const [command, ...args] = run.command;
+  if (run.lines) {
+    const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = (result.stdout ?? '').split('\n').filter(Boolean);
+    failed.push(...lines.map((line) => `${run.name}: ${line}`));
+    if (result.status !== 0 && lines.length === 0) failed.push(`${run.name}: exited ${result.status ?? result.signal}`);
+    continue;
+  }
   const report = resolve(join(out, `${run.name}.json`));
   rmSync(report, { force: true });
-  const [command, ...args] = run.command;
   const result = spawnSync(command, [...args, ...(files.length > 0 ? files : run.files), '--reporter=default', `--reporter=${reporter}`], {
     stdio: 'inherit',
     env: { ...process.env, ...run.env, TURBOCAM_TEST_REPORT: report },

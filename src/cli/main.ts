@@ -4,7 +4,7 @@
 // --version and flag errors answer even where the addon is not built.
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { isCodedError, TurbocamError } from '../errors.js';
-import type { FrameSource } from '../sources/source.js';
+import { sourceControls, type FrameSource } from '../sources/source.js';
 import { parseCli, USAGE, type CliConfig } from './args.js';
 import { createLog } from './log.js';
 
@@ -99,7 +99,7 @@ async function listDevices(): Promise<void> {
 }
 
 async function listControls(source: FrameSource): Promise<void> {
-  const controls = (source as Partial<import('../camera.js').Camera>).controls;
+  const controls = sourceControls(source);
   // A relay has no controls object; testsrc and pipes have one that throws the same error.
   if (controls === undefined) throw new TurbocamError('ERR_NO_CONTROLS', `${source.info.name} has no controls (not a V4L2 device)`);
   for (const c of await controls.list()) {

@@ -31,5 +31,5 @@ test('a run that fails only outside its tests is counted as failed, and its skip
 test('the runner refuses an unknown run name, naming the runs it has', () => {
   const run = spawnSync(process.execPath, ['scripts/test.mjs', 'hots', '--', 'test/unit/errors.test.ts'], { encoding: 'utf8' });
   expect(run.status).toBe(2);
-  expect(run.stderr.trim()).toBe('test: unknown run hots (runs: host, v4l2, v4l2-mplane)');
+  expect(run.stderr.trim()).toBe('test: unknown run hots (runs: format, host, v4l2, v4l2-mplane)');
 });

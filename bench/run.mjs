@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate,encoders,raw] [--cli PATH]
+// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate,encoders,raw] [--cli PATH] [--out DIR]
 // Measures turbocam against baselines run in the same process tree on the same machine, writes the
-// results to bench/results/<time>.json (and latest.json), prints the tables, the targets and what
+// results to bench/results/<time>.json (and latest.json; --out DIR instead of bench/results), prints the tables, the targets and what
 // they predict for a Pi core (from the anchors, or from a run posted from a board with --board).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,15 +33,16 @@ try {
       board: { type: 'string' },
       only: { type: 'string' },
       cli: { type: 'string', default: join(ROOT, 'dist/cli/main.js') },
+      out: { type: 'string', default: join(ROOT, 'bench/results') },
       help: { type: 'boolean', default: false },
     },
   }));
 } catch (error) {
-  console.error(`bench: ${error.message}\nusage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH]`);
+  console.error(`bench: ${error.message}\nusage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH] [--out DIR]`);
   process.exit(2);
 }
 if (options.help) {
-  console.log(`usage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH]`);
+  console.log(`usage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH] [--out DIR]`);
   process.exit(0);
 }
 const only = options.only ? options.only.split(',') : PARTS;
@@ -115,7 +116,7 @@ await part('raw', () => benchRaw({ quick: options.quick, log }));
 results.machine.loadavgEnd = loadavg();
 results.boardEstimate = boardEstimates(results, postedBoard);
 results.seconds = Number(process.hrtime.bigint() - started) / 1e9;
-const resultsDir = join(ROOT, 'bench/results');
+const resultsDir = options.out;
 mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, `${results.startedAt.replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}.json`);
 const json = `${JSON.stringify(results, null, 2)}\n`;

@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   EBUSY: 'another process streams from the device',
   ENODEV: 'the device was unplugged',
   EIO: 'the driver reported a fatal streaming error',
-  ETIMEDOUT: 'no frame within `deviceTimeout` (a relay: no bytes from the upstream)',
+  ETIMEDOUT: 'no frame within `deviceTimeout` (a relay: no bytes from the upstream; a pipe: no bytes from its writer while turbocam waits for them)',
   EEXIST: '`--unix` names a path that exists and is not a socket',
   EADDRINUSE: 'another server listens on the address or Unix socket',
   ERR_NOT_CAPTURE_DEVICE: '`/dev/null`, a regular file, or an output-only node',

@@ -38,7 +38,7 @@ std::unique_ptr<CaptureSource> openTestPattern(const CaptureRequest& request) {
 
 std::unique_ptr<CaptureSource> openPipe(int fd, const std::string& name, const CaptureRequest& request) {
   PixelFormat format = formatOr(request.format, PixelFormat::MJPEG, name);
-  return std::make_unique<PipeSource>(fd, name, format, request.width, request.height, request.fps);
+  return std::make_unique<PipeSource>(fd, name, format, request.width, request.height, request.fps, request.deviceTimeoutMs);
 }
 
 std::unique_ptr<CaptureSource> openDevice(const CaptureRequest& request) {

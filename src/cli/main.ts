@@ -3,8 +3,8 @@
 // Heavy modules (the native addon) load only once the flags are known good, so --help,
 // --version and flag errors answer even where the addon is not built.
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
-import { isCodedError } from '../errors.js';
-import type { FrameSource } from '../sources/source.js';
+import { isCodedError, TurbocamError } from '../errors.js';
+import { sourceControls, type FrameSource } from '../sources/source.js';
 import { parseCli, USAGE, type CliConfig } from './args.js';
 import { createLog } from './log.js';
 
@@ -99,14 +99,10 @@ async function listDevices(): Promise<void> {
 }
 
 async function listControls(source: FrameSource): Promise<void> {
-  const controls = (source as Partial<import('../camera.js').Camera>).controls;
-  if (controls === undefined) {
-    console.log(`${source.info.name} has no controls`);
-    return;
-  }
-  const list = await controls.list();
-  if (list.length === 0) console.log(`${source.info.name} has no controls`);
-  for (const c of list) {
+  const controls = sourceControls(source);
+  // A relay has no controls object; testsrc and pipes have one that throws the same error.
+  if (controls === undefined) throw new TurbocamError('ERR_NO_CONTROLS', `${source.info.name} has no controls (not a V4L2 device)`);
+  for (const c of await controls.list()) {
     const menu = c.menu === undefined ? '' : ` {${Object.entries(c.menu).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
     console.log(`${c.name} (${c.type}) ${c.min}..${c.max} step ${c.step} default ${c.default} value ${c.value ?? '-'}${menu}`);
   }

@@ -138,9 +138,9 @@ describe('stalled clients', () => {
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(read).toBeGreaterThan(0);
       expect(short.rssBytes() - rssBefore).toBeLessThan(32 * 1024 * 1024 * RSS_SCALE);
+      // The healthy client streams on: a new part, however long a loaded machine takes.
       const before = healthy.parts.length;
-      await sleep(500);
-      expect(healthy.parts.length).toBeGreaterThan(before);
+      await waitUntil('the healthy client to get another part', () => healthy.parts.length > before);
       trickle.destroy();
       healthy.close();
     } finally {

@@ -1,9 +1,9 @@
 // Pipe sources end to end with ffmpeg as the writer: raw I420 and MJPEG through a FIFO, a file
 // and stdin (a child process reading its stdin, as `ffmpeg ... | turbocam` would).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
@@ -127,6 +127,24 @@ describe('FIFO and file sources', () => {
     expect(colourBarMismatches(decodeJpeg(frames.at(-1)!.data), 0.1, 0.9)).toEqual([]);
   });
 
+  it('fails with ETIMEDOUT when the writer stays connected but sends nothing for deviceTimeout', async () => {
+    const fifo = join(dir, 'quiet.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const camera = await openCamera({ source: fifo, format: 'i420', width: 32, height: 16, deviceTimeout: 500 });
+    open.push(camera);
+    const done = collectUntilEnd(camera);
+    // One frame, then silence with the write end held open: not an end of stream, a stall.
+    const writer = openSync(fifo, 'w');
+    try {
+      writeSync(writer, Buffer.alloc(32 * 16 * 1.5, 128));
+      const { frames, end } = await done;
+      expect(frames).toHaveLength(1);
+      expect(end).toMatchObject({ code: 'ETIMEDOUT', path: fifo, message: expect.stringContaining('no input for 500 ms') });
+    } finally {
+      closeSync(writer);
+    }
+  });
+
   it('reads an MJPEG file paced at the requested fps', async () => {
     const file = join(dir, 'clip.mjpeg');
     execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...BARS, '-frames:v', '10', '-f', 'mjpeg', file]);
@@ -184,10 +202,9 @@ camera.on('error', async (error) => {
 
   function run(writer: string[], options: object): Promise<{ info: { format: string }; code: string; sequences: number[]; last: string }> {
     return new Promise((resolvePromise, reject) => {
-      const reader = spawn(process.execPath, [child, JSON.stringify(options)], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-        env: { ...process.env, TURBOCAM_ADDON: resolve('build/Release/turbocam.node') },
-      });
+      // The environment as it is: under scripts/sanitize.sh the child loads the same (sanitized)
+      // addon as this process, through TURBOCAM_ADDON.
+      const reader = spawn(process.execPath, [child, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
       const source = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...writer, '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
       source.stdout.pipe(reader.stdin);
       let out = '';

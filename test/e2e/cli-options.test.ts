@@ -95,6 +95,16 @@ describe('CLI options', () => {
     expect(result.stderr.trimEnd().split('\n')).toEqual(['turbocam: ERR_NO_CONTROLS: testsrc has no controls (not a V4L2 device)']);
   });
 
+  it('--list-controls on a relay (a source with no controls object) is the same one line, exit 1', async () => {
+    await withCli([...SMALL, '-p', '0'], async (upstream) => {
+      const url = `http://127.0.0.1:${upstream.port}/stream`;
+      const result = await runCli(['--source', url, '--list-controls']);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trimEnd().split('\n')).toEqual([`turbocam: ERR_NO_CONTROLS: ${url} has no controls (not a V4L2 device)`]);
+    });
+  });
+
   it('--allow-origin * answers any origin with *, and a comma list only its members', async () => {
     await withCli([...SMALL, '-p', '0', '--allow-origin', '*'], async (cli) => {
       for (const origin of ['http://a.test', 'https://b.test:8443']) {

@@ -45,3 +45,19 @@ export function v4l2ctl(...controls: string[]): void {
 export function reloadVivid(): void {
   execFileSync('test/vm/reload-vivid', [], { stdio: 'pipe' });
 }
+
+/** The v4l2loopback node test/vm/init loads (video_nr=10): a capture node a writer feeds. */
+export const LOOPBACK = '/dev/video10';
+
+/** Why the loopback tests cannot run here, or null inside the VM; inside it a missing node throws. */
+export function loopbackUnavailable(): string | null {
+  let info = '';
+  try {
+    info = execFileSync('v4l2-ctl', ['-d', LOOPBACK, '--info'], { encoding: 'utf8', stdio: 'pipe' });
+  } catch {
+    info = '';
+  }
+  const reason = /Bus info\s*:\s*platform:v4l2loopback/.test(info) ? null : `${LOOPBACK} is missing or not v4l2loopback: run inside the VM harness`;
+  if (reason && process.env.TURBOCAM_VM === '1') throw new Error(`inside the VM: ${reason}`);
+  return reason;
+}

@@ -2,7 +2,7 @@
 // the report / comparison it prints, on real measurements. No timing is asserted.
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -242,11 +242,17 @@ describe('the Pi estimate', () => {
     expect(text).not.toContain('range');
   });
 
-  it('the bench exits non-zero when a part fails, after recording it', () => {
-    const bench = spawnSync(process.execPath, ['bench/run.mjs', '--only', 'startup', '--cli', join(dir, 'no-such-cli.js')], { encoding: 'utf8' });
+  it('the bench exits non-zero when a part fails, after recording it (elsewhere than bench/results)', () => {
+    const saved = join('bench/results', 'latest.json');
+    const before = existsSync(saved) ? readFileSync(saved) : null;
+    const out = join(dir, 'results');
+    const bench = spawnSync(process.execPath, ['bench/run.mjs', '--only', 'startup', '--cli', join(dir, 'no-such-cli.js'), '--out', out], { encoding: 'utf8' });
     expect(bench.status).toBe(1);
     expect(bench.stderr).toMatch(/startup failed: CLI not built/);
     expect(bench.stderr).toMatch(/FAILED: startup/);
+    expect(JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')).startup).toEqual({ error: expect.stringMatching(/CLI not built/) });
+    // A developer's last real run stays where it was.
+    expect(existsSync(saved) ? readFileSync(saved) : null).toEqual(before);
   });
 
   it('says why when a run cannot support an estimate', () => {

@@ -27,3 +27,9 @@ test('a run that fails only outside its tests is counted as failed, and its skip
   ]);
   expect(summary.skipped.sort()).toEqual([`${fixtures}/hook-throws.case.ts > never runs`, `${fixtures}/passes.case.ts > is skipped`]);
 });
+
+test('the runner refuses an unknown run name, naming the runs it has', () => {
+  const run = spawnSync(process.execPath, ['scripts/test.mjs', 'hots', '--', 'test/unit/errors.test.ts'], { encoding: 'utf8' });
+  expect(run.status).toBe(2);
+  expect(run.stderr.trim()).toBe('test: unknown run hots (runs: format, host, v4l2, v4l2-mplane)');
+});

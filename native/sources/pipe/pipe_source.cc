@@ -18,7 +18,8 @@ constexpr int kPipeBytes = 1 << 20;
 
 }  // namespace
 
-PipeSource::PipeSource(int fd, const std::string& name, PixelFormat format, int width, int height, double fps) : fd_(fd) {
+PipeSource::PipeSource(int fd, const std::string& name, PixelFormat format, int width, int height, double fps, int timeoutMs)
+    : fd_(fd), timeoutMs_(timeoutMs) {
   format_.kind = "pipe";
   format_.name = name;
   format_.format = format;
@@ -52,9 +53,15 @@ void PipeSource::start(int bufferCount) {
 bool PipeSource::readSome(uint8_t* dst, size_t size, size_t* got, int stopFd) {
   for (;;) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {stopFd, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
+    // Only time spent waiting on the writer counts: a pipe that turbocam reads slowly on purpose
+    // (JS behind, see keepsEveryFrame) is not a stalled one. EINTR restarts the full wait.
+    int ready = poll(fds, 2, timeoutMs_);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       throw errnoError(errno, "poll", format_.name);
+    }
+    if (ready == 0) {
+      throw Error("ETIMEDOUT", format_.name + ": no input for " + std::to_string(timeoutMs_) + " ms", format_.name, ETIMEDOUT);
     }
     if (fds[1].revents) return false;
     ssize_t n = ::read(fd_, dst, size);

@@ -16,7 +16,8 @@ namespace turbocam {
 class PipeSource : public CaptureSource {
  public:
   // Takes ownership of fd. For raw formats width and height are required (ERR_INVALID_ARG).
-  PipeSource(int fd, const std::string& name, PixelFormat format, int width, int height, double fps);
+  // ETIMEDOUT when the writer gives no bytes for timeoutMs while turbocam waits for them.
+  PipeSource(int fd, const std::string& name, PixelFormat format, int width, int height, double fps, int timeoutMs);
   ~PipeSource() override;
 
   const CaptureFormat& format() const override { return format_; }
@@ -38,6 +39,7 @@ class PipeSource : public CaptureSource {
   bool pace(int stopFd);
 
   int fd_;
+  int timeoutMs_;
   CaptureFormat format_;
   size_t frameSize_ = 0;
   OwnedBuffers buffers_;

@@ -1,7 +1,8 @@
 // The README's test command. Runs each suite and ends with one plain line,
 // `N passed, N failed[, N skipped]`, counted by scripts/test-reporter.mjs. A failure is a failed
 // test, an error outside a test (a throwing hook, a file that fails to import), an unhandled error,
-// or a run that ends non-zero without a report; the exit code is 1 exactly when that count is not 0.
+// a run that ends non-zero without a report, or a file the formatters would change; the exit code
+// is 1 exactly when that count is not 0.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,8 @@ import { join, resolve } from 'node:path';
 const out = 'test/.results';
 const reporter = resolve('scripts/test-reporter.mjs');
 const runs = [
+  // Not a vitest run: one failure per file the formatters would change.
+  { name: 'format', command: ['node', 'scripts/format.mjs', '--check'], lines: true },
   { name: 'host', command: ['npx', 'vitest', 'run', 'test/unit', 'test/e2e'] },
   { name: 'v4l2', command: ['test/vm/run', '--', 'npx', 'vitest', 'run', 'test/v4l2'] },
   // The same captures through the multi-planar API (vivid's multiplanar=2), as on many SoC boards,
@@ -30,9 +33,16 @@ const failed = [];
 const skipped = [];
 mkdirSync(out, { recursive: true });
 for (const run of runs.filter((r) => only.length === 0 || only.includes(r.name))) {
+  const [command, ...args] = run.command;
+  if (run.lines) {
+    const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = (result.stdout ?? '').split('\n').filter(Boolean);
+    failed.push(...lines.map((line) => `${run.name}: ${line}`));
+    if (result.status !== 0 && lines.length === 0) failed.push(`${run.name}: exited ${result.status ?? result.signal}`);
+    continue;
+  }
   const report = resolve(join(out, `${run.name}.json`));
   rmSync(report, { force: true });
-  const [command, ...args] = run.command;
   const result = spawnSync(command, [...args, '--reporter=default', `--reporter=${reporter}`], {
     stdio: 'inherit',
     env: { ...process.env, ...run.env, TURBOCAM_TEST_REPORT: report },

@@ -5,21 +5,12 @@ import { EventEmitter } from 'node:events';
 import { awaitedInfo, checkCameraOptions, nativeCaptureOptions, type OpenCameraOptions } from './camera-options.js';
 import { isCodedError, TurbocamError } from './errors.js';
 import { native, openCapture } from './native.js';
-import type { NativeCapture, NativeControl, NativeDevice } from './native.js';
+import type { NativeCapture, NativeDevice } from './native.js';
 import { FrameIterators } from './sources/latest-iterator.js';
 import { mayTrim, orientedInfo, sizedInfo } from './sources/orientation.js';
-import { addStats, emptyStats, type FrameSource, type SourceInfo, type SourceStats } from './sources/source.js';
+import { addStats, type CameraControls, emptyStats, type FrameSource, type SourceInfo, type SourceStats } from './sources/source.js';
 import type { Frame } from './types.js';
 import { RETRY_INTERVAL_MS } from './validate.js';
-
-/** A camera control as the addon describes it. */
-export type ControlInfo = NativeControl;
-
-export interface CameraControls {
-  list(): Promise<ControlInfo[]>;
-  get(name: string): Promise<number>;
-  set(name: string, value: number | boolean): Promise<void>;
-}
 
 /** A V4L2 capture device with its formats, sizes and frame rates, as the addon lists it. */
 export type DeviceDescription = NativeDevice;

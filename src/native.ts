@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 import { loadAddon } from './addon-loader.js';
 import { TurbocamError } from './errors.js';
-import type { DropReason, EncoderStats, SourceKind } from './sources/source.js';
-import type { PixelFormatName, Subsampling } from './types.js';
+import type { ControlInfo, DropReason, SourceInfo, SourceStats } from './sources/source.js';
+import type { Subsampling } from './types.js';
 
 /** One entry of the native pixel-format table. */
 export interface NativeFormat {
@@ -12,32 +12,18 @@ export interface NativeFormat {
   fourcc: string;
 }
 
-/** What a capture negotiated (native/napi/camera_binding.cc). */
-export interface NativeCaptureInfo {
-  kind: SourceKind;
-  name: string;
-  width: number;
-  height: number;
-  format: PixelFormatName;
-  fps: number;
-  /** The device's own flip/rotate controls do the requested orientation (V4L2 only). */
-  orientedByDevice?: boolean;
+/** What a capture negotiated (native/napi/camera_binding.cc): its SourceInfo before orientation. */
+export interface NativeCaptureInfo extends Omit<SourceInfo, 'orientation'> {
   /** Raw formats: what the JPEGs are encoded at; null for camera MJPEG, passed through. */
   subsampling: Subsampling | null;
+  /** The device's own flip/rotate controls do the requested orientation (V4L2 only). */
+  orientedByDevice?: boolean;
 }
 
-export interface NativeCaptureStats {
-  captured: number;
-  encoded: number;
-  delivered: number;
+/** A capture's SourceStats, every field present, with the pool in full. */
+export interface NativeCaptureStats extends Required<Omit<SourceStats, 'dropped' | 'pool'>> {
   dropped: Record<DropReason, number>;
-  /** MJPEG frames served after a missing EOI was appended. */
-  repaired: number;
-  fps: number;
-  encodeMs: number;
-  paused: boolean;
   pool: NativePoolStats;
-  encoder: EncoderStats;
 }
 
 /** A bounded pool of output buffers that encoded Buffers borrow (native/napi/external_buffer.cc). */
@@ -62,27 +48,13 @@ export interface NativeEncoderStats {
   corruptFrames: number;
 }
 
-export interface NativeControl {
-  name: string;
-  id: number;
-  type: 'integer' | 'boolean' | 'menu' | 'integer_menu' | 'button' | 'integer64' | 'bitmask' | 'string' | 'other';
-  min: number;
-  max: number;
-  step: number;
-  default: number;
-  value: number | null;
-  /** Menu entries by value, for menu controls. */
-  menu?: Record<number, string>;
-  flags: { readOnly: boolean; inactive: boolean; disabled: boolean };
-}
-
 export interface NativeCapture {
   info(): NativeCaptureInfo;
   stats(): NativeCaptureStats;
   close(): Promise<void>;
   /** Paused, frames are still captured (and counted) but given straight back, never encoded. */
   setPaused(paused: boolean): void;
-  listControls(): Promise<NativeControl[]>;
+  listControls(): Promise<ControlInfo[]>;
   getControl(name: string): Promise<number>;
   setControl(name: string, value: number): Promise<void>;
 }

@@ -1,8 +1,7 @@
 // Controls put back to their defaults after the source opens: `--control NAME=default` (the
 // control must exist) and `--image-default` (µStreamer's picture controls, those the device has).
-import type { CameraControls } from '../camera.js';
 import { TurbocamError } from '../errors.js';
-import type { FrameSource } from '../sources/source.js';
+import { sourceControls, type FrameSource } from '../sources/source.js';
 
 /** µStreamer's --image-default set, by V4L2 name. */
 export const IMAGE_CONTROLS = [
@@ -27,7 +26,7 @@ export const IMAGE_CONTROLS = [
  */
 export async function applyControlDefaults(source: FrameSource, names: string[], image: boolean, explicit: string[]): Promise<string[]> {
   if (names.length === 0 && !image) return [];
-  const controls = (source as { controls?: CameraControls }).controls;
+  const controls = sourceControls(source);
   if (controls === undefined) throw new TurbocamError('ERR_INVALID_ARG', `${source.info.name} has no controls to reset`);
   const list = await controls.list();
   const byName = new Map(list.map((c) => [c.name, c]));

@@ -4,7 +4,7 @@
 // --version and flag errors answer even where the addon is not built.
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { isCodedError } from '../errors.js';
-import type { FrameSource } from '../sources/source.js';
+import { sourceControls, type FrameSource } from '../sources/source.js';
 import { parseCli, USAGE, type CliConfig } from './args.js';
 import { createLog } from './log.js';
 
@@ -99,7 +99,7 @@ async function listDevices(): Promise<void> {
 }
 
 async function listControls(source: FrameSource): Promise<void> {
-  const controls = (source as Partial<import('../camera.js').Camera>).controls;
+  const controls = sourceControls(source);
   if (controls === undefined) {
     console.log(`${source.info.name} has no controls`);
     return;

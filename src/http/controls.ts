@@ -2,26 +2,7 @@
 // mjpg-streamer's `/?action=command&id=ID&group=1&value=V` reaches the same code. A request is
 // validated whole against the control list before anything is set, so a refusal changes nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NativeControl } from '../native.js';
-import type { FrameSource } from '../sources/source.js';
-
-type ControlInfo = NativeControl;
-
-/** What a source with camera controls offers: the Camera's `controls` has this shape. */
-export interface CameraControls {
-  list(): Promise<ControlInfo[]>;
-  get(name: string): Promise<number>;
-  set(name: string, value: number | boolean): Promise<void>;
-}
-
-export interface ControllableSource {
-  controls: CameraControls;
-}
-
-export function sourceControls(source: FrameSource): CameraControls | undefined {
-  const controls = (source as Partial<ControllableSource>).controls;
-  return controls !== undefined && typeof controls.list === 'function' ? controls : undefined;
-}
+import { sourceControls, type CameraControls, type ControlInfo, type FrameSource } from '../sources/source.js';
 
 type Requested = Record<string, unknown>;
 

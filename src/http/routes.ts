@@ -4,8 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrameHub } from '../hub.js';
 import type { Log } from '../log.js';
+import { sourceControls } from '../sources/source.js';
 import type { BasicAuth } from './auth.js';
-import { createControlsRoute, sourceControls } from './controls.js';
+import { createControlsRoute } from './controls.js';
 import { renderMetrics } from './metrics.js';
 import { MjpegWriter, type MjpegWriterOptions } from './mjpeg-writer.js';
 import { renderPage } from './page.js';

@@ -27,12 +27,8 @@ export interface ServerView {
   connections?: () => ConnectionStats;
 }
 
-export interface ClientTotals {
-  sent: number;
-  dropped: number;
-  skipped: number;
-  bytes: number;
-}
+/** The counters of every stream client, those gone included. */
+export type ClientTotals = Pick<MjpegClientStats, 'sent' | 'dropped' | 'skipped' | 'bytes'>;
 
 export function clientTotals(view: ServerView, live: MjpegClientStats[]): ClientTotals {
   const { goneSent, goneDropped, goneSkipped, goneBytes } = view.counters;

@@ -130,3 +130,31 @@ export function canPause(source: FrameSource): source is FrameSource & PausableS
   const candidate = source as Partial<PausableSource>;
   return typeof candidate.pause === 'function' && typeof candidate.resume === 'function';
 }
+
+/** A camera control as the addon describes it (native/sources/v4l2/controls.cc). */
+export interface ControlInfo {
+  name: string;
+  id: number;
+  type: 'integer' | 'boolean' | 'menu' | 'integer_menu' | 'button' | 'integer64' | 'bitmask' | 'string' | 'other';
+  min: number;
+  max: number;
+  step: number;
+  default: number;
+  value: number | null;
+  /** Menu entries by value, for menu controls. */
+  menu?: Record<number, string>;
+  flags: { readOnly: boolean; inactive: boolean; disabled: boolean };
+}
+
+/** What a source with camera controls offers as its `controls` (the Camera does). */
+export interface CameraControls {
+  list(): Promise<ControlInfo[]>;
+  get(name: string): Promise<number>;
+  set(name: string, value: number | boolean): Promise<void>;
+}
+
+/** The source's controls, when it has any. */
+export function sourceControls(source: FrameSource): CameraControls | undefined {
+  const controls = (source as { controls?: Partial<CameraControls> }).controls;
+  return controls !== undefined && typeof controls.list === 'function' ? (controls as CameraControls) : undefined;
+}

@@ -1,7 +1,8 @@
-// Cameras in tests: closed after each test whatever happened, and read N frames at a time.
+// Cameras in tests: closed after each test whatever happened, read N frames at a time, paused.
 import { afterEach } from 'vitest';
 import type { Camera } from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
+import { sleep, waitUntil } from './wait.js';
 
 /** Registers an afterEach that closes every camera handed to the returned function. */
 export function closesCameras(): <T extends Camera>(camera: T) => T {
@@ -24,4 +25,19 @@ export async function takeFrames(camera: Camera, count: number): Promise<Frame[]
     if (frames.length >= count) break;
   }
   return frames;
+}
+
+/** Pauses the camera and resolves once encoding has stopped. Frames already with a worker may
+ *  still land: settled once the encoded count stands still, `everyMs` apart, while several more
+ *  frames are captured. */
+export async function pauseSettled(camera: Camera, everyMs: number): Promise<void> {
+  camera.pause();
+  let settledAt = camera.stats();
+  await waitUntil('encoding to stop', async () => {
+    await sleep(everyMs);
+    const now = camera.stats();
+    const settled = now.encoded === settledAt.encoded && now.captured - settledAt.captured >= 3;
+    if (!settled) settledAt = now;
+    return settled;
+  });
 }

@@ -1,7 +1,7 @@
 // A FrameSource with camera controls, for the HTTP controls tests on machines without a camera:
 // its frames are solid JPEGs whose red channel is the `brightness` control, so a change made over
 // HTTP shows in the pixels a client receives. The real device's controls are tested on vivid.
-import type { CameraControls, ControlInfo } from '../../src/camera.js';
+import type { CameraControls, ControlInfo } from '../../src/sources/source.js';
 import { TurbocamError } from '../../src/errors.js';
 import { ControlledSource, solidJpeg } from './controlled-source.js';
 

@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
-import { closesCameras } from '../helpers/camera.js';
+import { closesCameras, pauseSettled } from '../helpers/camera.js';
 import { decodeJpeg } from '../helpers/colour-bars.js';
-import { sleep, waitFor, waitUntil } from '../helpers/wait.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 
 const closing = closesCameras();
 const nextFrame = (camera: Camera, timeoutMs?: number): Promise<Frame> => waitFor<Frame>(camera, 'frame', timeoutMs);
@@ -22,17 +22,7 @@ describe('Camera pause / resume', () => {
     const before = await nextFrame(camera);
     expect(camera.stats().paused).toBe(false);
 
-    camera.pause();
-    // Frames already with a worker may still land: settled once the encoded count stands still
-    // while several more frames are captured.
-    let settledAt = camera.stats();
-    await waitUntil('encoding to stop', async () => {
-      await sleep(100);
-      const now = camera.stats();
-      const settled = now.encoded === settledAt.encoded && now.captured - settledAt.captured >= 3;
-      if (!settled) settledAt = now;
-      return settled;
-    });
+    await pauseSettled(camera, 100);
     let deliveredWhilePaused = 0;
     camera.on('frame', () => deliveredWhilePaused++);
     const paused = camera.stats();

@@ -21,8 +21,8 @@ function modules(dir: string): string[] {
 function imports(file: string): string[] {
   const text = readFileSync(join(SRC, file), 'utf8');
   const specifiers = [
-    ...text.matchAll(/^\s*(?:import|export)\b[^'";]*?\bfrom\s+'([^']+)'/gm),
-    ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+    ...text.matchAll(/^\s*(?:import|export)\b[^'";]*?\bfrom\s+['"]([^'"]+)['"]/gm),
+    ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*,?\s*\)/g),
   ].map((match) => match[1] ?? '');
   return specifiers.filter((spec) => spec.startsWith('.')).map((spec) => normalize(join(dirname(file), spec)).replace(/\.js$/, '.ts'));
 }

@@ -2,23 +2,19 @@
 // checked for vivid's 75 % colour bars; fps negotiation; listDevices; close and reopen; pause and
 // resume; EBUSY.
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listDevices, openCamera } from '../../src/index.js';
-import type { Camera } from '../../src/index.js';
 import type { RawPixelFormatName } from '../../src/types.js';
-import { takeFrames } from '../helpers/camera.js';
+import { closesCameras, pauseSettled, takeFrames } from '../helpers/camera.js';
 import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
 import { DEVICE, vividUnavailable } from '../helpers/vivid.js';
-import { sleep, waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const unavailable = await vividUnavailable();
 // vivid prints its status text over the top of the picture unless told not to.
 const NO_OSD = { osd_text_mode: 2 };
 
-const open: Camera[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((camera) => camera.close()));
-});
+const closing = closesCameras();
 
 describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
   const cases: Array<[RawPixelFormatName, number, number]> = [];
@@ -28,7 +24,7 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
 
   it.each(cases)('captures %s at %ix%i and the JPEG shows the colour bars', async (format, width, height) => {
     const camera = await openCamera({ source: DEVICE, format, width, height, fps: 30, controls: NO_OSD });
-    open.push(camera);
+    closing(camera);
     expect(camera.info).toMatchObject({ kind: 'v4l2', name: DEVICE, format, width, height });
     const frames = await takeFrames(camera, 3);
     const frame = frames.at(-1)!;
@@ -49,7 +45,7 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
     expect(mean).toBeGreaterThan(150);
 
     const odd = await openCamera({ source: DEVICE, width: 320, height: 180, fps: 27 });
-    open.push(odd);
+    closing(odd);
     const offered = (await listDevices()).find((d) => d.path === DEVICE)!.formats.find((f) => f.format === odd.info.format)!
       .sizes.find((s) => s.width === 320 && s.height === 180)!.fps;
     expect(offered).toContain(odd.info.fps);
@@ -67,7 +63,7 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
 
   it('picks a raw format for format auto when the device has no MJPEG', async () => {
     const camera = await openCamera({ source: DEVICE, width: 320, height: 180 });
-    open.push(camera);
+    closing(camera);
     expect(camera.info.format).toBe('yuyv');
     const [frame] = await takeFrames(camera, 1);
     expect(decodeJpeg(frame!.data).width).toBe(320);
@@ -85,7 +81,7 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
   it('can be opened again at once after close', async () => {
     for (let round = 0; round < 3; round++) {
       const camera = await openCamera({ source: DEVICE, width: 320, height: 180 });
-      open.push(camera);
+      closing(camera);
       const [frame] = await takeFrames(camera, 1);
       // A fresh stream: its sequence starts at 0, so the first frame delivered is numbered by the
       // frames a loaded machine dropped before it.
@@ -97,18 +93,9 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
 
   it('paused, gives every buffer straight back to the driver, so the device streams on and resumes at once', async () => {
     const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: 320, height: 180, fps: 30, buffers: 3, controls: NO_OSD });
-    open.push(camera);
+    closing(camera);
     const [before] = await takeFrames(camera, 1);
-    camera.pause();
-    // Settled once nothing more is encoded while frames keep being captured.
-    let settledAt = camera.stats();
-    await waitUntil('encoding to stop', async () => {
-      await sleep(200);
-      const now = camera.stats();
-      const settled = now.encoded === settledAt.encoded && now.captured - settledAt.captured >= 3;
-      if (!settled) settledAt = now;
-      return settled;
-    });
+    await pauseSettled(camera, 200);
     const paused = camera.stats();
     // 30 frames through 3 buffers: only buffers handed back keep them coming.
     await waitUntil('30 frames captured while paused', () => camera.stats().captured - paused.captured > 30, 60_000);
@@ -143,7 +130,7 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
       await new Promise((resolve) => other.once('exit', resolve));
     }
     const camera = await openCamera({ source: DEVICE, width: 320, height: 180 });
-    open.push(camera);
+    closing(camera);
     expect((await takeFrames(camera, 1)).length).toBe(1);
   });
 });

@@ -1,23 +1,21 @@
 // Controls on vivid: listing with ranges, defaults and menus; set/get by v4l2-ctl's names, checked
 // from another process and in the picture; controls applied at open; coded errors.
 import { execFileSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
+import { closesCameras } from '../helpers/camera.js';
 import { decodeJpeg, sampleBars } from '../helpers/colour-bars.js';
 import { DEVICE, vividUnavailable } from '../helpers/vivid.js';
 
 const unavailable = await vividUnavailable();
 
-const open: Camera[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((camera) => camera.close()));
-});
+const closing = closesCameras();
 
 async function camera(options: { controls?: Record<string, number | boolean> } = {}): Promise<Camera> {
   const cam = await openCamera({ source: DEVICE, width: 320, height: 180, fps: 30, ...options });
-  open.push(cam);
+  closing(cam);
   return cam;
 }
 

@@ -3,21 +3,18 @@
 // free every buffer: file descriptors, the device's mmap'd buffers (/proc/self/maps) and the
 // leases of the camera's own JPEG pool all return to where they started.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
-import { takeFrames } from '../helpers/camera.js';
+import { closesCameras, takeFrames } from '../helpers/camera.js';
 import { collect } from '../helpers/memory.js';
 import { DEVICE, reloadVivid, v4l2ctl, vividUnavailable } from '../helpers/vivid.js';
 import { sleep, waitFor, waitUntil } from '../helpers/wait.js';
 
 const unavailable = await vividUnavailable();
 
-const open: Camera[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((camera) => camera.close()));
-});
+const closing = closesCameras();
 
 /** What each open fd points at: compared as a sorted list, so a failure shows the leaked ones. */
 function openFds(): string[] {
@@ -105,7 +102,7 @@ describe.skipIf(unavailable !== null)('V4L2 hardening (vivid)', () => {
   it('a disconnect while streaming stops the camera with an error, and frees everything', async () => {
     const fds = openFds();
     const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: 320, height: 180, fps: 30, workers: 1 });
-    open.push(camera);
+    closing(camera);
     const failed = waitFor<Error & { code?: string }>(camera, 'error', 10_000);
     await frames(camera, 3);
     v4l2ctl('disconnect=1');
@@ -123,14 +120,14 @@ describe.skipIf(unavailable !== null)('V4L2 hardening (vivid)', () => {
     expect(deviceMappings()).toBe(0);
     expect(openFds()).toEqual(fds);
     const again = await openCamera({ source: DEVICE, format: 'yuyv', width: 320, height: 180, fps: 30, workers: 1 });
-    open.push(again);
+    closing(again);
     expect(await frames(again, 2)).toBe(2);
   });
 
   it('the driver reloaded while a persistent camera streams: it reconnects, and buffers are not leaked', async () => {
     const fds = openFds();
     const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: 320, height: 180, fps: 30, workers: 1, persistent: true, retryInterval: 200, deviceTimeout: 1000 });
-    open.push(camera);
+    closing(camera);
     await frames(camera, 3);
     const mappingsStreaming = deviceMappings();
     expect(mappingsStreaming).toBeGreaterThan(0);
@@ -155,7 +152,7 @@ describe.skipIf(unavailable !== null)('V4L2 hardening (vivid)', () => {
 
   it('unloading the driver under an open, streaming device is refused and the stream goes on', async () => {
     const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: 320, height: 180, fps: 30, workers: 1 });
-    open.push(camera);
+    closing(camera);
     await frames(camera, 2);
     // The open device holds the module: modprobe -r fails, and must not disturb the capture.
     expect(() => reloadVivid()).toThrow(/Module vivid is in use/);

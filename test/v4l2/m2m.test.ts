@@ -8,10 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openCamera } from '../../src/index.js';
 import type { Camera } from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
+import { closesCameras } from '../helpers/camera.js';
 import { colourBarMismatches, decodeJpeg } from '../helpers/colour-bars.js';
 import { decodeFwht, nodeNamed, visibleI420, vividReference } from '../helpers/m2m.js';
 import { psnr } from '../helpers/pixels.js';
@@ -28,10 +29,7 @@ const DECODER = unavailable === null ? nodeNamed('stateful-decoder') : undefined
 const VIM2M = unavailable === null ? nodeNamed('vim2m') : undefined;
 const work = mkdtempSync(join(tmpdir(), 'turbocam-m2m-'));
 
-const open: Camera[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((camera) => camera.close()));
-});
+const closing = closesCameras();
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function nextFrames(camera: Camera, count: number): Promise<Frame[]> {
@@ -54,7 +52,7 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
       source: DEVICE, format: 'i420', width, height, fps: 30, controls: NO_OSD,
       encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
     });
-    open.push(camera);
+    closing(camera);
     const frames = await nextFrames(camera, 10);
     const stats = camera.stats();
     expect(stats.encoder).toMatchObject({ kind: 'm2m-image', chosen: 'm2m-image', device: ENCODER, fallback: null });
@@ -82,7 +80,7 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
       source: DEVICE, format: 'i420', width: 640, height: 480, fps: 30, controls: NO_OSD,
       encoder: 'm2m-video', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 1,
     });
-    open.push(camera);
+    closing(camera);
     const frames = await nextFrames(camera, 5);
     expect(camera.stats().encoder).toMatchObject({
       kind: 'm2m-video', chosen: 'm2m-video', device: ENCODER, fallback: null,
@@ -97,7 +95,7 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
       source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, fps: 10, controls: NO_OSD,
       encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
     });
-    open.push(camera);
+    closing(camera);
     expect(camera.info.fps).toBe(10);
     await nextFrames(camera, 2);
     const frames = await nextFrames(camera, 20);
@@ -122,7 +120,7 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
 
   it('auto finds no JPEG node here (vicodec and vim2m code no JPEG) and says so', async () => {
     const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'auto', controls: NO_OSD });
-    open.push(camera);
+    closing(camera);
     const [frame] = await nextFrames(camera, 1);
     expect(camera.stats().encoder).toMatchObject({ kind: 'cpu', chosen: 'cpu', device: null, reason: 'no V4L2 M2M encoder from YUYV to JPEG' });
     expect(colourBarMismatches(decodeJpeg(frame!.data), 0.1, 0.9)).toEqual([]);
@@ -130,7 +128,7 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
 
   it('auto with the FWHT coded format finds vicodec by itself', async () => {
     const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'auto', encoderFormat: 'fwht' });
-    open.push(camera);
+    closing(camera);
     await nextFrames(camera, 2);
     expect(camera.stats().encoder).toMatchObject({ kind: 'm2m-image', device: ENCODER });
     expect(camera.stats().encoder!.reason).toMatch(/vicodec/);
@@ -141,7 +139,7 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
       source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, fps: 30, controls: NO_OSD,
       encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
     });
-    open.push(camera);
+    closing(camera);
     const warnings: Error[] = [];
     camera.on('warning', (error: Error) => warnings.push(error));
     await nextFrames(camera, 3);

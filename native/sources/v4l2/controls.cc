@@ -30,13 +30,19 @@ bool readable(const v4l2_query_ext_ctrl& q) {
          !(q.flags & (V4L2_CTRL_FLAG_WRITE_ONLY | V4L2_CTRL_FLAG_HAS_PAYLOAD)) && q.elems <= 1;
 }
 
-bool readValue(const V4l2Device& device, uint32_t id, int64_t* value) {
-  v4l2_ext_control ctrl{};
-  ctrl.id = id;
+// The request of G/S_EXT_CTRLS for one control's current value.
+v4l2_ext_controls currentValueOf(v4l2_ext_control* ctrl) {
   v4l2_ext_controls ctrls{};
   ctrls.which = V4L2_CTRL_WHICH_CUR_VAL;
   ctrls.count = 1;
-  ctrls.controls = &ctrl;
+  ctrls.controls = ctrl;
+  return ctrls;
+}
+
+bool readValue(const V4l2Device& device, uint32_t id, int64_t* value) {
+  v4l2_ext_control ctrl{};
+  ctrl.id = id;
+  v4l2_ext_controls ctrls = currentValueOf(&ctrl);
   if (device.tryIoctl(VIDIOC_G_EXT_CTRLS, &ctrls) != 0) return false;
   *value = ctrl.value64;
   return true;
@@ -135,10 +141,7 @@ void setControl(const V4l2Device& device, const std::string& name, int64_t value
   ctrl.id = q.id;
   if (q.type == V4L2_CTRL_TYPE_INTEGER64) ctrl.value64 = value;
   else ctrl.value = static_cast<int32_t>(value);
-  v4l2_ext_controls ctrls{};
-  ctrls.which = V4L2_CTRL_WHICH_CUR_VAL;
-  ctrls.count = 1;
-  ctrls.controls = &ctrl;
+  v4l2_ext_controls ctrls = currentValueOf(&ctrl);
   if (device.tryIoctl(VIDIOC_S_EXT_CTRLS, &ctrls) != 0) {
     if (errno == ERANGE || errno == EINVAL) {
       throw Error("ERR_INVALID_ARG", device.path() + ": the driver refused " + name + "=" + std::to_string(value), device.path());

@@ -6,22 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 #include "encoder/mjpeg_normaliser.h"
 #include "error.h"
-
-#define check(condition) ((condition) ? (void)0 : checkFailed(#condition, __LINE__))
+#include "tools/fuzz/fuzz_check.h"
 
 namespace {
-
-// A broken invariant aborts with the condition, so the fuzzer keeps the input as a crash.
-void checkFailed(const char* condition, int line) {
-  std::fprintf(stderr, "invariant failed at line %d: %s\n", line, condition);
-  std::abort();
-}
 
 // Normalises with or without truncated frames allowed; checks the output and what it reports.
 size_t normalise(const uint8_t* data, size_t size, bool allowTruncated, std::vector<uint8_t>* out,

@@ -6,20 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 #include "sources/pipe/mjpeg_splitter.h"
-
-#define check(condition) ((condition) ? (void)0 : checkFailed(#condition, __LINE__))
+#include "tools/fuzz/fuzz_check.h"
 
 namespace {
-
-// A broken invariant aborts with the condition, so the fuzzer keeps the input as a crash.
-void checkFailed(const char* condition, int line) {
-  std::fprintf(stderr, "invariant failed at line %d: %s\n", line, condition);
-  std::abort();
-}
 
 bool hasScan(const std::vector<uint8_t>& frame) {
   for (size_t i = 2; i + 1 < frame.size(); i++) {

@@ -155,7 +155,8 @@ export class FrameHub extends EventEmitter {
     }
   }
 
-  /** Detaches from the source (which the caller closes) and stops the timers. */
+  /** Detaches from the source (which the caller closes), resumes it if this hub paused it, and
+   *  stops the timers. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -167,6 +168,9 @@ export class FrameHub extends EventEmitter {
       if (timer !== undefined) clearTimeout(timer);
     }
     this.frameListeners.clear();
+    // The source goes back as it was found: a hub made for it later (another server) must not
+    // inherit a pause it knows nothing of.
+    if (this.paused && canPause(this.source)) this.source.resume();
   }
 
   private accept(frame: Frame): void {

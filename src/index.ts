@@ -9,3 +9,6 @@ export type { DropReason, FrameSource, PausableSource, SourceInfo, SourceKind, S
 export { FrameHub, type FrameHubOptions } from './hub.js';
 export { createServer, serve, TurbocamServer, type ListenOptions, type ServerOptions } from './http/server.js';
 export { openRelay, RelaySource, type RelayOptions } from './sources/relay.js';
+export { mjpegHandler, snapshotHandler } from './http/handlers.js';
+export type { MjpegHandler, MjpegHandlerOptions, MjpegHandlerStats, SnapshotHandler, SnapshotHandlerOptions, RequestListener } from './http/handlers.js';
+export type { MjpegClientStats } from './http/mjpeg-writer.js';

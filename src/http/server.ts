@@ -3,9 +3,8 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { FrameHub, type FrameHubOptions } from '../hub.js';
+import type { FrameHub, FrameHubOptions } from '../hub.js';
 import { native } from '../native.js';
-import { renderNoSignal } from '../no-signal.js';
 import type { FrameSource } from '../sources/source.js';
 import { BasicAuth, type Credential } from './auth.js';
 import { budgetFor, ConnectionGuard } from './connection-guard.js';
@@ -13,6 +12,7 @@ import { baseUrls, listenOn, systemdSocketFd, type ListenTarget } from './listen
 import type { MjpegWriter } from './mjpeg-writer.js';
 import type { Log } from '../log.js';
 import { createRequestHandler, type RouteContext } from './routes.js';
+import { acquireHub } from './shared-hub.js';
 import { staticRoot } from './static.js';
 
 export interface ServerOptions extends FrameHubOptions {
@@ -58,6 +58,7 @@ export class TurbocamServer {
   private readonly servers: Server[] = [];
   private readonly context: RouteContext;
   private readonly handler: ReturnType<typeof createRequestHandler>;
+  private readonly releaseHub: () => void;
   private closing = false;
   private readonly serverTimeoutMs: number;
   private readonly guard: ConnectionGuard;
@@ -66,7 +67,11 @@ export class TurbocamServer {
   readonly urls: string[] = [];
 
   constructor(options: ServerOptions) {
-    this.hub = new FrameHub(options.source, { ...options, noSignal: options.noSignal ?? renderNoSignal });
+    // Checked before the hub is taken, so a bad directory leaves no hub behind.
+    const root = options.staticDir === undefined ? undefined : staticRoot(options.staticDir);
+    const lease = acquireHub(options.source, options, 'createServer');
+    this.hub = lease.hub;
+    this.releaseHub = lease.release;
     const origins = options.allowOrigin === undefined ? [] : Array.isArray(options.allowOrigin) ? options.allowOrigin : [options.allowOrigin];
     this.context = {
       instance: options.instance ?? options.source.info.name,
@@ -80,7 +85,7 @@ export class TurbocamServer {
       allowOrigins: origins.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o !== ''),
       maxClients: options.maxClients ?? 0,
       allowControls: options.allowControls ?? false,
-      staticRoot: options.staticDir === undefined ? undefined : staticRoot(options.staticDir),
+      staticRoot: root,
       stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
       snapshotTimeoutMs: options.snapshotTimeoutMs ?? 2000,
       log: options.log ?? (() => undefined),
@@ -183,10 +188,10 @@ export class TurbocamServer {
     if (this.closing) return;
     this.closing = true;
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
-    for (const writer of [...this.context.clients]) writer.end();
+    this.handler.close();
     for (const server of this.servers) server.closeIdleConnections();
     this.guard.close();
-    this.hub.close();
+    this.releaseHub();
     // Clients that ignore the end must not hold shutdown up.
     const force = setTimeout(() => {
       for (const server of this.servers) server.closeAllConnections();

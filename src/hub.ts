@@ -21,11 +21,17 @@ export interface FrameHubOptions {
 
 export type FrameListener = (frame: Frame) => void;
 
-/**
- * Events: `frame` (Frame, each frame published to subscribers), `signal` (boolean),
- * `error` (the source failed for good).
- */
-export class FrameHub extends EventEmitter {
+/** The hub's events and their arguments. `error` is emitted only while someone listens. */
+export interface FrameHubEvents {
+  /** Each frame published to subscribers (refreshes and NO SIGNAL frames included). */
+  frame: [frame: Frame];
+  /** The source lost (false) or regained (true) its signal. */
+  signal: [online: boolean];
+  /** The source failed for good. */
+  error: [error: Error];
+}
+
+export class FrameHub extends EventEmitter<FrameHubEvents> {
   readonly source: FrameSource;
   private readonly frameListeners = new Set<FrameListener>();
   private readonly dropSameFrames: number;

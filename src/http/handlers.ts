@@ -66,6 +66,9 @@ export interface RouteHooks {
   headers: (req: IncomingMessage) => Record<string, string>;
   refuse: (req: IncomingMessage, res: ServerResponse, status: number, message: string, headers?: Record<string, string>) => void;
   accepted: () => void;
+  /** A stream client started, and one left (with its final counts). */
+  connected?: (client: MjpegClientStats) => void;
+  disconnected?: (client: MjpegClientStats) => void;
 }
 
 export interface StreamRoute extends RequestListener {
@@ -167,10 +170,12 @@ export function createStreamRoute(
       counters.goneSkipped += stats.skipped;
       counters.goneBytes += stats.bytes;
       log('info', `client ${writer.id} ${address} disconnected: ${stats.sent} frames sent, ${stats.dropped} dropped`);
+      hooks.disconnected?.(stats);
     });
     clients.add(writer);
     log('info', `client ${writer.id} ${address} connected${key === undefined ? '' : ` (key ${key})`}${fps ? ` at ${fps} fps` : ''}`);
     writer.start(hooks.headers(req));
+    hooks.connected?.(writer.stats());
     unsubscribe = hub.subscribe((frame) => writer.offer(frame));
     // The newest frame right away: a static scene may not produce another for a while.
     const latest = hub.latest;

@@ -27,6 +27,8 @@ export interface RouteContext extends ServerView {
   snapshotTimeoutMs: number;
   log: Log;
   closing: () => boolean;
+  /** Told of each stream client that starts and leaves (the server's client events). */
+  clientEvents?: Pick<RouteHooks, 'connected' | 'disconnected'>;
 }
 
 type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static';
@@ -92,6 +94,7 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
   const pageShowsControls = ctx.allowControls && sourceControls(ctx.hub.source) !== undefined;
 
   const hooks = (route: Route): RouteHooks => ({
+    ...ctx.clientEvents,
     headers: corsHeaders,
     refuse: (req, res, status, message, headers) => error(req, res, route, status, message, headers),
     accepted: () => count(route, 200),

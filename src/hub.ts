@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { monotonicMs } from './clock.js';
 import { canPause, type FrameSource, type SourceInfo } from './sources/source.js';
 import type { Frame } from './types.js';
+import { PAUSE_AFTER_MS } from './validate.js';
 
 export interface FrameHubOptions {
   /** Skip byte-identical consecutive frames, at most this many in a row (0: never skip). */
@@ -72,7 +73,7 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
     this.dropSameFrames = Math.max(0, Math.floor(options.dropSameFrames ?? 0));
     this.refreshMs = options.refreshMs ?? 1000;
     this.noSignalFps = options.noSignalFps ?? 2;
-    this.pauseAfterMs = options.pauseAfterMs ?? 3000;
+    this.pauseAfterMs = options.pauseAfterMs ?? PAUSE_AFTER_MS;
     this.noSignalOption = options.noSignal;
     source.on('frame', this.onFrame);
     source.on('disconnect', this.onDisconnect);

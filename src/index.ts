@@ -2,7 +2,8 @@
 export type { Frame, PixelFormatName, RawPixelFormatName, Subsampling } from './types.js';
 export { TurbocamError, type ErrorCode } from './errors.js';
 export { Camera, openCamera, listDevices } from './camera.js';
-export type { OpenCameraOptions, CameraControls, ControlInfo, DeviceDescription } from './camera.js';
+export type { CameraControls, ControlInfo, DeviceDescription } from './camera.js';
+export type { OpenCameraOptions } from './camera-options.js';
 export { encode, encodeSync, testPattern, encoderStats } from './encode.js';
 export type { EncodeOptions, EncoderStats, TestPatternOptions } from './encode.js';
 export type { DropReason, FrameSource, PausableSource, SourceInfo, SourceKind, SourceStats } from './sources/source.js';

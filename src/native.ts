@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 import { loadAddon } from './addon-loader.js';
 import { TurbocamError } from './errors.js';
-import type { DropReason, EncoderStats } from './sources/source.js';
+import type { DropReason, EncoderStats, SourceKind } from './sources/source.js';
+import type { PixelFormatName, Subsampling } from './types.js';
 
 /** One entry of the native pixel-format table. */
 export interface NativeFormat {
@@ -13,16 +14,16 @@ export interface NativeFormat {
 
 /** What a capture negotiated (native/napi/camera_binding.cc). */
 export interface NativeCaptureInfo {
-  kind: string;
+  kind: SourceKind;
   name: string;
   width: number;
   height: number;
-  format: string;
+  format: PixelFormatName;
   fps: number;
   /** The device's own flip/rotate controls do the requested orientation (V4L2 only). */
   orientedByDevice?: boolean;
   /** Raw formats: what the JPEGs are encoded at; null for camera MJPEG, passed through. */
-  subsampling: string | null;
+  subsampling: Subsampling | null;
 }
 
 export interface NativeCaptureStats {
@@ -64,7 +65,7 @@ export interface NativeEncoderStats {
 export interface NativeControl {
   name: string;
   id: number;
-  type: string;
+  type: 'integer' | 'boolean' | 'menu' | 'integer_menu' | 'button' | 'integer64' | 'bitmask' | 'string' | 'other';
   min: number;
   max: number;
   step: number;
@@ -132,3 +133,48 @@ const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const native = loadAddon(PACKAGE_ROOT) as NativeAddon;
 native.setErrorClass(TurbocamError);
+
+type FrameCallback = (data: Buffer, sequence: number, timestamp: number) => void;
+type FailureCallback = (error: Error) => void;
+
+/** An open capture, and where its frames go once its owner has taken it. */
+export interface OpenedCapture {
+  capture: NativeCapture;
+  /** Hands over the frames and the failure reported before the open resolved, then routes the
+   *  rest to these callbacks. */
+  attach(onFrame: FrameCallback, onFailure: FailureCallback): void;
+}
+
+// Frames that arrive before openCapture's promise resolves, held for the owner.
+const EARLY_FRAMES_HELD = 4;
+
+/** Opens the native capture. Capture starts inside the open, and the first frame's callback can
+ *  run before the promise's: frames and a failure reported until `attach` are held for it. */
+export async function openCapture(options: Record<string, unknown>): Promise<OpenedCapture> {
+  let onFrame: FrameCallback | undefined;
+  let onFailure: FailureCallback | undefined;
+  let early: Error | undefined;
+  const earlyFrames: [Buffer, number, number][] = [];
+  const capture = await native.openCapture(
+    options,
+    (data, sequence, timestamp) => {
+      if (onFrame !== undefined) onFrame(data, sequence, timestamp);
+      // A few event-loop callbacks at most; bounded all the same.
+      else if (earlyFrames.push([data, sequence, timestamp]) > EARLY_FRAMES_HELD) earlyFrames.shift();
+    },
+    (error) => {
+      if (onFailure !== undefined) onFailure(error);
+      else early = error;
+    },
+  );
+  return {
+    capture,
+    attach(frame, failure) {
+      onFrame = frame;
+      onFailure = failure;
+      for (const [data, sequence, timestamp] of earlyFrames) frame(data, sequence, timestamp);
+      earlyFrames.length = 0;
+      if (early !== undefined) failure(early);
+    },
+  };
+}

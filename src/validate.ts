@@ -23,6 +23,8 @@ export type EncoderName = (typeof ENCODERS)[number];
 export const DEVICE_TIMEOUT_MS = 5000;
 /** Milliseconds between a persistent Camera's reopen attempts. */
 export const RETRY_INTERVAL_MS = 1000;
+/** Milliseconds a pausable source keeps encoding after the last viewer leaves (FrameHub, --pause-after). */
+export const PAUSE_AFTER_MS = 3000;
 /** testPattern's frame number. */
 export const FRAME_INDEX: Range = { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true };
 

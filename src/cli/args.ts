@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { TurbocamError } from '../errors.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { PIXEL_FORMATS, SUBSAMPLINGS, type PixelFormatName, type Subsampling } from '../types.js';
-import { DEVICE_TIMEOUT_MS, describeRange, ENCODERS, type EncoderName, inRange, QUALITY, RETRY_INTERVAL_MS, type Range } from '../validate.js';
+import { DEVICE_TIMEOUT_MS, describeRange, ENCODERS, type EncoderName, inRange, PAUSE_AFTER_MS, QUALITY, RETRY_INTERVAL_MS, type Range } from '../validate.js';
 
 export interface CliConfig {
   /** Undefined: /dev/video0 when present, else the test pattern. */
@@ -67,7 +67,7 @@ Source
   -r, --resolution WxH         frame size (default 640x480)
   -f, --fps N                  frames per second (default 30)
       --format NAME            ${FORMATS.join(', ')} (default auto)
-  -q, --quality N              JPEG quality 1..100 for raw formats (default 80)
+  -q, --quality N              JPEG quality 1..100 for raw formats (default ${QUALITY.default})
       --encoder NAME           ${ENCODERS.join(', ')} (default cpu): m2m-image is a V4L2 memory-to-memory
                                JPEG encoder (a Raspberry Pi's /dev/video31); auto uses one when present
       --encoder-device PATH    the M2M node (default: the first /dev/video* that encodes the format)
@@ -82,11 +82,11 @@ Source
       --image-default          reset brightness, contrast, saturation, hue, gamma, sharpness, backlight,
                                white balance, gain, colour effects, rotate and flips to their defaults
       --persistent             ride out unplugs and timeouts, showing NO SIGNAL meanwhile
-      --device-timeout SEC     no frame for this long counts as a stalled device (default 5)
-      --retry-interval SEC     persistent mode reopens the source this often (default 1)
+      --device-timeout SEC     no frame for this long counts as a stalled device (default ${DEVICE_TIMEOUT_MS / 1000})
+      --retry-interval SEC     persistent mode reopens the source this often (default ${RETRY_INTERVAL_MS / 1000})
       --allow-truncated-frames serve MJPEG frames cut short inside the scan (EOI appended);
                                frames that only lack EOI are always repaired
-      --pause-after SEC        encode nothing from this long after the last viewer leaves (default 3)
+      --pause-after SEC        encode nothing from this long after the last viewer leaves (default ${PAUSE_AFTER_MS / 1000})
 
 HTTP
       --host ADDR              address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)
@@ -275,7 +275,7 @@ export function parseCli(argv: string[]): CliConfig {
     persistent: v.persistent ?? false,
     deviceTimeoutMs: seconds('device-timeout', v['device-timeout'], DEVICE_TIMEOUT_MS),
     retryIntervalMs: seconds('retry-interval', v['retry-interval'], RETRY_INTERVAL_MS),
-    pauseAfterMs: seconds('pause-after', v['pause-after'], 3000),
+    pauseAfterMs: seconds('pause-after', v['pause-after'], PAUSE_AFTER_MS),
     host: v.host,
     port: integer('port', v.port, 0, 65535),
     unix: v.unix,

@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, samplePixels } from '../helpers/browser.js';
 import { ensureBuilt, startCli, type RunningCli } from '../helpers/cli.js';
 import { barJpegs, withoutEoi, writePaced } from '../helpers/mjpeg-frames.js';
 
@@ -14,19 +15,7 @@ let browser: Browser;
 beforeAll(async () => {
   ensureBuilt();
   cli = await startCli(['--source', 'testsrc', '--resolution', '640x480', '--fps', '15', '--workers', '1', '--port', '0']);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -73,18 +62,11 @@ describe('an EOI-less camera in Chromium', () => {
     try {
       await page.goto(camera.base);
       await page.waitForFunction("document.querySelector('#stream')?.naturalWidth === 320", undefined, { timeout: 10_000 });
-      // Chromium's own decoder: the bar centres of the painted frame, sampled through a canvas,
+      // Chromium's own decoder: the centres of the 320x240 frame's eight bars, a quarter down,
       // over several frames as they arrive.
+      const centres = Array.from({ length: 8 }, (_, bar): [number, number] => [Math.floor(((bar + 0.5) * 320) / 8), 240 / 4]);
       for (let i = 0; i < 5; i++) {
-        const bars = (await page.evaluate(`(() => {
-          const img = document.querySelector('#stream');
-          const canvas = document.createElement('canvas');
-          canvas.width = img.naturalWidth;
-          canvas.height = img.naturalHeight;
-          const context = canvas.getContext('2d');
-          context.drawImage(img, 0, 0);
-          return Array.from({ length: 8 }, (_, bar) => Array.from(context.getImageData(Math.floor(((bar + 0.5) * canvas.width) / 8), canvas.height / 4, 1, 1).data.slice(0, 3)));
-        })()`)) as number[][];
+        const bars = await samplePixels(page, '#stream', centres);
         const expected = [[1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]];
         bars.forEach((rgb, bar) => rgb.forEach((value, c) => expect(expected[bar]![c] === 1 ? value > 140 : value < 70, `bar ${bar}: ${rgb.join(',')}`).toBe(true)));
         await page.waitForTimeout(200);

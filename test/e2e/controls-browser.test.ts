@@ -1,9 +1,10 @@
 // Chromium moves the brightness slider on the index page and the stream it shows changes. The
 // source is a test FrameSource whose frames carry its brightness control as their red level (the
 // host has no camera); vivid's brightness over HTTP is checked in test/v4l2/http-controls.test.ts.
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type TurbocamServer } from '../../src/index.js';
+import { launchChromium, samplePixels } from '../helpers/browser.js';
 import { ControllableSource } from '../helpers/controllable-source.js';
 
 let browser: Browser;
@@ -13,10 +14,7 @@ const source = new ControllableSource(64, 48);
 beforeAll(async () => {
   source.start(40);
   server = await serve({ source, port: 0, allowControls: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -35,16 +33,7 @@ describe('controls on the page in Chromium', () => {
     expect(await page.locator('#controls input[name="horizontal_flip"]').getAttribute('type')).toBe('checkbox');
     expect(await page.locator('#controls select[name="power_line_frequency"] option').allTextContents()).toEqual(['Disabled', '50 Hz', '60 Hz']);
     // The stream's red level, read back from the <img> the page shows.
-    const red = (): Promise<number> =>
-      page.evaluate(`(() => {
-        const img = document.querySelector('#stream');
-        const canvas = document.createElement('canvas');
-        canvas.width = img.naturalWidth;
-        canvas.height = img.naturalHeight;
-        const context = canvas.getContext('2d');
-        context.drawImage(img, 0, 0);
-        return context.getImageData(8, canvas.height - 8, 1, 1).data[0];
-      })()`);
+    const red = async (): Promise<number> => (await samplePixels(page, '#stream', [[8, -8]]))[0]![0]!;
     await page.waitForFunction("document.querySelector('#stream').naturalWidth === 64", undefined, { timeout: 10_000 });
     expect(Math.abs((await red()) - 128)).toBeLessThan(10);
 

@@ -54,6 +54,9 @@ export interface OpenCameraOptions {
   /** The M2M coded format: `jpeg` (default), or `fwht` to test against the kernel's vicodec
    *  (frames are then FWHT, not JPEG). */
   encoderFormat?: 'jpeg' | 'fwht';
+  /** Closes the Camera when it aborts (as close() does); already aborted, openCamera rejects
+   *  with ERR_ABORTED without opening the source. */
+  signal?: AbortSignal;
 }
 
 /** Throws ERR_INVALID_ARG (or ERR_UNSUPPORTED_FORMAT) naming the first option that is wrong. */
@@ -81,11 +84,14 @@ export function checkCameraOptions(options: OpenCameraOptions): void {
   if (options.encoderFormat !== undefined && !(['jpeg', 'fwht'] as unknown[]).includes(options.encoderFormat)) {
     throw invalidArg('openCamera', 'encoderFormat', 'jpeg or fwht', options.encoderFormat);
   }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidArg('openCamera', 'signal', 'an AbortSignal', options.signal);
 }
 
 /** The options as the addon takes them, with src/validate.ts's defaults (not the addon's fallbacks). */
 export function nativeCaptureOptions(options: OpenCameraOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = { quality: QUALITY.default, deviceTimeout: DEVICE_TIMEOUT_MS, ...options };
+  // The signal is the Camera's to watch, not the addon's.
+  const { signal: _signal, ...given } = options;
+  const out: Record<string, unknown> = { quality: QUALITY.default, deviceTimeout: DEVICE_TIMEOUT_MS, ...given };
   if (options.controls) out.controls = Object.entries(options.controls).map(([name, value]) => [name, Number(value)]);
   return out;
 }

@@ -4,7 +4,8 @@
 //
 //   node examples/express.js [--source /dev/video0] [--port 8080]
 //
-// Without a camera, the source defaults to turbocam's test pattern.
+// Without a camera, the source defaults to turbocam's test pattern. Express is not a dependency of
+// turbocam: `npm install express` beside it.
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { mjpegHandler, openCamera, snapshotHandler } from 'turbocam';

@@ -126,7 +126,7 @@ export function createStreamRoute(
     }
     if (settings.maxClients > 0 && clients.size >= settings.maxClients) {
       counters.rejected += 1;
-      hooks.refuse(req, res, 503, `too many clients (--max-clients ${settings.maxClients})`, { 'Retry-After': '5' });
+      hooks.refuse(req, res, 503, `too many clients (at most ${settings.maxClients})`, { 'Retry-After': '5' });
       return;
     }
     if (req.method === 'HEAD') {

@@ -58,8 +58,9 @@ afterAll(async () => {
   fastifyStream?.close();
   await builtIn?.close();
   await fastify?.close();
-  await new Promise<void>((resolve) => (expressServer ? expressServer.close(() => resolve()) : resolve()));
+  const closed = new Promise<void>((resolve) => (expressServer ? expressServer.close(() => resolve()) : resolve()));
   expressServer?.closeAllConnections();
+  await closed;
   await camera?.close();
 });
 

@@ -95,6 +95,13 @@ export function logRefusal(log: Log, req: IncomingMessage, status: number, messa
   log(status >= 500 ? 'warn' : 'info', `${clientAddress(req)} ${JSON.stringify(`${req.method ?? ''} ${req.url ?? ''}`.slice(0, 200))}: ${status} ${message}`);
 }
 
+/** A JSON answer (no body for HEAD), never cached. */
+export function writeJson(req: IncomingMessage, res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : text);
+}
+
 function flag(query: URLSearchParams, name: string): boolean {
   const value = query.get(name);
   return value !== null && value !== '0' && value !== 'false' && value !== '';
@@ -245,9 +252,7 @@ function plainHooks(log: Log): RouteHooks {
     headers: () => ({}),
     refuse: (req, res, status, message, headers = {}) => {
       logRefusal(log, req, status, message);
-      const text = `${JSON.stringify({ ok: false, error: { status, message } })}\n`;
-      res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : text);
+      writeJson(req, res, status, { ok: false, error: { status, message } }, headers);
     },
     accepted: () => undefined,
   };

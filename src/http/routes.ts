@@ -7,7 +7,7 @@ import type { Log } from '../log.js';
 import type { BasicAuth } from './auth.js';
 import { createControlsRoute, sourceControls } from './controls.js';
 import { renderMetrics } from './metrics.js';
-import { createSnapshotRoute, createStreamRoute, logRefusal, type RequestListener, type RouteHooks } from './handlers.js';
+import { createSnapshotRoute, createStreamRoute, logRefusal, writeJson, type RequestListener, type RouteHooks } from './handlers.js';
 import type { MjpegWriter } from './mjpeg-writer.js';
 import { renderPage } from './page.js';
 import { resolveStatic, sendStatic } from './static.js';
@@ -60,16 +60,8 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
   };
 
   const sendJson = (req: IncomingMessage, res: ServerResponse, route: string, status: number, body: object, headers: Record<string, string> = {}): void => {
-    const text = `${JSON.stringify(body)}\n`;
     count(route, status);
-    res.writeHead(status, {
-      ...corsHeaders(req),
-      ...headers,
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
-      'Cache-Control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : text);
+    writeJson(req, res, status, body, { ...corsHeaders(req), ...headers });
   };
 
   const sendText = (req: IncomingMessage, res: ServerResponse, route: string, type: string, text: string): void => {

@@ -129,7 +129,10 @@ export function metrics(results) {
   for (const r of results.cost?.rows ?? []) {
     for (const stage of ['capture', 'encode', 'main', 'other', 'total']) push(`cost ${r.source} ${r.width}x${r.height} ${r.clients}c ${stage} ms/frame`, r.perFrameMs?.[stage], false);
   }
-  for (const r of results.cost?.encodeSync ?? []) push(`cost encodeSync ${r.width}x${r.height} ms/frame`, r.msPerFrame, false);
+  for (const r of results.cost?.encodeSync ?? []) {
+    push(`cost encodeSync ${r.width}x${r.height} ms/frame`, r.msPerFrame, false);
+    push(`cost encodeSync paced ${r.width}x${r.height} ms/frame`, r.pacedMsPerFrame, false);
+  }
   for (const r of results.cost?.floor ?? []) push(`cost floor ${r.width}x${r.height} ${r.clients}c ms/frame`, r.msPerFrame, false);
   return out;
 }

@@ -112,6 +112,9 @@ async function listControls(source: FrameSource): Promise<void> {
   }
 }
 
+// Read before start-up: a parent that dies while the device opens must still count as gone.
+const launchedBy = process.ppid;
+
 async function main(argv: string[]): Promise<number> {
   let config: CliConfig;
   try {
@@ -251,9 +254,8 @@ async function main(argv: string[]): Promise<number> {
       })();
     };
     if (config.exitOnParentDeath) {
-      const parent = process.ppid;
       setInterval(() => {
-        if (process.ppid !== parent) stop('parent process gone', 0);
+        if (process.ppid !== launchedBy) stop('parent process gone', 0);
       }, 500).unref();
     }
     process.on('SIGINT', () => stop('SIGINT', 0));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli, startCli, USTREAMER_CLI } from '../helpers/cli.js';
 import { fetchRaw } from '../helpers/http.js';
+import { waitUntil } from '../helpers/wait.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'turbocam-ustreamer-'));
@@ -89,10 +90,13 @@ describe('turbocam-ustreamer', () => {
   });
 
   it('--exit-on-parent-death stops when its parent goes away', async () => {
-    // A shell starts it in the background, prints its pid and exits.
-    const shell = spawn('sh', ['-c', `"${process.execPath}" "${USTREAMER_CLI}" --device testsrc --resolution 320x240 --port 0 --exit-on-parent-death >/dev/null 2>&1 & echo $!; sleep 1`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // A shell starts it in the background, prints its pid and exits once the server listens.
+    const socket = join(dir, 'parent.sock');
+    const shell = spawn('sh', ['-c', `"${process.execPath}" "${USTREAMER_CLI}" --device testsrc --resolution 320x240 --unix "${socket}" --exit-on-parent-death >/dev/null 2>&1 & echo $!; read line`], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await waitUntil('the server to listen on its socket', () => existsSync(socket));
+    shell.stdin.end('go\n');
     await new Promise((resolve) => shell.once('exit', resolve));
     const pid = Number(out.trim());
     expect(pid).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BOARDS, ESTIMATE_FACTOR, boardEstimates, renderBoardEstimates } from '../../bench/lib/board-estimate.mjs';
 import { buildCeiling, runCeiling } from '../../bench/lib/ceiling.mjs';
-import { costTargets, perClientIncrement, perFrameMs, renderCost, stageNs, stageOf } from '../../bench/lib/cost.mjs';
+import { costTargets, perClientIncrement, perFrameMs, renderCost, stageNs, stageOf, wholeReach } from '../../bench/lib/cost.mjs';
 import { benchEncoder, type EncoderResults } from '../../bench/lib/encoder-bench.mjs';
 import { benchFrame, dumpFrame, toRgb } from '../../bench/lib/frames.mjs';
 import { MjpegReader, timestampMs, type MjpegPart } from '../../bench/lib/mjpeg-reader.mjs';
@@ -290,33 +290,55 @@ describe('the cost part', () => {
     expect(perClientIncrement(null, 1.5, 10)).toBeNull();
   });
 
-  it('states each target as PASS or MISS with its size and largest share', () => {
+  it('states each target as PASS or MISS against the paced encodeSync, with the hot ratio, its size and largest share', () => {
     const cost = {
       subsampling: '420',
       rows: [
         { source: 'fifo', width: 1280, height: 720, clients: 1, perFrameMs: { capture: 0.3, encode: 2.2, main: 0.6, other: 0.2, total: 3.3 } },
         { source: 'fifo', width: 1280, height: 720, clients: 10, perFrameMs: { capture: 0.3, encode: 2.2, main: 1.86, other: 0.2, total: 4.56 } },
+        { source: 'fifo', width: 640, height: 480, clients: 1, perFrameMs: { capture: 0.1, encode: 0.5, main: 0.5, other: 0.0, total: 1.1 } },
       ],
-      encodeSync: [{ width: 1280, height: 720, msPerFrame: 2.0 }],
-      floor: [{ width: 1280, height: 720, clients: 1, msPerFrame: 0.5 }, { width: 1280, height: 720, clients: 10, msPerFrame: 1.4 }],
+      encodeSync: [{ width: 1280, height: 720, msPerFrame: 1.6, pacedMsPerFrame: 2.0 }, { width: 640, height: 480, msPerFrame: 0.4, pacedMsPerFrame: 0.5 }],
+      floor: [{ width: 1280, height: 720, clients: 1, msPerFrame: 0.5 }, { width: 1280, height: 720, clients: 10, msPerFrame: 1.4 },
+        { width: 640, height: 480, clients: 1, msPerFrame: 0.45 }],
     };
     const byId = new Map(costTargets(cost).map((t) => [t.id, t]));
-    // 3.3 / 2.0 = 1.65 against 1.45: missed by 14 %, and JS main (0.6 ms) is the largest share.
+    // 3.3 / 2.0 (paced) = 1.65 against 1.45: missed by 14 %; against the hot 1.6 ms it is 2.06x.
+    // JS main (0.6 ms) is the largest share (encode beyond paced is 0.2). Floor + paced = 2.5 ms
+    // = 1.25x paced, inside 1.45 x 2.0 = 2.9 ms: reachable, 0.4 ms left.
     const whole = byId.get('cost-whole-1280x720')!;
     expect(whole.status).toBe('MISS');
     expect(whole.value).toBeCloseTo(1.65, 9);
     expect(whole.detail).toContain('MISS by 14 %');
+    expect(whole.detail).toContain('hot loop 1.600 ms: 2.06x');
+    expect(whole.detail).toContain('floor + paced encodeSync 2.500 ms = 1.25x paced: reachable, 0.400 ms/frame left');
     expect(whole.detail).toContain('largest share: JS main 0.600 ms/frame');
-    // 2.2 / 2.0 = 1.1 <= 1.15; 0.6 / 0.5 = 1.2 <= 1.3.
+    // 2.2 / 2.0 = 1.1 <= 1.15 paced (the hot 1.6 ms would make it 1.375x, a miss).
     expect(byId.get('cost-encode-fifo-1280x720')).toMatchObject({ status: 'PASS' });
     expect(byId.get('cost-encode-fifo-1280x720')!.value).toBeCloseTo(1.1, 9);
+    expect(byId.get('cost-encode-fifo-1280x720')!.detail).toContain('hot loop 1.600 ms: 1.38x');
     expect(byId.get('cost-main-fifo-1280x720')!.value).toBeCloseTo(1.2, 9);
+    // 0.652 / 0.5 = 1.304, over 1.3 by 0.3 %: a miss that does not round to "by 0 %".
+    const hair = { ...cost, rows: [{ source: 'fifo', width: 1280, height: 720, clients: 1, perFrameMs: { capture: 0.3, encode: 2.2, main: 0.652, other: 0.2, total: 3.352 } }] };
+    expect(costTargets(hair).find((t) => t.id === 'cost-main-fifo-1280x720')!.detail).toContain('MISS by <1 %');
+    // 480p: 1.1 / 0.5 = 2.2 against 1.8. Floor + paced = 0.95 ms, above 1.8 x 0.5 = 0.9: out of reach.
+    const small = byId.get('cost-whole-640x480')!;
+    expect(small.status).toBe('MISS');
+    expect(small.value).toBeCloseTo(2.2, 9);
+    expect(small.detail).toContain('floor + paced encodeSync 0.950 ms = 1.90x paced: out of reach on this machine (the limit allows 0.900 ms)');
+    expect(wholeReach(1.8, 0.5, 0.4, 0.45)).toMatchObject({ reachable: false });
+    expect(wholeReach(1.8, 0.5, 0.4, 0.45)!.leastXHot).toBeCloseTo(2.375, 9);
+    expect(wholeReach(1.8, null, 0.4, 0.45)).toBeNull();
     // Per extra client: (1.86 - 0.6) / 9 = 0.14 against the floor's (1.4 - 0.5) / 9 = 0.1: 1.4x, a miss.
     const client = byId.get('cost-client-fifo-10')!;
     expect(client.status).toBe('MISS');
     expect(client.value).toBeCloseTo(1.4, 9);
     const text = renderCost(cost as never, table).join('\n');
-    expect(text).toMatch(/fifo\s+1280x720\s+1\s/);
+    // The 720p row: ... total 3.300, hot 1.600, paced 2.000, floor 0.500, floor+paced 2.500, 1.65x paced, 2.06x hot.
+    expect(text).toMatch(/fifo\s+1280x720\s+1\s.*3\.300\s+1\.600\s+2\.000\s+0\.500\s+2\.500\s+1\.65\s+2\.06\s+1\.10\s+1\.38\s+1\.20/);
+    // A run from before the paced baseline: no figure to judge workers by, not a made-up one.
+    const old = { ...cost, encodeSync: [{ width: 1280, height: 720, msPerFrame: 1.6 }] };
+    expect(costTargets(old).find((t) => t.id === 'cost-encode-fifo-1280x720')!.status).toBe('N/A');
     expect(costTargets({ error: 'x' } as never)).toEqual([]);
   });
 });

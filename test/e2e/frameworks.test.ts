@@ -19,6 +19,9 @@ let expressServer: Server;
 let fastify: FastifyInstance;
 let builtIn: TurbocamServer;
 const ports = { express: 0, fastify: 0, builtIn: 0 };
+/** Every frame the shared hub published: the camera's rate as the viewers could have had it (a
+ *  loaded test process makes the camera drop frames as busy, for every viewer alike). */
+const published: number[] = [];
 
 beforeAll(async () => {
   camera = await openCamera({ source: 'testsrc', width: 640, height: 480, fps: 30, workers: 1 });
@@ -26,6 +29,7 @@ beforeAll(async () => {
   // Express: the handlers are the routes themselves. Stalls are cut sooner here than on the
   // others, so the stalled viewer's cut is seen within the test.
   expressStream = mjpegHandler(camera, { stallTimeoutMs: 1500 });
+  expressStream.hub.on('frame', (frame) => published.push(frame.sequence));
   const app = express();
   app.get('/cam/stream', expressStream);
   app.get('/cam/snapshot', snapshotHandler(camera));
@@ -66,11 +70,13 @@ afterAll(async () => {
 
 const sequences = (client: StrictMjpegClient, from = 0): number[] => client.parts.slice(from).map((part) => Number(part.headers.get('x-sequence')));
 
-/** Parts received per frame the camera made meanwhile (1: every frame). */
+/** Frames received per frame the hub published meanwhile (1: every frame). */
 function shareOfFrames(client: StrictMjpegClient, from: number): number {
-  const seen = sequences(client, from);
-  const span = (seen.at(-1) ?? 0) - (seen[0] ?? 0) + 1;
-  return seen.length / span;
+  const seen = new Set(sequences(client, from));
+  const first = Math.min(...seen);
+  const last = Math.max(...seen);
+  const made = new Set(published.filter((sequence) => sequence >= first && sequence <= last));
+  return seen.size / made.size;
 }
 
 async function builtInSent(): Promise<number> {
@@ -95,11 +101,14 @@ describe('one camera behind Express, Fastify and the built-in server at once', (
       await Promise.all(Object.values(viewers).map((viewer) => viewer.waitForParts(5)));
       const from = Object.fromEntries(Object.entries(viewers).map(([name, viewer]) => [name, viewer.parts.length])) as Record<keyof typeof viewers, number>;
       const sentBefore = { express: expressStream.stats().sent, fastify: fastifyStream.stats().sent, builtIn: await builtInSent() };
-      const encodedBefore = camera.stats().encoded;
+      const before = camera.stats();
       const publishedBefore = builtIn.hub.counters.published;
       // A count of frames (about 3 s at 30 fps), not a time.
       await Promise.all(Object.entries(viewers).map(([name, viewer]) => viewer.waitForParts(from[name as keyof typeof viewers] + 90, 60_000)));
-      const encoded = camera.stats().encoded - encodedBefore;
+      const after = camera.stats();
+      const encoded = after.encoded - before.encoded;
+      const captured = after.captured - before.captured;
+      const delivered = after.delivered - before.delivered;
       const published = builtIn.hub.counters.published - publishedBefore;
       const sent = {
         express: expressStream.stats().sent - sentBefore.express,
@@ -107,20 +116,23 @@ describe('one camera behind Express, Fastify and the built-in server at once', (
         builtIn: (await builtInSent()) - sentBefore.builtIn,
       };
 
-      // Full rate: each viewer saw (nearly) every frame the camera made while it watched.
+      // Full rate: each viewer saw (nearly) every frame the camera published while it watched.
       for (const [name, viewer] of Object.entries(viewers)) {
         expect(shareOfFrames(viewer, from[name as keyof typeof viewers]), name).toBeGreaterThanOrEqual(0.9);
       }
-      // One encode per frame: each route delivered about as many frames as the camera encoded,
-      // so the three routes together sent three times what was encoded, and the one hub
-      // published each encoded frame once (not once per route).
-      expect(encoded).toBeGreaterThanOrEqual(90);
+      // One encode per frame: the camera encoded no more frames than it captured (an encode per
+      // route would be three per frame), the one hub published each delivered frame once, and
+      // each route sent about every published frame, so the three together sent three times
+      // what was published. A frame dropped as busy was encoded but never delivered: a loaded
+      // JS thread lowers delivered below encoded, never raises encoded.
+      expect(published).toBeGreaterThanOrEqual(90);
+      expect(encoded).toBeLessThanOrEqual(captured + 2);
+      expect(Math.abs(published - delivered)).toBeLessThanOrEqual(5);
       for (const [name, count] of Object.entries(sent)) {
-        expect(count, name).toBeGreaterThanOrEqual(0.9 * encoded);
-        expect(count, name).toBeLessThanOrEqual(encoded + 5);
+        expect(count, name).toBeGreaterThanOrEqual(0.9 * published - 3);
+        expect(count, name).toBeLessThanOrEqual(published + 5);
       }
-      expect(sent.express + sent.fastify + sent.builtIn).toBeGreaterThan(2.7 * encoded);
-      expect(Math.abs(published - encoded)).toBeLessThanOrEqual(5);
+      expect(sent.express + sent.fastify + sent.builtIn).toBeGreaterThan(2.7 * published - 9);
     } finally {
       for (const viewer of Object.values(viewers)) viewer.close();
     }

@@ -55,9 +55,10 @@ describe('mjpegHandler', () => {
     await viewers.lower.waitForParts(6);
     await viewers.capped.waitForParts(12);
     await viewers.full.waitForParts(40);
-    // Relative to the camera's own rate (its sequence numbers), not to the clock.
-    expect(meanStep(viewers.full)).toBeLessThan(1.3);
-    expect(meanStep(viewers.capped)).toBeGreaterThan(3);
+    // Relative to the camera's own rate as the uncapped viewer got it, not to the clock: 6 fps
+    // of 30 is a fifth of the frames (a loaded machine's camera drops some for every viewer), and
+    // 2 fps a third of 6.
+    expect(meanStep(viewers.capped)).toBeGreaterThan(2 * meanStep(viewers.full));
     expect(meanStep(viewers.lower)).toBeGreaterThan(1.8 * meanStep(viewers.capped));
     expect(handler.stats().clients.map((client) => client.fpsCap).sort()).toEqual([2, 6]);
   });

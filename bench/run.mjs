@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate] [--cli PATH]
+// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate,encoders] [--cli PATH]
 // Measures turbocam against baselines run in the same process tree on the same machine, writes the
 // results to bench/results/<time>.json (and latest.json), prints the tables, the targets and what
 // they predict for a Pi core (from the anchors, or from a run posted from a board with --board).
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { boardEstimates } from './lib/board-estimate.mjs';
 import { benchCost } from './lib/cost-bench.mjs';
 import { benchEncoder } from './lib/encoder-bench.mjs';
+import { benchEncoders } from './lib/encoders-bench.mjs';
 import { benchFanout } from './lib/fanout-bench.mjs';
 import { benchPipeline } from './lib/pipeline-bench.mjs';
 import { renderComparison, renderReport } from './lib/report.mjs';
@@ -19,7 +20,7 @@ import { benchRotate } from './lib/rotate-bench.mjs';
 import { benchStartup } from './lib/startup-bench.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost', 'rotate'];
+const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost', 'rotate', 'encoders'];
 
 let options;
 try {
@@ -107,6 +108,7 @@ await part('cost', () => {
   return benchCost({ cli: options.cli, quick: options.quick, log });
 });
 await part('rotate', () => benchRotate({ quick: options.quick, log }));
+await part('encoders', () => benchEncoders({ quick: options.quick, log }));
 
 results.machine.loadavgEnd = loadavg();
 results.boardEstimate = boardEstimates(results, postedBoard);

@@ -13,12 +13,14 @@ const reporter = resolve('scripts/test-reporter.mjs');
 const runs = [
   { name: 'host', command: ['npx', 'vitest', 'run', 'test/unit', 'test/e2e'] },
   { name: 'v4l2', command: ['test/vm/run', '--', 'npx', 'vitest', 'run', 'test/v4l2'] },
-  // The same captures through the multi-planar API (vivid's multiplanar=2), as on many SoC boards.
+  // The same captures through the multi-planar API (vivid's multiplanar=2), as on many SoC boards,
+  // and the M2M encoder fed by a multi-planar camera's DMABUFs.
   // TURBOCAM_EXPECT_MPLANE makes the suite fail unless the device really is multi-planar.
   {
     name: 'v4l2-mplane',
     env: { TURBOCAM_EXPECT_MPLANE: '1' },
-    command: ['test/vm/run', '--vivid', 'n_devs=1 node_types=0x1 multiplanar=2', '--', 'npx', 'vitest', 'run', 'test/v4l2/capture.test.ts'],
+    command: ['test/vm/run', '--vivid', 'n_devs=1 node_types=0x1 multiplanar=2', '--', 'npx', 'vitest', 'run', 'test/v4l2/capture.test.ts',
+      'test/v4l2/m2m.test.ts'],
   },
 ];
 const only = process.argv.slice(2);

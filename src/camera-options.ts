@@ -45,15 +45,17 @@ export interface OpenCameraOptions {
    *  --allow-truncated-frames). Frames that only lack EOI are always repaired. */
   allowTruncatedFrames?: boolean;
   /** `cpu` (default), `m2m-image` (a V4L2 memory-to-memory JPEG encoder, such as a Raspberry
-   *  Pi's /dev/video31; fails with ERR_NO_M2M_ENCODER when there is none) or `auto` (M2M when a
-   *  node takes the camera's raw format, else CPU). A hardware failure at run time falls back
-   *  to the CPU encoder with one `warning` event. */
+   *  Pi's /dev/video31; fails with ERR_NO_M2M_ENCODER when there is none), `m2m-video` (a V4L2
+   *  M2M video encoder coding MJPEG to a bitrate, such as the Pi's /dev/video11) or `auto` (M2M
+   *  JPEG when a node takes the camera's raw format, else CPU). A hardware failure at run time
+   *  falls back to the CPU encoder with one `warning` event. */
   encoder?: EncoderName;
   /** The M2M node to use (default: the first /dev/video* that encodes the camera's format). */
   encoderDevice?: string;
-  /** The M2M coded format: `jpeg` (default), or `fwht` to test against the kernel's vicodec
-   *  (frames are then FWHT, not JPEG). */
-  encoderFormat?: 'jpeg' | 'fwht';
+  /** The M2M coded format: `jpeg` (m2m-image's default), `mjpeg` (m2m-video's); for the test
+   *  harness, `fwht` (the kernel's vicodec; frames are then FWHT, not JPEG) and `yuyv` (vim2m,
+   *  a converter made slow on purpose). */
+  encoderFormat?: 'jpeg' | 'mjpeg' | 'fwht' | 'yuyv';
   /** Closes the Camera when it aborts (as close() does); already aborted, openCamera rejects
    *  with ERR_ABORTED without opening the source. */
   signal?: AbortSignal;
@@ -81,8 +83,8 @@ export function checkCameraOptions(options: OpenCameraOptions): void {
   if (options.encoderDevice !== undefined && (typeof options.encoderDevice !== 'string' || options.encoderDevice === '')) {
     throw invalidArg('openCamera', 'encoderDevice', 'a device path', options.encoderDevice);
   }
-  if (options.encoderFormat !== undefined && !(['jpeg', 'fwht'] as unknown[]).includes(options.encoderFormat)) {
-    throw invalidArg('openCamera', 'encoderFormat', 'jpeg or fwht', options.encoderFormat);
+  if (options.encoderFormat !== undefined && !(['jpeg', 'mjpeg', 'fwht', 'yuyv'] as unknown[]).includes(options.encoderFormat)) {
+    throw invalidArg('openCamera', 'encoderFormat', 'jpeg, mjpeg, fwht or yuyv', options.encoderFormat);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidArg('openCamera', 'signal', 'an AbortSignal', options.signal);
 }

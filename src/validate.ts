@@ -17,7 +17,7 @@ export const POSITIVE_NUMBER: Range = { min: Number.MIN_VALUE, max: Number.POSIT
 /** Capture buffers: one for the driver to fill while another is encoded. */
 export const BUFFERS: Range = { min: 2, max: Number.POSITIVE_INFINITY, integer: true };
 /** Encoders a camera can use (openCamera `encoder`, --encoder). */
-export const ENCODERS = ['cpu', 'm2m-image', 'auto'] as const;
+export const ENCODERS = ['cpu', 'm2m-image', 'm2m-video', 'auto'] as const;
 export type EncoderName = (typeof ENCODERS)[number];
 /** Milliseconds without a frame before a device counts as stalled (openCamera, --device-timeout). */
 export const DEVICE_TIMEOUT_MS = 5000;

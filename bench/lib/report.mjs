@@ -4,6 +4,7 @@
 
 import { boardEstimates, renderBoardEstimates } from './board-estimate.mjs';
 import { costTargets, renderCost } from './cost.mjs';
+import { encodersSection } from './encoders-bench.mjs';
 import { rotateSection } from './rotate-bench.mjs';
 
 const CONTESTANTS = [
@@ -190,7 +191,7 @@ export function renderReport(results) {
   const m = results.machine ?? {};
   const lines = [`turbocam bench ${results.quick ? '(quick) ' : ''}${results.startedAt ?? ''}  ${m.cpus ?? '?'} x ${m.cpuModel ?? '?'}, node ${m.node ?? '?'}, ` +
     `libturbojpeg ${m.libturbojpeg ?? '?'}, load ${m.loadavgStart?.map((x) => x.toFixed(2)).join(' ') ?? '?'}`, ''];
-  for (const section of [encoderSection(results.encoder), pipelineSection(results.pipeline), fanoutSection(results.fanout), renderCost(results.cost, table), rotateSection(results.rotate)]) {
+  for (const section of [encoderSection(results.encoder), pipelineSection(results.pipeline), fanoutSection(results.fanout), renderCost(results.cost, table), rotateSection(results.rotate), encodersSection(results.encoders, table)]) {
     if (section.length) lines.push(...section, '');
   }
   if (results.startup) {

@@ -35,6 +35,7 @@ struct RawFrame {
   int height = 0;
   PixelFormat format = PixelFormat::YUYV;
   size_t stride = 0;  // bytes per line of the first plane; 0 = defaultStride(format, width)
+  int dmabuf = -1;    // the same bytes as a DMABUF from its offset 0, for a hardware encoder; -1: none
 };
 
 struct EncodeOptions {

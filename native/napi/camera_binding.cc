@@ -131,12 +131,15 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   out.Set("paused", s.paused);
   out.Set("pool", poolStatsToJs(env, s.pool));
   Napi::Object encoder = Napi::Object::New(env);
-  encoder.Set("kind", s.hardwareEncoding ? "m2m-image" : "cpu");
-  encoder.Set("chosen", s.encoder.hardware ? "m2m-image" : "cpu");
+  encoder.Set("kind", encoderKindName(s.encoder, s.hardwareEncoding));
+  encoder.Set("chosen", encoderKindName(s.encoder, true));
   encoder.Set("device", s.encoder.hardware ? Napi::Value(Napi::String::New(env, s.encoder.device)) : env.Null());
   encoder.Set("reason", s.encoder.reason);
   encoder.Set("fallback", s.encoderFallback.empty() ? env.Null() : Napi::Value(Napi::String::New(env, s.encoderFallback)));
   encoder.Set("hardwareFrames", static_cast<double>(s.hardwareFrames));
+  // Raw frames the hardware encoder got as a copy, and as the camera's own DMABUF (no copy).
+  encoder.Set("copies", static_cast<double>(s.encoderCopies));
+  encoder.Set("zeroCopy", static_cast<double>(s.encoderZeroCopy));
   auto names = [&](const std::vector<std::string>& list) {
     Napi::Array array = Napi::Array::New(env, list.size());
     for (uint32_t i = 0; i < list.size(); i++) array.Set(i, list[i]);

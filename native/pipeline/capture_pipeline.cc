@@ -47,6 +47,7 @@ CapturePipeline::~CapturePipeline() { stop(); }
 void CapturePipeline::start() {
   stopFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (stopFd_ < 0) throw errnoError(errno, "eventfd");
+  if (encoderState_->hardware()) source_->shareBuffers();
   source_->start(bufferCount_);
   started_ = true;
   wakeups_ = std::make_unique<Wakeup[]>(static_cast<size_t>(workerCount_));
@@ -202,6 +203,7 @@ std::optional<EncodedFrame> CapturePipeline::encodeOne(WorkerEncoder& encoder, c
       raw.height = fmt.height;
       raw.format = fmt.format;
       raw.stride = fmt.stride;
+      raw.dmabuf = frame.dmabuf;
       jpeg = encoder.encodeRaw(*pool_, raw, encode_);
       encodeNs_ += static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - begin).count());
@@ -298,6 +300,8 @@ PipelineStats CapturePipeline::stats() {
   s.hardwareEncoding = encoderState_->hardware();
   s.encoderFallback = encoderState_->fallbackReason();
   s.hardwareFrames = encoderState_->hardwareFrames;
+  s.encoderCopies = encoderState_->copies;
+  s.encoderZeroCopy = encoderState_->zeroCopy;
   s.encoderControlsSet = encoderState_->controlsSet();
   s.encoderControlsUnsupported = encoderState_->controlsUnsupported();
   s.encodeMs = raw && s.encoded > 0 ? static_cast<double>(encodeNs_) / 1e6 / static_cast<double>(s.encoded) : 0;

@@ -46,6 +46,7 @@ struct PipelineStats {
   bool hardwareEncoding = false;  // false again after a fallback
   std::string encoderFallback;    // why the hardware encoder was given up, if it was
   uint64_t hardwareFrames = 0;
+  uint64_t encoderCopies = 0, encoderZeroCopy = 0;
   std::vector<std::string> encoderControlsSet, encoderControlsUnsupported;
 };
 

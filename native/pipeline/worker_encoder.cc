@@ -9,8 +9,14 @@ namespace turbocam {
 EncoderMode encoderModeByName(const std::string& name) {
   if (name == "cpu") return EncoderMode::Cpu;
   if (name == "m2m-image") return EncoderMode::M2mImage;
+  if (name == "m2m-video") return EncoderMode::M2mVideo;
   if (name == "auto") return EncoderMode::Auto;
-  throw Error("ERR_INVALID_ARG", "unknown encoder '" + name + "' (cpu, m2m-image or auto)");
+  throw Error("ERR_INVALID_ARG", "unknown encoder '" + name + "' (cpu, m2m-image, m2m-video or auto)");
+}
+
+const char* encoderKindName(const EncoderChoice& choice, bool hardwareNow) {
+  if (!choice.hardware || !hardwareNow) return "cpu";
+  return choice.video ? "m2m-video" : "m2m-image";
 }
 
 EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& format) {
@@ -19,10 +25,17 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
     choice.reason = "asked for";
     return choice;
   }
-  const M2mCodedFormat* coded = findM2mCodedFormat(request.coded);
-  if (coded == nullptr) throw Error("ERR_INVALID_ARG", "unknown M2M coded format '" + request.coded + "' (jpeg or fwht)");
+  const bool video = request.mode == EncoderMode::M2mVideo;
+  const bool required = request.mode != EncoderMode::Auto;  // auto settles for the CPU
+  const std::string codedName = !request.coded.empty() ? request.coded : video ? "mjpeg" : "jpeg";
+  const M2mCodedFormat* coded = findM2mCodedFormat(codedName);
+  if (coded == nullptr) throw Error("ERR_INVALID_ARG", "unknown M2M coded format '" + codedName + "' (jpeg, mjpeg, fwht or yuyv)");
+  if (!m2mCodedFormatFits(*coded, video)) {
+    throw Error("ERR_INVALID_ARG", "the M2M coded format '" + codedName + "' is not for " + (video ? "a video" : "an image") +
+                                       " encoder (m2m-image: jpeg or fwht; m2m-video: mjpeg or fwht)");
+  }
   if (format.format == PixelFormat::MJPEG) {
-    if (request.mode == EncoderMode::M2mImage) {
+    if (required) {
       throw Error("ERR_UNSUPPORTED_FORMAT", format.name + " sends MJPEG, which needs no encoder: use --encoder cpu or auto", format.name);
     }
     choice.reason = "the source sends MJPEG";
@@ -35,13 +48,13 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
     try {
       node = probeM2m(request.device);
     } catch (const Error& error) {
-      if (request.mode == EncoderMode::M2mImage) {
+      if (required) {
         throw Error("ERR_NO_M2M_ENCODER", "no " + what + " at " + request.device + ": " + error.what(), request.device);
       }
     }
   } else {
     node = findM2mNode(m2mCodedFourcc(*coded), raw);
-    if (!node && request.mode == EncoderMode::M2mImage) {
+    if (!node && required) {
       throw Error("ERR_NO_M2M_ENCODER", "no " + what + " among /dev/video* (give one with --encoder-device)", "/dev/video*");
     }
   }
@@ -54,6 +67,7 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
   try {
     M2mOptions options;
     options.coded = coded;
+    options.video = video;
     M2mEncoder trial(node->path, options);
     RawFrame shape;
     shape.width = format.width;
@@ -62,11 +76,12 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
     shape.stride = format.stride;
     trial.prepare(shape);
   } catch (const Error& error) {
-    if (request.mode == EncoderMode::M2mImage) throw;
+    if (required) throw;
     choice.reason = node->path + " (" + node->card + ") cannot: " + error.what();
     return choice;
   }
   choice.hardware = true;
+  choice.video = video;
   choice.device = node->path;
   choice.coded = coded;
   choice.reason = node->path + " (" + node->card + ")";
@@ -109,6 +124,7 @@ WorkerEncoder::WorkerEncoder(EncoderState& state, const EncodeOptions& options, 
   if (state_.hardware()) {
     M2mOptions m2m;
     m2m.coded = state_.choice().coded;
+    m2m.video = state_.choice().video;
     m2m.quality = options.quality;
     m2m.fps = static_cast<int>(fps + 0.5);
     m2m_ = std::make_unique<M2mEncoder>(state_.choice().device, m2m);
@@ -126,6 +142,9 @@ LeasedJpeg WorkerEncoder::encodeRaw(BufferPool& pool, const RawFrame& frame, con
         out.length = length;
       });
       if (state_.hardwareFrames++ == 0) state_.noteControls(m2m_->stats());
+      // Per frame, so the stats add up across workers: the M2M encoder counts its own.
+      (m2m_->stats().zeroCopy > zeroCopySeen_ ? state_.zeroCopy : state_.copies)++;
+      zeroCopySeen_ = m2m_->stats().zeroCopy;
       return out;
     } catch (const Error& error) {
       m2m_.reset();

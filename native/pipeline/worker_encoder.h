@@ -21,24 +21,27 @@
 
 namespace turbocam {
 
-enum class EncoderMode { Cpu, M2mImage, Auto };
+enum class EncoderMode { Cpu, M2mImage, M2mVideo, Auto };
 
 struct EncoderRequest {
   EncoderMode mode = EncoderMode::Cpu;
   std::string device;         // empty: the first node that offers the coded format for the source's
-  std::string coded = "jpeg"; // the M2M coded format ("fwht" to test against vicodec)
+  std::string coded;          // the M2M coded format; empty: jpeg (image), mjpeg (video); fwht: vicodec
 };
 
 struct EncoderChoice {
   bool hardware = false;
+  bool video = false;  // a video encoder (m2m-video), not an image encoder
   std::string device;
   const M2mCodedFormat* coded = nullptr;
   std::string reason;  // why this encoder, for the start-up line and /state
 };
 
 // Throws ERR_INVALID_ARG for an unknown mode or coded format, and ERR_NO_M2M_ENCODER when
-// m2m-image was asked for and no node (or not the given one) encodes the source's format.
+// m2m-image or m2m-video was asked for and no node (or not the given one) encodes the source's format.
 EncoderMode encoderModeByName(const std::string& name);
+// "cpu", "m2m-image" or "m2m-video".
+const char* encoderKindName(const EncoderChoice& choice, bool hardwareNow);
 EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& format);
 
 // Shared by a pipeline's workers.
@@ -55,6 +58,7 @@ class EncoderState {
   std::vector<std::string> controlsSet() const;
   std::vector<std::string> controlsUnsupported() const;
   std::atomic<uint64_t> hardwareFrames{0};
+  std::atomic<uint64_t> copies{0}, zeroCopy{0};  // raw frames copied to the encoder, or handed over as DMABUF
 
  private:
   EncoderChoice choice_;
@@ -79,6 +83,7 @@ class WorkerEncoder {
   Warn warn_;
   JpegEncoder cpu_;
   std::unique_ptr<M2mEncoder> m2m_;
+  uint64_t zeroCopySeen_ = 0;
 };
 
 }  // namespace turbocam

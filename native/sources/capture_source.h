@@ -29,6 +29,7 @@ struct SourceFrame {
   const uint8_t* data = nullptr;
   size_t size = 0;
   double timestampMs = 0;  // CLOCK_MONOTONIC
+  int dmabuf = -1;         // the buffer as a DMABUF whose first byte is data[0]; -1 when none
 };
 
 // Counters only the source can see (frames it dropped before the pipeline saw them).
@@ -41,6 +42,9 @@ class CaptureSource {
  public:
   virtual ~CaptureSource() = default;
   virtual const CaptureFormat& format() const = 0;
+  // Before start(): a hardware encoder will read the frames, so export the buffers as DMABUFs
+  // where the source can (SourceFrame.dmabuf). Sources with no such buffers ignore it.
+  virtual void shareBuffers() {}
   // Allocates buffers and starts streaming.
   virtual void start(int bufferCount) = 0;
   // Waits for the next frame. Returns false when stopFd (an eventfd) became readable or the

@@ -69,7 +69,9 @@ Source
       --format NAME            ${FORMATS.join(', ')} (default auto)
   -q, --quality N              JPEG quality 1..100 for raw formats (default ${QUALITY.default})
       --encoder NAME           ${ENCODERS.join(', ')} (default cpu): m2m-image is a V4L2 memory-to-memory
-                               JPEG encoder (a Raspberry Pi's /dev/video31); auto uses one when present
+                               JPEG encoder (a Raspberry Pi's /dev/video31), m2m-video an M2M video
+                               encoder coding MJPEG to a bitrate (the Pi's /dev/video11); auto uses
+                               m2m-image when a node is present
       --encoder-device PATH    the M2M node (default: the first /dev/video* that encodes the format)
       --rotate DEG             turn the picture clockwise: 0, 90, 180 or 270 (camera MJPEG losslessly)
       --flip h|v               mirror it left-right (h) or top-bottom (v), after --rotate

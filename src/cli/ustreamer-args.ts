@@ -93,6 +93,16 @@ function control(option: string): Map {
 const NO_SINKS = 'memory sinks (jpeg/raw/h264) are not supported';
 const NO_H264 = 'H.264 is not supported';
 
+/** µStreamer's encoder names (and its aliases for them) as turbocam's --encoder. */
+const USTREAMER_ENCODERS: Record<string, string> = {
+  CPU: 'cpu',
+  'M2M-IMAGE': 'm2m-image',
+  'M2M-JPEG': 'm2m-image',
+  OMX: 'm2m-image',
+  'M2M-VIDEO': 'm2m-video',
+  'M2M-MJPEG': 'm2m-video',
+};
+
 export const USTREAMER_OPTIONS: Record<string, OptionSpec> = {
   device: { short: 'd', value: true, map: same('--device') },
   input: { short: 'i', value: true, map: same('--input') },
@@ -155,9 +165,13 @@ export const USTREAMER_OPTIONS: Record<string, OptionSpec> = {
     value: true,
     map: (value, state) => {
       const encoder = value.toUpperCase();
-      if (encoder !== 'CPU' && encoder !== 'HW') throw bad(`--encoder ${value} is not supported (CPU or HW; turbocam has no ${encoder} backend)`);
-      state.encoder = encoder;
-      return [];
+      if (encoder === 'HW') {
+        state.encoder = encoder;
+        return [];
+      }
+      const ours = USTREAMER_ENCODERS[encoder];
+      if (ours === undefined) throw bad(`--encoder ${value} is not supported (${Object.keys(USTREAMER_ENCODERS).join(', ')} or HW)`);
+      return ['--encoder', ours];
     },
   },
   // Deprecated in µStreamer, which ignores them too.
@@ -168,7 +182,7 @@ export const USTREAMER_OPTIONS: Record<string, OptionSpec> = {
   slowdown: { short: 'l', value: false, map: nothing },
   'device-timeout': { value: true, map: same('--device-timeout') },
   'device-error-delay': { value: true, map: same('--retry-interval') },
-  'm2m-device': { value: true, unsupported: 'M2M encoders are not supported yet' },
+  'm2m-device': { value: true, map: same('--encoder-device') },
 
   'image-default': { value: false, map: () => ['--image-default'] },
   ...Object.fromEntries(Object.keys(CONTROLS).map((name) => [name, { value: true, map: control(name) }])),
@@ -344,8 +358,9 @@ turbocam under µStreamer's command line: install it as \`ustreamer\` and tools 
 own (see turbocam --help); options turbocam cannot honour exit 2 naming the option.
 
 Mapped: --device/-d, --input/-i, --resolution/-r, --format/-m (${Object.keys(FORMATS).join(', ')}),
-  --desired-fps/-f, --allow-truncated-frames/-T, --persistent/-n, --buffers/-b, --workers/-w, --quality/-q, --encoder/-c (CPU, or
-  HW = the camera's MJPEG passed through), --device-timeout, --device-error-delay, --image-default,
+  --desired-fps/-f, --allow-truncated-frames/-T, --persistent/-n, --buffers/-b, --workers/-w, --quality/-q, --encoder/-c (CPU,
+  M2M-IMAGE, M2M-VIDEO, their aliases M2M-JPEG, M2M-MJPEG, OMX, or HW = the camera's MJPEG passed
+  through), --m2m-device, --device-timeout, --device-error-delay, --image-default,
   --${Object.keys(CONTROLS).join(', --')} (N, auto or default),
   --host/-s, --port/-p, --unix/-U, --unix-mode/-M, --user + --passwd, --static, --drop-same-frames/-e,
   --allow-origin, --instance-id, --server-timeout, --exit-on-parent-death, --exit-on-device-error,
@@ -353,7 +368,7 @@ Mapped: --device/-d, --input/-i, --resolution/-r, --format/-m (${Object.keys(FOR
 Always so in turbocam (accepted): --dv-timings/-t, --slowdown/-l, --unix-rm/-D, --systemd/-S,
   --tcp-nodelay, --io-method MMAP, --tv-standard DEFAULT, --force-log-colors, --no-log-colors;
   ignored as in µStreamer: --glitched-resolutions, --blank, --last-as-blank
-Refused: M2M/other encoders, --m2m-device, sinks, H.264, --fake-resolution, --min-frame-size,
+Refused: other encoders, sinks, H.264, --fake-resolution, --min-frame-size,
   --format-swap-rgb, GPIO, --v4p, --exit-on-no-clients, --notify-parent,
   --features
 

@@ -60,9 +60,9 @@ export interface SourceStats {
 
 /** The encoder a camera chose at open, and what became of it. */
 export interface EncoderStats {
-  /** What encodes now: `cpu` after a hardware failure even when `m2m-image` was chosen. */
-  kind: 'cpu' | 'm2m-image';
-  chosen: 'cpu' | 'm2m-image';
+  /** What encodes now: `cpu` after a hardware failure even when an M2M encoder was chosen. */
+  kind: 'cpu' | 'm2m-image' | 'm2m-video';
+  chosen: 'cpu' | 'm2m-image' | 'm2m-video';
   /** The M2M node, when one was chosen. */
   device: string | null;
   /** Why this encoder: the node's name, `asked for`, or what was missing. */
@@ -70,6 +70,10 @@ export interface EncoderStats {
   /** Why the hardware encoder was given up, once it was. */
   fallback: string | null;
   hardwareFrames: number;
+  /** Raw frames the M2M encoder got copied into its own buffers, and those it read in place from
+   *  the camera's buffer exported as a DMABUF (zero-copy; V4L2 cameras whose layout the encoder takes). */
+  copies: number;
+  zeroCopy: number;
   /** The M2M controls of the coded format's table (JPEG: jpeg-quality) that the first context
    *  set, and those its driver lacks (EINVAL: encoding goes on without them). */
   controls: { set: string[]; unsupported: string[] };

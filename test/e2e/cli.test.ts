@@ -77,6 +77,11 @@ describe('turbocam CLI', () => {
     expect(named.stderr.trimEnd().split('\n')).toEqual([
       'turbocam: ERR_NO_M2M_ENCODER: no V4L2 M2M encoder from YUYV to JPEG at /dev/video96: cannot open encoder /dev/video96: No such file or directory',
     ]);
+    const video = await runCli(['--source', 'testsrc', '--encoder', 'm2m-video', '--encoder-device', '/dev/video95', '--port', '0']);
+    expect(video.code).toBe(1);
+    expect(video.stderr.trimEnd().split('\n')).toEqual([
+      'turbocam: ERR_NO_M2M_ENCODER: no V4L2 M2M encoder from YUYV to MJPG at /dev/video95: cannot open encoder /dev/video95: No such file or directory',
+    ]);
     // This machine has no V4L2 nodes at all, so none can be found either.
     if (!readdirSync('/dev').some((name) => name.startsWith('video'))) {
       const searched = await runCli(['--source', 'testsrc', '--encoder', 'm2m-image', '--port', '0']);

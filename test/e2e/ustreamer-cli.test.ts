@@ -42,7 +42,7 @@ describe('turbocam-ustreamer', () => {
   });
 
   it.each([
-    [['--encoder', 'M2M-VIDEO'], '--encoder M2M-VIDEO'],
+    [['--encoder', 'H264'], '--encoder H264'],
     [['--h264-sink', 'kvmd::ustreamer::h264'], '--h264-sink'],
     [['--format', 'YVYU'], '--format YVYU'],
     [['--fake-resolution', '800x600'], '--fake-resolution'],
@@ -53,6 +53,14 @@ describe('turbocam-ustreamer', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(named);
     expect(lines[0]).toMatch(/^turbocam-ustreamer: /);
+  });
+
+  it("µStreamer's --encoder M2M-IMAGE with --m2m-device runs turbocam's m2m-image: no node there exits 1 naming it", async () => {
+    const result = await run(['--device', 'testsrc', '--encoder', 'M2M-IMAGE', '--m2m-device', '/dev/video94', '--exit-on-device-error', '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/ERR_NO_M2M_ENCODER: no V4L2 M2M encoder from YUYV to JPEG at \/dev\/video94/),
+    ]);
   });
 
   it('a bad value for a mapped option exits 2 naming the turbocam flag it became', async () => {

@@ -47,7 +47,13 @@ const ACCEPTED: Array<[string[], Partial<CliConfig>]> = [
   [['--buffers', '5'], { buffers: 5 }],
   [['--workers', '3'], { workers: 3 }],
   [['--quality', '55'], { quality: 55 }],
-  [['--encoder', 'CPU'], { format: 'auto' }],
+  [['--encoder', 'CPU'], { format: 'auto', encoder: 'cpu' }],
+  [['--encoder', 'M2M-IMAGE'], { encoder: 'm2m-image' }],
+  [['--encoder=m2m-jpeg'], { encoder: 'm2m-image' }],
+  [['--encoder', 'OMX'], { encoder: 'm2m-image' }],
+  [['--encoder', 'M2M-VIDEO'], { encoder: 'm2m-video' }],
+  [['-c', 'M2M-MJPEG'], { encoder: 'm2m-video' }],
+  [['--encoder', 'M2M-IMAGE', '--m2m-device', '/dev/video31'], { encoder: 'm2m-image', encoderDevice: '/dev/video31' }],
   [['--encoder', 'HW'], { format: 'mjpeg' }],
   [['--encoder', 'HW', '--format', 'YUYV'], { format: 'yuyv' }],
   [['--glitched-resolutions', '1x1'], {}],
@@ -147,9 +153,7 @@ describe('options turbocam cannot honour', () => {
   });
 
   it.each([
-    [['--encoder', 'M2M-VIDEO'], '--encoder M2M-VIDEO'],
-    [['--encoder', 'M2M-IMAGE'], '--encoder M2M-IMAGE'],
-    [['--encoder', 'OMX'], '--encoder OMX'],
+    [['--encoder', 'H264'], '--encoder H264'],
     [['--format', 'YVYU'], '--format YVYU'],
     [['--format', 'RGB565'], '--format RGB565'],
     [['--io-method', 'USERPTR'], '--io-method USERPTR'],

@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <iterator>
 
 #include "encoder/m2m/m2m_probe.h"
 #include "error.h"
@@ -19,54 +18,13 @@
 namespace turbocam {
 
 namespace {
-
-// How a control's value follows from the options.
-enum class ControlValue { Quality, QualityAsQp, One };
-
-struct M2mControl {
-  uint32_t id;
-  const char* name;
-  ControlValue value;
-};
-
-constexpr M2mControl kJpegControls[] = {
-    {V4L2_CID_JPEG_COMPRESSION_QUALITY, "jpeg-quality", ControlValue::Quality},
-};
-// vicodec: every frame an I-frame, so each output decodes on its own like a JPEG.
-constexpr M2mControl kFwhtControls[] = {
-    {V4L2_CID_MPEG_VIDEO_GOP_SIZE, "gop-size", ControlValue::One},
-    {V4L2_CID_FWHT_I_FRAME_QP, "fwht-i-frame-qp", ControlValue::QualityAsQp},
-};
-
 constexpr unsigned kOutputBuffers = 2;
 constexpr unsigned kCaptureBuffers = 2;
-
 }  // namespace
-
-struct M2mCodedFormat {
-  const char* name;
-  uint32_t fourcc;
-  const M2mControl* controls;
-  size_t controlCount;
-};
-
-namespace {
-constexpr M2mCodedFormat kCodedFormats[] = {
-    {"jpeg", V4L2_PIX_FMT_JPEG, kJpegControls, std::size(kJpegControls)},
-    {"fwht", V4L2_PIX_FMT_FWHT, kFwhtControls, std::size(kFwhtControls)},
-};
-}  // namespace
-
-const M2mCodedFormat* findM2mCodedFormat(std::string_view name) {
-  for (const auto& f : kCodedFormats)
-    if (name == f.name) return &f;
-  return nullptr;
-}
-
-uint32_t m2mCodedFourcc(const M2mCodedFormat& format) { return format.fourcc; }
 
 M2mEncoder::M2mEncoder(std::string path, M2mOptions options) : path_(std::move(path)), options_(options) {
-  if (!options_.coded) throw Error("ERR_INVALID_ARG", "an M2M encoder needs a coded format", path_);
+  if (!options_.coded || !m2mCodedFormatFits(*options_.coded, options_.video))
+    throw Error("ERR_INVALID_ARG", "an M2M encoder needs a coded format for its kind", path_);
 }
 
 M2mEncoder::~M2mEncoder() { close(); }
@@ -78,15 +36,21 @@ void M2mEncoder::encode(const RawFrame& frame, const Sink& sink) {
   size_t stride = frame.stride ? frame.stride : defaultStride(frame.format, frame.width);
   for (;;) {
     try {
-      if (fd_ >= 0 && (frame.width != width_ || frame.height != height_ || frame.format != format_ || stride != stride_))
+      if (fd_ >= 0 && (frame.width != width_ || frame.height != height_ || frame.format != format_ || stride != stride_ ||
+                       (frame.dmabuf >= 0) != sharedFrames_))
         tearDown();
       if (fd_ < 0) setUp(frame);
       encodeOnce(frame, sink);
       failuresInRow_ = 0;
       stats_.frames++;
+      (zeroCopy_ ? stats_.zeroCopy : stats_.copies)++;
       return;
     } catch (const Error& error) {
       tearDown();
+      if (error.code() == "ERR_DMABUF" && !dmabufRefused_) {
+        dmabufRefused_ = true;  // retried at once, copying
+        continue;
+      }
       if (error.code() == "ERR_UNSUPPORTED_FORMAT" || error.code() == "ERR_NOT_M2M_DEVICE" || error.code() == "ENOENT" ||
           ++failuresInRow_ > options_.maxRebuilds)
         throw;
@@ -188,7 +152,17 @@ void M2mEncoder::setUp(const RawFrame& frame) {
     else if (errno != ENOTTY && errno != EINVAL) fail("cannot set the frame rate of");
   }
 
-  outBuffers_ = allocate(outType_, kOutputBuffers);
+  // Zero-copy when the source's buffer is laid out exactly as OUTPUT wants it (same stride, no
+  // lines of alignment to add) and is as large as the driver's image; anything else is copied.
+  sharedFrames_ = frame.dmabuf >= 0;
+  dmabufSize_ = 0;
+  if (sharedFrames_) {
+    off_t end = lseek(frame.dmabuf, 0, SEEK_END);
+    if (end > 0) dmabufSize_ = static_cast<size_t>(end);
+  }
+  zeroCopy_ = sharedFrames_ && !dmabufRefused_ && driverStride_ == stride_ && driverHeight_ == frame.height &&
+              dmabufSize_ >= driverImage_;
+  outBuffers_ = allocate(outType_, kOutputBuffers, zeroCopy_);
   outFree_.assign(outBuffers_.size(), true);
   capBuffers_ = allocate(capType_, kCaptureBuffers);
   for (uint32_t i = 0; i < capBuffers_.size(); i++) queue(capType_, i, 0, 0);
@@ -201,14 +175,12 @@ void M2mEncoder::setUp(const RawFrame& frame) {
 void M2mEncoder::setControls() {
   stats_.controlsSet.clear();
   stats_.controlsUnsupported.clear();
-  for (size_t i = 0; i < options_.coded->controlCount; i++) {
-    const M2mControl& c = options_.coded->controls[i];
+  const M2mControlTable& table = options_.video ? options_.coded->video : options_.coded->image;
+  for (size_t i = 0; i < table.count; i++) {
+    const M2mControl& c = table.controls[i];
     v4l2_control control{};
     control.id = c.id;
-    // FWHT's QP runs 1 (best) to 31: quality 100 maps to 1, 1 to 31.
-    control.value = c.value == ControlValue::Quality       ? options_.quality
-                    : c.value == ControlValue::QualityAsQp ? 1 + (100 - options_.quality) * 30 / 99
-                                                           : 1;
+    control.value = m2mControlValue(c, options_.quality);
     if (m2mIoctl(fd_, VIDIOC_S_CTRL, &control) == 0) {
       stats_.controlsSet.emplace_back(c.name);
     } else if (errno == EINVAL) {
@@ -219,14 +191,18 @@ void M2mEncoder::setControls() {
   }
 }
 
-std::vector<M2mEncoder::Buffer> M2mEncoder::allocate(uint32_t type, unsigned count) {
+std::vector<M2mEncoder::Buffer> M2mEncoder::allocate(uint32_t type, unsigned count, bool dmabuf) {
   v4l2_requestbuffers req{};
   req.count = count;
   req.type = type;
-  req.memory = V4L2_MEMORY_MMAP;
-  if (m2mIoctl(fd_, VIDIOC_REQBUFS, &req) != 0) fail("cannot allocate buffers on");
+  req.memory = dmabuf ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
+  if (m2mIoctl(fd_, VIDIOC_REQBUFS, &req) != 0) {
+    if (dmabuf && errno == EINVAL) throw Error("ERR_DMABUF", path_ + " imports no DMABUF on OUTPUT", path_);
+    fail("cannot allocate buffers on");
+  }
   if (req.count == 0) throw Error("ENOMEM", path_ + " allocated no buffers", path_);
   std::vector<Buffer> buffers(req.count);
+  if (dmabuf) return buffers;  // slots only: each frame brings its own memory
   for (uint32_t i = 0; i < req.count; i++) {
     v4l2_buffer buf{};
     v4l2_plane plane{};
@@ -247,29 +223,40 @@ std::vector<M2mEncoder::Buffer> M2mEncoder::allocate(uint32_t type, unsigned cou
   return buffers;
 }
 
-void M2mEncoder::queue(uint32_t type, uint32_t index, uint64_t timestampUs, size_t bytesused) {
+void M2mEncoder::queue(uint32_t type, uint32_t index, uint64_t timestampUs, size_t bytesused, int dmabuf) {
   v4l2_buffer buf{};
   v4l2_plane plane{};
   buf.type = type;
-  buf.memory = V4L2_MEMORY_MMAP;
+  buf.memory = dmabuf >= 0 ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
   buf.index = index;
   buf.timestamp.tv_sec = static_cast<time_t>(timestampUs / 1000000);
   buf.timestamp.tv_usec = static_cast<suseconds_t>(timestampUs % 1000000);
   if (multiplanar_) {
     plane.bytesused = static_cast<uint32_t>(bytesused);
+    if (dmabuf >= 0) {
+      plane.m.fd = dmabuf;
+      plane.length = static_cast<uint32_t>(dmabufSize_);
+    }
     buf.m.planes = &plane;
     buf.length = 1;
   } else {
     buf.bytesused = static_cast<uint32_t>(bytesused);
+    if (dmabuf >= 0) {
+      buf.m.fd = dmabuf;
+      buf.length = static_cast<uint32_t>(dmabufSize_);
+    }
   }
-  if (m2mIoctl(fd_, VIDIOC_QBUF, &buf) != 0) fail("cannot queue a buffer on");
+  if (m2mIoctl(fd_, VIDIOC_QBUF, &buf) != 0) {
+    if (dmabuf >= 0 && errno == EINVAL) throw Error("ERR_DMABUF", path_ + " refused the camera's DMABUF", path_);
+    fail("cannot queue a buffer on");
+  }
 }
 
 bool M2mEncoder::dequeue(uint32_t type, uint32_t* index, uint64_t* timestampUs, size_t* bytesused, uint32_t* flags) {
   v4l2_buffer buf{};
   v4l2_plane plane{};
   buf.type = type;
-  buf.memory = V4L2_MEMORY_MMAP;
+  buf.memory = type == outType_ && zeroCopy_ ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
   if (multiplanar_) {
     buf.m.planes = &plane;
     buf.length = 1;
@@ -349,10 +336,14 @@ void M2mEncoder::encodeOnce(const RawFrame& frame, const Sink& sink) {
     slot = 0;
     while (slot < outFree_.size() && !outFree_[slot]) slot++;
   }
-  size_t used = 0;
-  fill(outBuffers_[slot], frame, &used);
   const uint64_t timestamp = nextTimestampUs_++;
-  queue(outType_, slot, timestamp, used);
+  if (zeroCopy_) {
+    queue(outType_, slot, timestamp, std::max(driverImage_, frame.size), frame.dmabuf);
+  } else {
+    size_t used = 0;
+    fill(outBuffers_[slot], frame, &used);
+    queue(outType_, slot, timestamp, used);
+  }
   outFree_[slot] = false;
 
   // The coded frame carries its raw frame's timestamp: anything else is stale (an encoder may
@@ -374,6 +365,12 @@ void M2mEncoder::encodeOnce(const RawFrame& frame, const Sink& sink) {
         throw;
       }
       queue(capType_, index, 0, 0);
+      // The source's buffer goes back to the camera once encode() returns: its OUTPUT slot must
+      // be the driver's no longer.
+      while (zeroCopy_ && !outFree_[slot]) {
+        while (dequeue(outType_, &index, &ts, &bytes, &flags)) outFree_[index] = true;
+        if (!outFree_[slot]) waitFor(POLLOUT);
+      }
       return;
     }
   }
@@ -414,6 +411,7 @@ void M2mEncoder::tearDown() {
     buffers->clear();
   }
   outFree_.clear();
+  zeroCopy_ = false;
   ::close(fd_);
   fd_ = -1;
 }

@@ -1,7 +1,7 @@
 // A V4L2 memory-to-memory (stateful) encoder: raw frames in on the OUTPUT queue, coded frames out
 // on CAPTURE. Codec-neutral: the coded format is a parameter (JPEG on a Pi's bcm2835-codec,
-// FWHT on the kernel's vicodec), with the controls to set for it from a table. Works with both
-// the single- and the multi-planar API. One M2mEncoder per worker thread; not thread-safe.
+// FWHT on the kernel's vicodec), with the controls to set for it from its table
+// (m2m_coded_formats.h). Works with both the single- and the multi-planar API. One M2mEncoder per worker thread; not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -12,18 +12,14 @@
 #include <vector>
 
 #include "encoder/jpeg_encoder.h"
+#include "encoder/m2m/m2m_coded_formats.h"
 #include "formats/pixel_format.h"
 
 namespace turbocam {
 
-// A coded format this encoder knows: its fourcc, by name, and the controls it sets.
-struct M2mCodedFormat;
-// nullptr when the name is unknown ("jpeg", "fwht").
-const M2mCodedFormat* findM2mCodedFormat(std::string_view name);
-uint32_t m2mCodedFourcc(const M2mCodedFormat& format);
-
 struct M2mOptions {
   const M2mCodedFormat* coded = nullptr;  // required
+  bool video = false;                     // a video encoder's control table (bitrate, GOP)
   int quality = 80;                       // 1..100, through the format's control table
   int fps = 0;                            // S_PARM on OUTPUT when > 0 and the driver has it
   int timeoutMs = 2000;                   // one frame's deadline
@@ -34,6 +30,8 @@ struct M2mStats {
   uint64_t frames = 0;
   uint64_t staleOutputs = 0;  // CAPTURE buffers whose timestamp matched no frame in flight
   uint64_t rebuilds = 0;      // contexts torn down and set up again after a failure
+  uint64_t copies = 0;        // raw frames copied into an MMAP OUTPUT buffer
+  uint64_t zeroCopy = 0;      // raw frames queued as the source's own DMABUF, not copied
   std::vector<std::string> controlsSet;
   std::vector<std::string> controlsUnsupported;  // EINVAL from the driver: said, not fatal
   bool frameRateSet = false;                     // S_PARM took (ENOTTY: the driver has none)
@@ -53,7 +51,9 @@ class M2mEncoder {
   // again when the geometry changes; after a device failure it is rebuilt and the frame retried,
   // up to maxRebuilds times in a row, then the failure is thrown. Substituted formats and sizes
   // throw ERR_UNSUPPORTED_FORMAT (naming what the driver gave) and are not retried; a
-  // buffer aligned above the frame's size is cropped to it (VIDIOC_S_SELECTION).
+  // buffer aligned above the frame's size is cropped to it (VIDIOC_S_SELECTION). A frame with a
+  // DMABUF laid out as the driver wants it is queued as that DMABUF (no copy; the frame's memory
+  // is the driver's until encode() returns), any other is copied into an MMAP buffer.
   void encode(const RawFrame& frame, const Sink& sink);
 
   // Sets the context up for frames shaped like this one (any data), so a node that substitutes a
@@ -76,8 +76,8 @@ class M2mEncoder {
   void encodeOnce(const RawFrame& frame, const Sink& sink);
   void fill(const Buffer& buffer, const RawFrame& frame, size_t* used);
   bool dequeue(uint32_t type, uint32_t* index, uint64_t* timestampUs, size_t* bytesused, uint32_t* flags);
-  void queue(uint32_t type, uint32_t index, uint64_t timestampUs, size_t bytesused);
-  std::vector<Buffer> allocate(uint32_t type, unsigned count);
+  void queue(uint32_t type, uint32_t index, uint64_t timestampUs, size_t bytesused, int dmabuf = -1);
+  std::vector<Buffer> allocate(uint32_t type, unsigned count, bool dmabuf = false);
   void setControls();
   void drain();
   [[noreturn]] void fail(const std::string& what);
@@ -96,6 +96,10 @@ class M2mEncoder {
   int driverHeight_ = 0;      // OUTPUT's height: the frame's, or aligned above it (then cropped)
   std::vector<Buffer> outBuffers_, capBuffers_;
   std::vector<bool> outFree_;
+  bool sharedFrames_ = false;   // frames of this context come with a DMABUF
+  bool zeroCopy_ = false;       // OUTPUT imports those DMABUFs
+  bool dmabufRefused_ = false;  // the driver refused one: copy from now on
+  size_t dmabufSize_ = 0;
   uint64_t nextTimestampUs_ = 1;
   int failuresInRow_ = 0;
 };

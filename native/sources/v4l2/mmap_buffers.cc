@@ -1,7 +1,9 @@
 #include "sources/v4l2/mmap_buffers.h"
 
 #include <linux/videodev2.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -39,7 +41,7 @@ v4l2_requestbuffers mmapRequest(const V4l2Device& device, uint32_t count) {
 
 }  // namespace
 
-void MmapBuffers::allocate(int count) {
+void MmapBuffers::allocate(int count, bool exportDmabuf) {
   v4l2_requestbuffers req = mmapRequest(device_, static_cast<uint32_t>(count));
   if (device_.tryIoctl(VIDIOC_REQBUFS, &req) != 0) {
     if (errno == EBUSY) {
@@ -58,6 +60,13 @@ void MmapBuffers::allocate(int count) {
     void* start = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, device_.fd(), offset);
     if (start == MAP_FAILED) throw errnoError(errno, "mmap", device_.path());
     maps_.push_back({start, length});
+    if (exportDmabuf) {
+      v4l2_exportbuffer exp{};
+      exp.type = device_.bufferType();
+      exp.index = i;
+      exp.flags = O_RDWR | O_CLOEXEC;
+      dmabufs_.push_back(device_.tryIoctl(VIDIOC_EXPBUF, &exp) == 0 ? exp.fd : -1);
+    }
   }
 }
 
@@ -81,6 +90,9 @@ void MmapBuffers::release() {
   streamOff();
   for (const auto& m : maps_) munmap(m.start, m.length);
   maps_.clear();
+  for (int fd : dmabufs_)
+    if (fd >= 0) ::close(fd);
+  dmabufs_.clear();
   if (requested_) {
     requested_ = false;
     v4l2_requestbuffers req = mmapRequest(device_, 0);

@@ -1,5 +1,6 @@
 // The device's capture buffers: REQBUFS with MMAP, mapped once, queued and dequeued by index.
-// Workers read frames straight from these mappings.
+// Workers read frames straight from these mappings; exported as DMABUFs, a hardware encoder reads
+// the same memory without a copy.
 #pragma once
 
 #include <cstddef>
@@ -23,8 +24,9 @@ class MmapBuffers {
   explicit MmapBuffers(const V4l2Device& device) : device_(device) {}
   ~MmapBuffers() { release(); }
 
-  // Requests `count` buffers (the driver may grant more or fewer) and maps them.
-  void allocate(int count);
+  // Requests `count` buffers (the driver may grant more or fewer) and maps them; with
+  // exportDmabuf, also exports each as a DMABUF (VIDIOC_EXPBUF; -1 where the driver cannot).
+  void allocate(int count, bool exportDmabuf = false);
   void streamOn();
   void streamOff();
   // Unmaps and frees the driver's buffers.
@@ -37,6 +39,7 @@ class MmapBuffers {
 
   const uint8_t* data(int index) const { return static_cast<const uint8_t*>(maps_[static_cast<size_t>(index)].start); }
   size_t length(int index) const { return maps_[static_cast<size_t>(index)].length; }
+  int dmabuf(int index) const { return dmabufs_.empty() ? -1 : dmabufs_[static_cast<size_t>(index)]; }
   int count() const { return static_cast<int>(maps_.size()); }
 
  private:
@@ -46,6 +49,7 @@ class MmapBuffers {
   };
   const V4l2Device& device_;
   std::vector<Mapping> maps_;
+  std::vector<int> dmabufs_;
   bool streaming_ = false;
   bool requested_ = false;
 };

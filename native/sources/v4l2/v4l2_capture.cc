@@ -25,7 +25,7 @@ void V4l2Capture::start(int bufferCount) {
     if (device_->tryIoctl(VIDIOC_G_INPUT, &input) == 0) sub.id = static_cast<uint32_t>(input);
     device_->tryIoctl(VIDIOC_SUBSCRIBE_EVENT, &sub);  // boards without the event still capture
   }
-  buffers_.allocate(bufferCount);
+  buffers_.allocate(bufferCount, shareBuffers_);
   buffers_.streamOn();
 }
 
@@ -106,6 +106,7 @@ bool V4l2Capture::next(SourceFrame* frame, int stopFd) {
     frame->data = buffers_.data(newest.index) + newest.offset;
     frame->size = newest.bytesused;
     frame->timestampMs = newest.timestampMs > 0 ? newest.timestampMs : monotonicMs();
+    frame->dmabuf = newest.offset == 0 ? buffers_.dmabuf(newest.index) : -1;
     return true;
   }
 }

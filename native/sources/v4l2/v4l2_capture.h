@@ -21,6 +21,7 @@ class V4l2Capture : public CaptureSource {
   ~V4l2Capture() override;
 
   const CaptureFormat& format() const override { return format_; }
+  void shareBuffers() override { shareBuffers_ = true; }
   void start(int bufferCount) override;
   bool next(SourceFrame* frame, int stopFd) override;
   void release(int index) override;
@@ -36,6 +37,7 @@ class V4l2Capture : public CaptureSource {
   CaptureFormat format_;
   int timeoutMs_;
   bool watchSourceChange_;
+  bool shareBuffers_ = false;
   MmapBuffers buffers_;
   std::mutex requeueMutex_;
   std::vector<int> requeue_;

@@ -52,7 +52,8 @@ else if (!has('pkg-config', ['--exists', 'libturbojpeg'])) missing.push('libturb
 
 if (missing.length > 0) {
   console.error(`turbocam: cannot build the native addon, missing: ${missing.join(', ')}. ` +
-    `Install with: sudo apt-get install ${missing.join(' ')}`);
+    // Root (a bare container) has no sudo to run.
+    `Install with: ${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install ${missing.join(' ')}`);
   process.exit(1);
 }
 

@@ -45,7 +45,7 @@ export function loadAddon(root: string): unknown {
       throw new TurbocamError(
         'ERR_ADDON_LOAD',
         'turbocam: the system library libturbojpeg is missing; install the package libturbojpeg0 ' +
-          `(sudo apt-get install libturbojpeg0), then retry. Addon: ${path}`,
+          `(${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install libturbojpeg0), then retry. Addon: ${path}`,
         { cause },
       );
     }

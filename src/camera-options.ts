@@ -61,6 +61,9 @@ export interface OpenCameraOptions {
    *  `both`, raw frames and JPEGs of the same capture. Raw frames need a raw format (`auto`
    *  then skips a camera's MJPEG). */
   output?: OutputName;
+  /** Closes the Camera when it aborts (as close() does); already aborted, openCamera rejects
+   *  with ERR_ABORTED without opening the source. */
+  signal?: AbortSignal;
 }
 
 /** Throws ERR_INVALID_ARG (or ERR_UNSUPPORTED_FORMAT) naming the first option that is wrong. */
@@ -89,11 +92,14 @@ export function checkCameraOptions(options: OpenCameraOptions): void {
   if (options.encoderFormat !== undefined && !(['jpeg', 'mjpeg', 'fwht', 'yuyv'] as unknown[]).includes(options.encoderFormat)) {
     throw invalidArg('openCamera', 'encoderFormat', 'jpeg, mjpeg, fwht or yuyv', options.encoderFormat);
   }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidArg('openCamera', 'signal', 'an AbortSignal', options.signal);
 }
 
 /** The options as the addon takes them, with src/validate.ts's defaults (not the addon's fallbacks). */
 export function nativeCaptureOptions(options: OpenCameraOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = { quality: QUALITY.default, deviceTimeout: DEVICE_TIMEOUT_MS, ...options };
+  // The signal is the Camera's to watch, not the addon's.
+  const { signal: _signal, ...given } = options;
+  const out: Record<string, unknown> = { quality: QUALITY.default, deviceTimeout: DEVICE_TIMEOUT_MS, ...given };
   if (options.controls) out.controls = Object.entries(options.controls).map(([name, value]) => [name, Number(value)]);
   return out;
 }

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { awaitedInfo, checkCameraOptions, nativeCaptureOptions, type OpenCameraOptions } from './camera-options.js';
 import { isCodedError, TurbocamError } from './errors.js';
+import { abortError, closeOnAbort, throwIfAborted } from './lifetime.js';
 import { native, openCapture } from './native.js';
 import type { NativeCapture, NativeDevice } from './native.js';
 import { FrameIterators } from './sources/latest-iterator.js';
@@ -15,9 +16,27 @@ import { RETRY_INTERVAL_MS } from './validate.js';
 /** A V4L2 capture device with its formats, sizes and frame rates, as the addon lists it. */
 export type DeviceDescription = NativeDevice;
 
+/** The Camera's events and their arguments. */
+export interface CameraEvents {
+  /** Each frame, newest first-come (latest-frame-wins: a busy JS thread drops, never queues). */
+  frame: [frame: Frame];
+  /** Each raw frame (output 'raw' or 'both'), latest-frame-wins like `frame`; release() gives it back. */
+  raw: [frame: RawFrame];
+  /** The source stopped for good (not persistent, or a failure persistence does not ride out). */
+  error: [error: TurbocamError];
+  /** A persistent Camera lost its source and retries; an HDMI signal change renegotiates. */
+  disconnect: [error: TurbocamError];
+  /** Back, with what was negotiated this time. */
+  reconnect: [info: SourceInfo];
+  /** Something to hear about once while capture goes on (ERR_TRUNCATED_FRAMES, M2M fallback). */
+  warning: [error: TurbocamError];
+  /** close() (or the signal) has released the source: it can be opened again. */
+  close: [];
+}
+
 const FAILURES_WORTH_RETRYING = new Set(['ENODEV', 'ETIMEDOUT', 'EIO', 'ENOENT', 'ENXIO', 'EBUSY', 'ERR_END_OF_STREAM']);
 
-export class Camera extends EventEmitter implements FrameSource {
+export class Camera extends EventEmitter<CameraEvents> implements FrameSource, AsyncDisposable {
   #options: OpenCameraOptions;
   #capture: NativeCapture | null = null;
   #info: SourceInfo;
@@ -38,6 +57,8 @@ export class Camera extends EventEmitter implements FrameSource {
   #rawGeometry: Pick<RawFrame, 'width' | 'height' | 'format' | 'stride'> | null = null;
   /** An MJPEG pipe's frames carry their size, whatever width and height were declared. */
   #sizeFromFrame = false;
+  #closing: Promise<void> | undefined;
+  #unwatchSignal: () => void = () => undefined;
   readonly controls: CameraControls;
 
   /** @internal use openCamera() */
@@ -85,9 +106,18 @@ export class Camera extends EventEmitter implements FrameSource {
     return stats;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Stops capture and releases the source; resolves (and emits `close`) once it can be opened
+   *  again. */
+  close(): Promise<void> {
+    // Failed for good, the capture is already let go; a second close() waits for the first.
+    if (this.#closing === undefined && this.#closed) return Promise.resolve();
+    this.#closing ??= this.#release();
+    return this.#closing;
+  }
+
+  async #release(): Promise<void> {
     this.#closed = true;
+    this.#unwatchSignal();
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
     const capture = this.#capture;
@@ -98,6 +128,12 @@ export class Camera extends EventEmitter implements FrameSource {
     }
     this.#iterators.end(null);
     this.#rawIterators.end(null);
+    this.emit('close');
+  }
+
+  /** `await using camera = await openCamera(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
@@ -112,6 +148,8 @@ export class Camera extends EventEmitter implements FrameSource {
 
   /** @internal */
   static async open(options: OpenCameraOptions): Promise<Camera> {
+    const { signal } = options;
+    throwIfAborted('openCamera', signal);
     const camera = new Camera(options);
     try {
       await camera.#connect();
@@ -120,6 +158,12 @@ export class Camera extends EventEmitter implements FrameSource {
       if (!options.persistent || !isCodedError(error) || !FAILURES_WORTH_RETRYING.has(error.code)) throw error;
       camera.#scheduleRetry();
     }
+    if (signal?.aborted) {
+      // Aborted while the source opened: nobody gets a Camera to close.
+      await camera.close();
+      throw abortError('openCamera', signal);
+    }
+    camera.#unwatchSignal = closeOnAbort(signal, () => camera.close());
     return camera;
   }
 
@@ -204,7 +248,7 @@ export class Camera extends EventEmitter implements FrameSource {
   // The addon reports warnings (capture goes on) through the failure callback, marked.
   #failOrWarn(error: Error): void {
     if ((error as { warning?: boolean }).warning === true) {
-      if (!this.#closed) this.emit('warning', error);
+      if (!this.#closed) this.emit('warning', error as TurbocamError);
       return;
     }
     this.#fail(error);
@@ -219,17 +263,18 @@ export class Camera extends EventEmitter implements FrameSource {
     const closing = capture ? capture.close() : Promise.resolve();
     // A new HDMI signal is renegotiated whatever the mode: it is not a failure of the device.
     if (code === 'ERR_SOURCE_CHANGED' || (this.#options.persistent && FAILURES_WORTH_RETRYING.has(code))) {
-      this.emit('disconnect', error);
+      this.emit('disconnect', error as TurbocamError);
       void closing.then(() => this.#scheduleRetry());
       return;
     }
     this.#closed = true;
+    this.#unwatchSignal();
     void closing.finally(() => {
       // An iterator rethrows the error to its consumer; an unheard 'error' event would crash.
       const iterated = this.#iterators.size + this.#rawIterators.size > 0;
       this.#iterators.end(error);
       this.#rawIterators.end(error);
-      if (this.listenerCount('error') > 0 || !iterated) this.emit('error', error);
+      if (this.listenerCount('error') > 0 || !iterated) this.emit('error', error as TurbocamError);
     });
   }
 

@@ -22,11 +22,17 @@ export interface FrameHubOptions {
 
 export type FrameListener = (frame: Frame) => void;
 
-/**
- * Events: `frame` (Frame, each frame published to subscribers), `signal` (boolean),
- * `error` (the source failed for good).
- */
-export class FrameHub extends EventEmitter {
+/** The hub's events and their arguments. `error` is emitted only while someone listens. */
+export interface FrameHubEvents {
+  /** Each frame published to subscribers (refreshes and NO SIGNAL frames included). */
+  frame: [frame: Frame];
+  /** The source lost (false) or regained (true) its signal. */
+  signal: [online: boolean];
+  /** The source failed for good. */
+  error: [error: Error];
+}
+
+export class FrameHub extends EventEmitter<FrameHubEvents> {
   readonly source: FrameSource;
   private readonly frameListeners = new Set<FrameListener>();
   private readonly dropSameFrames: number;
@@ -156,7 +162,8 @@ export class FrameHub extends EventEmitter {
     }
   }
 
-  /** Detaches from the source (which the caller closes) and stops the timers. */
+  /** Detaches from the source (which the caller closes), resumes it if this hub paused it, and
+   *  stops the timers. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -168,6 +175,9 @@ export class FrameHub extends EventEmitter {
       if (timer !== undefined) clearTimeout(timer);
     }
     this.frameListeners.clear();
+    // The source goes back as it was found: a hub made for it later (another server) must not
+    // inherit a pause it knows nothing of.
+    if (this.paused && canPause(this.source)) this.source.resume();
   }
 
   private accept(frame: Frame): void {

@@ -25,7 +25,7 @@ export function renderMetrics(view: ServerView): string {
   const { hub } = view;
   const stats = hub.source.stats();
   const clients = [...view.clients].map((c) => c.stats());
-  const totals = clientTotals(view, clients);
+  const totals = clientTotals(view.counters, clients);
 
   metric('turbocam_source_online', 'gauge', 'Whether the source delivers frames (0 while NO SIGNAL).', hub.signal ? 1 : 0);
   metric('turbocam_source_paused', 'gauge', 'Whether the source is paused because nobody watches (captures, encodes nothing).', stats.paused === true ? 1 : 0);

@@ -8,7 +8,8 @@ import { sourceControls } from '../sources/source.js';
 import type { BasicAuth } from './auth.js';
 import { createControlsRoute } from './controls.js';
 import { renderMetrics } from './metrics.js';
-import { MjpegWriter, type MjpegWriterOptions } from './mjpeg-writer.js';
+import { createSnapshotRoute, createStreamRoute, logRefusal, writeJson, type RequestListener, type RouteHooks } from './handlers.js';
+import type { MjpegWriter } from './mjpeg-writer.js';
 import { renderPage } from './page.js';
 import { resolveStatic, sendStatic } from './static.js';
 import { buildState, type ServerView } from './state.js';
@@ -27,6 +28,8 @@ export interface RouteContext extends ServerView {
   snapshotTimeoutMs: number;
   log: Log;
   closing: () => boolean;
+  /** Told of each stream client that starts and leaves (the server's client events). */
+  clientEvents?: Pick<RouteHooks, 'connected' | 'disconnected'>;
 }
 
 type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static';
@@ -43,18 +46,7 @@ const ROUTES: Record<string, Route> = {
 
 const MJPG_STREAMER_ACTIONS: Record<string, Route> = { stream: 'stream', snapshot: 'snapshot', command: 'command' };
 
-function clientAddress(req: IncomingMessage): string {
-  const socket = req.socket;
-  if (socket.remoteAddress === undefined) return 'unix';
-  return `${socket.remoteAddress}:${socket.remotePort ?? 0}`;
-}
-
-function flag(query: URLSearchParams, name: string): boolean {
-  const value = query.get(name);
-  return value !== null && value !== '0' && value !== 'false' && value !== '';
-}
-
-export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestHandler(ctx: RouteContext): RequestListener & { close(): void } {
   const count = (route: string, code: number): void => {
     const key = `${route} ${code}`;
     ctx.counters.requests.set(key, (ctx.counters.requests.get(key) ?? 0) + 1);
@@ -69,16 +61,8 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
   };
 
   const sendJson = (req: IncomingMessage, res: ServerResponse, route: string, status: number, body: object, headers: Record<string, string> = {}): void => {
-    const text = `${JSON.stringify(body)}\n`;
     count(route, status);
-    res.writeHead(status, {
-      ...corsHeaders(req),
-      ...headers,
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
-      'Cache-Control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : text);
+    writeJson(req, res, status, body, { ...corsHeaders(req), ...headers });
   };
 
   const sendText = (req: IncomingMessage, res: ServerResponse, route: string, type: string, text: string): void => {
@@ -87,9 +71,8 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
-  // Every refusal leaves a log line: hostile or broken clients must be visible, not silent.
   const error = (req: IncomingMessage, res: ServerResponse, route: string, status: number, message: string, headers: Record<string, string> = {}): void => {
-    ctx.log(status >= 500 ? 'warn' : 'info', `${clientAddress(req)} ${JSON.stringify(`${req.method ?? ''} ${req.url ?? ''}`.slice(0, 200))}: ${status} ${message}`);
+    logRefusal(ctx.log, req, status, message);
     sendJson(req, res, route, status, { ok: false, error: { status, message } }, headers);
   };
 
@@ -103,79 +86,17 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
   );
   const pageShowsControls = ctx.allowControls && sourceControls(ctx.hub.source) !== undefined;
 
-  const snapshot = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const frame = await ctx.hub.nextFrame(ctx.snapshotTimeoutMs, 1000);
-    if (res.destroyed) return;
-    if (frame === undefined || !ctx.hub.signal) {
-      error(req, res, 'snapshot', 503, ctx.hub.signal ? 'no frame yet' : 'no signal', { 'Retry-After': '1' });
-      return;
-    }
-    count('snapshot', 200);
-    res.writeHead(200, {
-      ...corsHeaders(req),
-      'Content-Type': 'image/jpeg',
-      'Content-Length': frame.data.length,
-      'Cache-Control': 'no-store, no-cache, must-revalidate, max-age=0',
-      'X-Timestamp': (frame.timestamp / 1000).toFixed(6),
-      'X-Sequence': String(frame.sequence),
-      'X-Width': String(frame.width),
-      'X-Height': String(frame.height),
-    });
-    res.end(req.method === 'HEAD' ? undefined : frame.data);
-  };
+  const hooks = (route: Route): RouteHooks => ({
+    ...ctx.clientEvents,
+    headers: corsHeaders,
+    refuse: (req, res, status, message, headers) => error(req, res, route, status, message, headers),
+    accepted: () => count(route, 200),
+  });
+  const settings = { fps: 0, maxClients: ctx.maxClients, stallTimeoutMs: ctx.stallTimeoutMs, log: ctx.log };
+  const stream = createStreamRoute(ctx.hub, settings, hooks('stream'), ctx);
+  const snapshot = createSnapshotRoute(ctx.hub, ctx.snapshotTimeoutMs, ctx.log, hooks('snapshot'));
 
-  const stream = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void => {
-    if (ctx.maxClients > 0 && ctx.clients.size >= ctx.maxClients) {
-      ctx.counters.rejected += 1;
-      error(req, res, 'stream', 503, `too many clients (--max-clients ${ctx.maxClients})`, { 'Retry-After': '5' });
-      return;
-    }
-    if (req.method === 'HEAD') {
-      count('stream', 200);
-      res.writeHead(200, { ...corsHeaders(req), 'Content-Type': 'multipart/x-mixed-replace; boundary=turbocamframe', 'Cache-Control': 'no-store' });
-      res.end();
-      return;
-    }
-    const fps = Number(query.get('fps') ?? 0);
-    // Shown in logs and /state: printable and short, so it cannot forge log lines.
-    const key = query.get('key')?.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
-    // Refused rather than ignored: a typo should not silently stream at full rate.
-    if (!Number.isFinite(fps) || fps < 0 || fps > 1000) {
-      error(req, res, 'stream', 400, 'fps wants a number in [0, 1000]');
-      return;
-    }
-    const options: MjpegWriterOptions = {
-      fps,
-      extraHeaders: flag(query, 'extra_headers'),
-      advanceHeaders: flag(query, 'advance_headers'),
-      dualFinalFrames: flag(query, 'dual_final_frames'),
-      stallTimeoutMs: ctx.stallTimeoutMs,
-    };
-    if (key !== undefined) options.key = key;
-    const address = clientAddress(req);
-    count('stream', 200);
-    ctx.counters.connections += 1;
-    let unsubscribe: (() => void) | undefined;
-    const writer = new MjpegWriter(res, address, options, () => {
-      unsubscribe?.();
-      ctx.clients.delete(writer);
-      const stats = writer.stats();
-      ctx.counters.goneSent += stats.sent;
-      ctx.counters.goneDropped += stats.dropped;
-      ctx.counters.goneSkipped += stats.skipped;
-      ctx.counters.goneBytes += stats.bytes;
-      ctx.log('info', `client ${writer.id} ${address} disconnected: ${stats.sent} frames sent, ${stats.dropped} dropped`);
-    });
-    ctx.clients.add(writer);
-    ctx.log('info', `client ${writer.id} ${address} connected${key === undefined ? '' : ` (key ${key})`}${options.fps ? ` at ${options.fps} fps` : ''}`);
-    writer.start(corsHeaders(req));
-    unsubscribe = ctx.hub.subscribe((frame) => writer.offer(frame));
-    // The newest frame right away: a static scene may not produce another for a while.
-    const latest = ctx.hub.latest;
-    if (latest !== undefined) writer.offer(latest);
-  };
-
-  return (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     // A complete request head arrived: the server's head deadline no longer applies.
     req.socket.setTimeout(0);
     let url: URL;
@@ -240,13 +161,10 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
         sendText(req, res, route, 'text/plain; version=0.0.4; charset=utf-8', renderMetrics(ctx));
         return;
       case 'snapshot':
-        snapshot(req, res).catch((cause: unknown) => {
-          ctx.log('error', `snapshot failed: ${String(cause)}`);
-          if (!res.headersSent) error(req, res, route, 500, 'snapshot failed');
-        });
+        snapshot(req, res);
         return;
       case 'stream':
-        stream(req, res, url.searchParams);
+        stream(req, res);
         return;
       case 'controls':
         void (post ? controls.set(req, res) : controls.list(req, res));
@@ -267,4 +185,11 @@ export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, 
         return;
     }
   };
+  // Ends every stream and refuses new ones: the server is closing.
+  return Object.assign(listener, {
+    close: () => {
+      stream.close();
+      snapshot.close();
+    },
+  });
 }

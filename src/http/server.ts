@@ -1,18 +1,22 @@
 // The turbocam HTTP server: one FrameHub fanned out to every viewer, on TCP, a Unix socket or a
 // systemd-passed socket. Closing it ends every stream cleanly; the caller closes the source.
+import { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { FrameHub, type FrameHubOptions } from '../hub.js';
+import { TurbocamError } from '../errors.js';
+import type { FrameHub, FrameHubOptions } from '../hub.js';
+import { abortError, closeOnAbort, throwIfAborted } from '../lifetime.js';
 import { native } from '../native.js';
-import { renderNoSignal } from '../no-signal.js';
 import type { FrameSource } from '../sources/source.js';
 import { BasicAuth, type Credential } from './auth.js';
 import { budgetFor, ConnectionGuard } from './connection-guard.js';
 import { baseUrls, listenOn, systemdSocketFd, type ListenTarget } from './listen.js';
-import type { MjpegWriter } from './mjpeg-writer.js';
+import type { MjpegClientStats, MjpegWriter } from './mjpeg-writer.js';
 import type { Log } from '../log.js';
+import type { Frame } from '../types.js';
 import { createRequestHandler, type RouteContext } from './routes.js';
+import { acquireHub } from './shared-hub.js';
 import { staticRoot } from './static.js';
 
 export interface ServerOptions extends FrameHubOptions {
@@ -43,6 +47,25 @@ export interface ServerOptions extends FrameHubOptions {
    *  (default: the soft RLIMIT_NOFILE - 64). */
   connectionBudget?: number;
   log?: Log;
+  /** Closes the server when it aborts; already aborted, createServer throws ERR_ABORTED. */
+  signal?: AbortSignal;
+}
+
+/** The server's events and their arguments. `error` is emitted only while someone listens. */
+export interface ServerEvents {
+  /** listen() is done: the base URLs of everything listened on. */
+  listening: [urls: string[]];
+  /** A stream client started, and one left with its final counts. */
+  client: [client: MjpegClientStats];
+  clientClose: [client: MjpegClientStats];
+  /** Each frame the hub publishes to viewers. */
+  frame: [frame: Frame];
+  /** The source lost (false) or regained (true) its signal: NO SIGNAL frames meanwhile. */
+  signal: [online: boolean];
+  /** The source failed for good (the server goes on serving NO SIGNAL). */
+  error: [error: Error];
+  /** close() is done: every stream ended, every listener closed. */
+  close: [];
 }
 
 export interface ListenOptions {
@@ -53,12 +76,21 @@ export interface ListenOptions {
   systemd?: boolean;
 }
 
-export class TurbocamServer {
+export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncDisposable {
   readonly hub: FrameHub;
   private readonly servers: Server[] = [];
   private readonly context: RouteContext;
   private readonly handler: ReturnType<typeof createRequestHandler>;
+  private readonly releaseHub: () => void;
+  private readonly stopWatchingSignal: () => void;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onFrame = (frame: Frame): void => void this.emit('frame', frame);
+  private readonly onSignal = (online: boolean): void => void this.emit('signal', online);
+  private readonly onError = (error: Error): void => {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  };
   private closing = false;
+  private closed: Promise<void> | undefined;
   private readonly serverTimeoutMs: number;
   private readonly guard: ConnectionGuard;
   private abandoned: { count: number; last: string; timer: NodeJS.Timeout | undefined } = { count: 0, last: '', timer: undefined };
@@ -66,7 +98,13 @@ export class TurbocamServer {
   readonly urls: string[] = [];
 
   constructor(options: ServerOptions) {
-    this.hub = new FrameHub(options.source, { ...options, noSignal: options.noSignal ?? renderNoSignal });
+    super();
+    throwIfAborted('createServer', options.signal);
+    // Checked before the hub is taken, so a bad directory leaves no hub behind.
+    const root = options.staticDir === undefined ? undefined : staticRoot(options.staticDir);
+    const lease = acquireHub(options.source, options, 'createServer');
+    this.hub = lease.hub;
+    this.releaseHub = lease.release;
     const origins = options.allowOrigin === undefined ? [] : Array.isArray(options.allowOrigin) ? options.allowOrigin : [options.allowOrigin];
     this.context = {
       instance: options.instance ?? options.source.info.name,
@@ -80,11 +118,12 @@ export class TurbocamServer {
       allowOrigins: origins.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o !== ''),
       maxClients: options.maxClients ?? 0,
       allowControls: options.allowControls ?? false,
-      staticRoot: options.staticDir === undefined ? undefined : staticRoot(options.staticDir),
+      staticRoot: root,
       stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
       snapshotTimeoutMs: options.snapshotTimeoutMs ?? 2000,
       log: options.log ?? (() => undefined),
       closing: () => this.closing,
+      clientEvents: { connected: (client) => this.emit('client', client), disconnected: (client) => this.emit('clientClose', client) },
     };
     this.serverTimeoutMs = options.serverTimeoutMs ?? 10_000;
     this.guard = new ConnectionGuard({
@@ -95,6 +134,11 @@ export class TurbocamServer {
     });
     this.context.connections = () => this.guard.stats();
     this.handler = createRequestHandler(this.context);
+    this.hub.on('frame', this.onFrame);
+    this.hub.on('signal', this.onSignal);
+    this.hub.on('error', this.onError);
+    this.signal = options.signal;
+    this.stopWatchingSignal = closeOnAbort(options.signal, () => this.close());
   }
 
   /** Connected stream clients. */
@@ -107,6 +151,7 @@ export class TurbocamServer {
    * (127.0.0.1:8080 by default). Resolves with the base URLs.
    */
   async listen(options: ListenOptions = {}): Promise<string[]> {
+    this.checkOpen();
     const targets: ListenTarget[] = [];
     const fd = options.systemd === false ? undefined : systemdSocketFd();
     if (fd !== undefined) {
@@ -135,10 +180,22 @@ export class TurbocamServer {
       this.guard.attach(server);
       server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.refuseClient(error, socket));
       await listenOn(server, target);
+      if (this.closing) {
+        // Closed (or aborted) while this one was binding: close() did not know of it.
+        server.close();
+        this.checkOpen();
+      }
       this.servers.push(server);
       this.urls.push(...baseUrls(server, target));
     }
+    this.emit('listening', [...this.urls]);
     return [...this.urls];
+  }
+
+  private checkOpen(): void {
+    if (!this.closing) return;
+    if (this.signal?.aborted) throw abortError('listen', this.signal);
+    throw new TurbocamError('ERR_CLOSED', 'listen: the server is closed');
   }
 
   // Requests Node's parser rejects (bad request line, oversized head, timeouts) get a status and
@@ -179,20 +236,34 @@ export class TurbocamServer {
   }
 
   /** Stops accepting, ends every stream, and detaches from the source (which stays open). */
-  async close(): Promise<void> {
-    if (this.closing) return;
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true;
+    this.stopWatchingSignal();
+    this.hub.off('frame', this.onFrame);
+    this.hub.off('signal', this.onSignal);
+    this.hub.off('error', this.onError);
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
-    for (const writer of [...this.context.clients]) writer.end();
+    this.handler.close();
     for (const server of this.servers) server.closeIdleConnections();
     this.guard.close();
-    this.hub.close();
+    this.releaseHub();
     // Clients that ignore the end must not hold shutdown up.
     const force = setTimeout(() => {
       for (const server of this.servers) server.closeAllConnections();
     }, 300);
     await Promise.all(closed);
     clearTimeout(force);
+    this.emit('close');
+  }
+
+  /** `await using server = await serve(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }
 
@@ -204,6 +275,11 @@ export function createServer(options: ServerOptions): TurbocamServer {
 /** Creates a server and listens: `await serve({ source, port: 8080 })`. */
 export async function serve(options: ServerOptions & ListenOptions): Promise<TurbocamServer> {
   const server = new TurbocamServer(options);
-  await server.listen(options);
+  try {
+    await server.listen(options);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   return server;
 }

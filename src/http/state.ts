@@ -4,7 +4,8 @@ import type { FrameHub } from '../hub.js';
 import type { ConnectionStats } from './connection-guard.js';
 import type { MjpegClientStats, MjpegWriter } from './mjpeg-writer.js';
 
-export interface ServerCounters {
+/** A stream route's counters (the built-in server's, or an mjpegHandler's). */
+export interface StreamCounters {
   /** Frames, drops and bytes of clients that have left (live ones are summed on demand). */
   goneSent: number;
   goneDropped: number;
@@ -12,6 +13,9 @@ export interface ServerCounters {
   goneBytes: number;
   connections: number;
   rejected: number;
+}
+
+export interface ServerCounters extends StreamCounters {
   requests: Map<string, number>;
 }
 
@@ -30,8 +34,8 @@ export interface ServerView {
 /** The counters of every stream client, those gone included. */
 export type ClientTotals = Pick<MjpegClientStats, 'sent' | 'dropped' | 'skipped' | 'bytes'>;
 
-export function clientTotals(view: ServerView, live: MjpegClientStats[]): ClientTotals {
-  const { goneSent, goneDropped, goneSkipped, goneBytes } = view.counters;
+export function clientTotals(counters: StreamCounters, live: MjpegClientStats[]): ClientTotals {
+  const { goneSent, goneDropped, goneSkipped, goneBytes } = counters;
   const totals = { sent: goneSent, dropped: goneDropped, skipped: goneSkipped, bytes: goneBytes };
   for (const client of live) {
     totals.sent += client.sent;
@@ -48,7 +52,7 @@ export function buildState(view: ServerView): object {
   const stats = hub.source.stats();
   const latest = hub.latest;
   const clients = [...view.clients].map((client) => client.stats());
-  const totals = clientTotals(view, clients);
+  const totals = clientTotals(view.counters, clients);
   return {
     ok: true,
     result: {

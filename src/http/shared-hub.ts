@@ -1,0 +1,57 @@
+// One FrameHub per source, however many handlers and servers read it: each frame is encoded once
+// and published once, and the source is paused only when none of them has a viewer (hubs of their
+// own would pause it under each other's viewers).
+import { FrameHub, type FrameHubOptions } from '../hub.js';
+import { renderNoSignal } from '../no-signal.js';
+import type { FrameSource } from '../sources/source.js';
+import { invalidArg } from '../validate.js';
+
+const HUB_OPTIONS = ['dropSameFrames', 'refreshMs', 'noSignal', 'noSignalFps', 'pauseAfterMs'] as const;
+
+interface Shared {
+  hub: FrameHub;
+  users: number;
+  /** The options the hub was made with, as given (undefined: the default). */
+  options: Pick<FrameHubOptions, (typeof HUB_OPTIONS)[number]>;
+}
+
+const shared = new WeakMap<FrameSource, Shared>();
+
+export interface HubLease {
+  hub: FrameHub;
+  /** Gives the hub back; the last user's release detaches it from the source. */
+  release: () => void;
+}
+
+/** The source's hub, made on first use. A later user that asks for other hub options than the
+ *  first one gave gets ERR_INVALID_ARG rather than a hub that silently ignores them. */
+export function acquireHub(source: FrameSource, options: FrameHubOptions, who: string): HubLease {
+  let entry = shared.get(source);
+  if (entry === undefined) {
+    const given = Object.fromEntries(HUB_OPTIONS.map((key) => [key, options[key]])) as Shared['options'];
+    const hub = new FrameHub(source, { ...given, noSignal: given.noSignal ?? renderNoSignal });
+    entry = { hub, users: 0, options: given };
+    shared.set(source, entry);
+  } else {
+    for (const key of HUB_OPTIONS) {
+      const value = options[key];
+      if (value !== undefined && value !== entry.options[key]) {
+        throw invalidArg(who, key, `${String(entry.options[key] ?? 'the default')}, as the handler or server already reading this source has it (one hub per source), or no value`, typeof value === 'function' ? 'a function' : value);
+      }
+    }
+  }
+  const lease = entry;
+  lease.users += 1;
+  let held = true;
+  return {
+    hub: lease.hub,
+    release: () => {
+      if (!held) return;
+      held = false;
+      lease.users -= 1;
+      if (lease.users > 0) return;
+      lease.hub.close();
+      if (shared.get(source) === lease) shared.delete(source);
+    },
+  };
+}

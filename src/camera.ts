@@ -9,8 +9,9 @@ import { native, openCapture } from './native.js';
 import type { NativeCapture, NativeDevice } from './native.js';
 import { FrameIterators } from './sources/latest-iterator.js';
 import { mayTrim, orientedInfo, sizedInfo } from './sources/orientation.js';
+import { RawOutput } from './sources/raw-output.js';
 import { addStats, type CameraControls, emptyStats, type FrameSource, type SourceInfo, type SourceStats } from './sources/source.js';
-import type { Frame, RawFrame, RawPixelFormatName } from './types.js';
+import type { Frame, RawFrame } from './types.js';
 import { RETRY_INTERVAL_MS } from './validate.js';
 
 /** A V4L2 capture device with its formats, sizes and frame rates, as the addon lists it. */
@@ -49,12 +50,7 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
   /** Totals of captures that ended (reconnects), so stats stay cumulative. */
   #past: SourceStats = emptyStats();
   #iterators = new FrameIterators();
-  /** Raw output: an iterator that skips a raw frame gives its buffer back when nobody else can hold it. */
-  #rawIterators = new FrameIterators<RawFrame>((frame) => {
-    if (this.listenerCount('raw') === 0 && this.#rawIterators.size <= 1) frame.release();
-  });
-  /** What raw frames are, as captured (before turbocam's rotation); null without raw output. */
-  #rawGeometry: Pick<RawFrame, 'width' | 'height' | 'format' | 'stride'> | null = null;
+  #raw = new RawOutput(this, (buffer) => native.releaseBuffer(buffer));
   /** An MJPEG pipe's frames carry their size, whatever width and height were declared. */
   #sizeFromFrame = false;
   #closing: Promise<void> | undefined;
@@ -127,7 +123,7 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
       await capture.close();
     }
     this.#iterators.end(null);
-    this.#rawIterators.end(null);
+    this.#raw.end(null);
     this.emit('close');
   }
 
@@ -143,7 +139,7 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
   /** Raw frames (output 'raw' or 'both'), latest frame wins as for JPEG frames: each iterator
    *  holds only the newest raw frame its consumer has not taken. Also emitted as `raw` events. */
   rawFrames(): AsyncIterable<RawFrame> {
-    return { [Symbol.asyncIterator]: () => this.#rawIterators.create() };
+    return this.#raw.iterable();
   }
 
   /** @internal */
@@ -180,8 +176,7 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
     this.#sequenceBase = this.#lastSequence + 1;
     const { orientedByDevice, stride, ...negotiated } = capture.info();
     this.#info = this.#oriented(negotiated, orientedByDevice === true);
-    const raw = (this.#options.output ?? 'jpeg') !== 'jpeg' && negotiated.format !== 'mjpeg';
-    this.#rawGeometry = raw ? { width: negotiated.width, height: negotiated.height, format: negotiated.format as RawPixelFormatName, stride } : null;
+    this.#raw.negotiate((this.#options.output ?? 'jpeg') !== 'jpeg', negotiated, stride);
     this.#sizeFromFrame = this.#info.kind === 'pipe' && this.#info.format === 'mjpeg';
     attach(
       (data, sequence, timestamp) => {
@@ -191,8 +186,9 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
         if (this.#capture === capture) this.#failOrWarn(error);
       },
       (data, sequence, timestamp) => {
-        if (this.#capture === capture) this.#deliverRaw(data, sequence, timestamp);
-        else native.releaseBuffer(data.buffer);
+        // A raw frame and the JPEG made from it share their sequence; the raw one comes first.
+        if (this.#capture === capture && !this.#closed && this.#raw.wanted) this.#raw.deliver(data, this.#sequenceOf(sequence), timestamp);
+        else this.#raw.release(data);
       },
     );
   }
@@ -224,25 +220,16 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
       }
       this.#measureTrim = false;
     }
-    const sequence = this.#sequenceBase + nativeSequence;
-    this.#lastSequence = Math.max(this.#lastSequence, sequence);
+    const sequence = this.#sequenceOf(nativeSequence);
     const frame: Frame = { data, width: this.#info.width, height: this.#info.height, format: this.#info.format, sequence, timestamp };
     this.emit('frame', frame);
     this.#iterators.push(frame);
   }
 
-  // A raw frame and the JPEG made from it share their sequence; the raw one comes first.
-  #deliverRaw(data: Buffer, nativeSequence: number, timestamp: number): void {
-    const release = (): void => native.releaseBuffer(data.buffer);
-    if (this.#closed || this.#rawGeometry === null || (this.listenerCount('raw') === 0 && this.#rawIterators.size === 0)) {
-      release();
-      return;
-    }
+  #sequenceOf(nativeSequence: number): number {
     const sequence = this.#sequenceBase + nativeSequence;
     this.#lastSequence = Math.max(this.#lastSequence, sequence);
-    const frame: RawFrame = { data, ...this.#rawGeometry, sequence, timestamp, release };
-    this.emit('raw', frame);
-    this.#rawIterators.push(frame);
+    return sequence;
   }
 
   // The addon reports warnings (capture goes on) through the failure callback, marked.
@@ -271,9 +258,9 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
     this.#unwatchSignal();
     void closing.finally(() => {
       // An iterator rethrows the error to its consumer; an unheard 'error' event would crash.
-      const iterated = this.#iterators.size + this.#rawIterators.size > 0;
+      const iterated = this.#iterators.size + this.#raw.iteratorCount > 0;
       this.#iterators.end(error);
-      this.#rawIterators.end(error);
+      this.#raw.end(error);
       if (this.listenerCount('error') > 0 || !iterated) this.emit('error', error as TurbocamError);
     });
   }

@@ -38,11 +38,15 @@ try {
     },
   }));
 } catch (error) {
-  console.error(`bench: ${error.message}\nusage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH] [--out DIR]`);
+  console.error(
+    `bench: ${error.message}\nusage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH] [--out DIR]`,
+  );
   process.exit(2);
 }
 if (options.help) {
-  console.log(`usage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH] [--out DIR]`);
+  console.log(
+    `usage: npm run bench -- [--quick] [--json] [--compare FILE] [--board FILE] [--only ${PARTS.join(',')}] [--cli PATH] [--out DIR]`,
+  );
   process.exit(0);
 }
 const only = options.only ? options.only.split(',') : PARTS;
@@ -67,14 +71,24 @@ const buildDir = join(ROOT, 'bench/.build');
 const started = process.hrtime.bigint();
 
 function libturbojpegVersion() {
-  try { return execFileSync('pkg-config', ['--modversion', 'libturbojpeg'], { encoding: 'utf8' }).trim(); } catch { return null; }
+  try {
+    return execFileSync('pkg-config', ['--modversion', 'libturbojpeg'], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
 }
 
 const results = {
   schema: 1,
   startedAt: new Date().toISOString(),
   quick: options.quick,
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model?.trim() ?? null, node: process.version, libturbojpeg: libturbojpegVersion(), loadavgStart: loadavg() },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model?.trim() ?? null,
+    node: process.version,
+    libturbojpeg: libturbojpegVersion(),
+    loadavgStart: loadavg(),
+  },
 };
 
 // A part that throws is recorded as { error } so the rest still runs, and fails the bench at the end.

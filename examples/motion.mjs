@@ -66,7 +66,10 @@ try {
       for (let i = 0; i < grid.length; i++) if (Math.abs(grid[i] - previous[i]) > threshold) changed++;
       const fraction = changed / grid.length;
       // One event when motion starts, one when it stops: a log, not a stream of lines.
-      if (!moving && fraction >= area) console.log(JSON.stringify({ event: 'motion', sequence: frame.sequence, timestamp: frame.timestamp, changed: Number(fraction.toFixed(3)) }));
+      if (!moving && fraction >= area)
+        console.log(
+          JSON.stringify({ event: 'motion', sequence: frame.sequence, timestamp: frame.timestamp, changed: Number(fraction.toFixed(3)) }),
+        );
       if (moving && fraction < area) console.log(JSON.stringify({ event: 'still', sequence: frame.sequence, timestamp: frame.timestamp }));
       moving = fraction >= area;
     }

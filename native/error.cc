@@ -9,22 +9,38 @@ namespace {
 
 const char* errnoName(int errnum) {
   switch (errnum) {
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EBUSY: return "EBUSY";
-    case ENODEV: return "ENODEV";
-    case ENXIO: return "ENXIO";
-    case EINVAL: return "EINVAL";
-    case EIO: return "EIO";
-    case ENOMEM: return "ENOMEM";
-    case ENOTTY: return "ENOTTY";
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case EAGAIN: return "EAGAIN";
-    case EISDIR: return "EISDIR";
-    case EPIPE: return "EPIPE";
-    case EINTR: return "EINTR";
-    default: return "EIO";
+    case ENOENT:
+      return "ENOENT";
+    case EACCES:
+      return "EACCES";
+    case EPERM:
+      return "EPERM";
+    case EBUSY:
+      return "EBUSY";
+    case ENODEV:
+      return "ENODEV";
+    case ENXIO:
+      return "ENXIO";
+    case EINVAL:
+      return "EINVAL";
+    case EIO:
+      return "EIO";
+    case ENOMEM:
+      return "ENOMEM";
+    case ENOTTY:
+      return "ENOTTY";
+    case ETIMEDOUT:
+      return "ETIMEDOUT";
+    case EAGAIN:
+      return "EAGAIN";
+    case EISDIR:
+      return "EISDIR";
+    case EPIPE:
+      return "EPIPE";
+    case EINTR:
+      return "EINTR";
+    default:
+      return "EIO";
   }
 }
 

@@ -38,9 +38,7 @@ if (installing && !buildFromSource) {
     console.log(`turbocam: using the prebuilt addon ${relative(root, prebuild.path)}`);
     process.exit(0);
   }
-  const need = /libturbojpeg/.test(prebuild.reason)
-    ? ': it needs the system library libturbojpeg, from the package libturbojpeg0'
-    : '';
+  const need = /libturbojpeg/.test(prebuild.reason) ? ': it needs the system library libturbojpeg, from the package libturbojpeg0' : '';
   console.log(`turbocam: no usable prebuilt addon (${prebuild.reason})${need}; building from source`);
 }
 
@@ -51,9 +49,11 @@ if (!has('pkg-config', ['--version'])) missing.push('pkg-config');
 else if (!has('pkg-config', ['--exists', 'libturbojpeg'])) missing.push('libturbojpeg0-dev');
 
 if (missing.length > 0) {
-  console.error(`turbocam: cannot build the native addon, missing: ${missing.join(', ')}. ` +
-    // Root (a bare container) has no sudo to run.
-    `Install with: ${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install ${missing.join(' ')}`);
+  console.error(
+    `turbocam: cannot build the native addon, missing: ${missing.join(', ')}. ` +
+      // Root (a bare container) has no sudo to run.
+      `Install with: ${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install ${missing.join(' ')}`,
+  );
   process.exit(1);
 }
 

@@ -29,7 +29,12 @@ function run(command, args) {
 
 const unformatted = [];
 // --list-different prints its file names at the log level: quiet only the rewrite.
-const prettier = run('npx', ['--no-install', 'prettier', ...(check ? ['--list-different'] : ['--write', '--log-level', 'warn']), ...prettierFiles]);
+const prettier = run('npx', [
+  '--no-install',
+  'prettier',
+  ...(check ? ['--list-different'] : ['--write', '--log-level', 'warn']),
+  ...prettierFiles,
+]);
 // --list-different names each unformatted file on stdout and exits 1; 2 is prettier's own failure.
 if (prettier.status === 2 || (!check && prettier.status !== 0)) {
   process.stderr.write(prettier.stderr);

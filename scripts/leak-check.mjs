@@ -69,7 +69,10 @@ async function readFrames(source, count) {
 
 async function captureCycles(dir) {
   const frames = [];
-  for (let i = 0; i < 12; i++) frames.push(encodeSync(testPattern({ width: 160, height: 120, format: 'yuyv', frame: i }), { width: 160, height: 120, format: 'yuyv' }));
+  for (let i = 0; i < 12; i++)
+    frames.push(
+      encodeSync(testPattern({ width: 160, height: 120, format: 'yuyv', frame: i }), { width: 160, height: 120, format: 'yuyv' }),
+    );
   const file = join(dir, 'frames.mjpeg');
   writeFileSync(file, Buffer.concat([Buffer.from('junk'), ...frames, frames[0].subarray(0, 100)]));
   for (let i = 0; i < cycles; i++) {
@@ -95,7 +98,12 @@ async function serverCycles() {
   for (let i = 0; i < cycles; i++) {
     const server = createServer({ source });
     await server.listen({ port: 0 });
-    await Promise.all([get(server.port, '/stream', 3), get(server.port, '/snapshot', 0), get(server.port, '/state', 0), get(server.port, '/nope', 0)]);
+    await Promise.all([
+      get(server.port, '/stream', 3),
+      get(server.port, '/snapshot', 0),
+      get(server.port, '/state', 0),
+      get(server.port, '/nope', 0),
+    ]);
     await server.close();
   }
   await source.close();

@@ -34,5 +34,7 @@ for (const file of logs) {
     }
   }
 }
-console.log(`leak-report: ${logs.length} log(s); ${ours} leak(s) from turbocam code (${ourBytes} bytes); ${others} from Node/V8 internals (ignored)`);
+console.log(
+  `leak-report: ${logs.length} log(s); ${ours} leak(s) from turbocam code (${ourBytes} bytes); ${others} from Node/V8 internals (ignored)`,
+);
 process.exit(ours > 0 ? 1 : 0);

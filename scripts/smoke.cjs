@@ -37,11 +37,21 @@ function referencePixels(format, raw, w, h) {
       const pair = y * w * 2 + (x >> 1) * 4;
       const chroma = (y >> 1) * (w >> 1) + (x >> 1);
       switch (format) {
-        case 'rgb24': put(x, y, raw.subarray(i * 3, i * 3 + 3)); break;
-        case 'bgr24': put(x, y, [raw[i * 3 + 2], raw[i * 3 + 1], raw[i * 3]]); break;
-        case 'grey': put(x, y, [raw[i], raw[i], raw[i]]); break;
-        case 'yuyv': put(x, y, yuvToRgb(raw[pair + (x & 1) * 2], raw[pair + 1], raw[pair + 3])); break;
-        case 'uyvy': put(x, y, yuvToRgb(raw[pair + 1 + (x & 1) * 2], raw[pair], raw[pair + 2])); break;
+        case 'rgb24':
+          put(x, y, raw.subarray(i * 3, i * 3 + 3));
+          break;
+        case 'bgr24':
+          put(x, y, [raw[i * 3 + 2], raw[i * 3 + 1], raw[i * 3]]);
+          break;
+        case 'grey':
+          put(x, y, [raw[i], raw[i], raw[i]]);
+          break;
+        case 'yuyv':
+          put(x, y, yuvToRgb(raw[pair + (x & 1) * 2], raw[pair + 1], raw[pair + 3]));
+          break;
+        case 'uyvy':
+          put(x, y, yuvToRgb(raw[pair + 1 + (x & 1) * 2], raw[pair], raw[pair + 2]));
+          break;
         case 'i420': {
           const u = w * h + chroma;
           put(x, y, yuvToRgb(raw[i], raw[u], raw[u + (w >> 1) * (h >> 1)]));
@@ -52,7 +62,8 @@ function referencePixels(format, raw, w, h) {
           put(x, y, yuvToRgb(raw[i], raw[uv], raw[uv + 1]));
           break;
         }
-        default: throw new Error(`smoke: no reference conversion for ${format}`);
+        default:
+          throw new Error(`smoke: no reference conversion for ${format}`);
       }
     }
   }
@@ -94,11 +105,15 @@ for (const format of rawFormats) {
   assert.ok(db >= MIN_PSNR, `smoke: ${format}: PSNR ${db.toFixed(2)} dB < ${MIN_PSNR} dB`);
 }
 
-console.log(`smoke (${process.arch}, node ${process.version}, ${path.relative(process.cwd(), addonPath)}): ${rawFormats.length} formats, ${results.join(', ')}`);
+console.log(
+  `smoke (${process.arch}, node ${process.version}, ${path.relative(process.cwd(), addonPath)}): ${rawFormats.length} formats, ${results.join(', ')}`,
+);
 
 // 43691 x 32768 rgb24 needs 2^32 + 32768 bytes: where size_t is 32 bits (armhf) a size check that
 // wraps sees 32768 and lets a 64 KiB buffer through to an out-of-bounds read. It must be refused.
 console.log('smoke: encoding a frame whose size overflows 32-bit arithmetic (a crash here is that bug)');
-assert.throws(() => addon.encodeSync(new Uint8Array(65536), 43691, 32768, 'rgb24', QUALITY, undefined, undefined),
-  (error) => typeof error.code === 'string' && error.code.startsWith('ERR_'));
+assert.throws(
+  () => addon.encodeSync(new Uint8Array(65536), 43691, 32768, 'rgb24', QUALITY, undefined, undefined),
+  (error) => typeof error.code === 'string' && error.code.startsWith('ERR_'),
+);
 console.log('smoke: oversized frame refused');

@@ -69,7 +69,17 @@ async function freePort() {
 
 async function startServer(name, args, { ulimit } = {}) {
   const port = await freePort();
-  const command = [process.execPath, join(ROOT, 'dist/cli/main.js'), ...args, '--port', String(port), '--client-timeout', '3', '--log-level', 'info'];
+  const command = [
+    process.execPath,
+    join(ROOT, 'dist/cli/main.js'),
+    ...args,
+    '--port',
+    String(port),
+    '--client-timeout',
+    '3',
+    '--log-level',
+    'info',
+  ];
   // A descriptor limit is set in a shell first (soft and hard), as systemd or a login shell would.
   const [file, ...rest] = ulimit === undefined ? command : ['sh', '-c', `ulimit -n ${ulimit}; exec "$@"`, 'sh', ...command];
   const child = spawn(file, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -180,13 +190,17 @@ const SCENARIOS = [
     name: 'poll',
     weight: 0.2,
     run: (port) =>
-      exchange(port, `GET ${pick(['/snapshot', '/state', '/metrics', '/', '/?action=snapshot', '/nope', '/../../etc/passwd'])} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`),
+      exchange(
+        port,
+        `GET ${pick(['/snapshot', '/state', '/metrics', '/', '/?action=snapshot', '/nope', '/../../etc/passwd'])} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`,
+      ),
   },
   {
     // Slowloris: a header byte every 1.5 s; the server's head deadline (--server-timeout, 10 s) ends it with a 408.
     name: 'slowloris',
     weight: 0.07,
-    run: (port) => exchange(port, `GET /stream HTTP/1.1\r\nHost: soak\r\nX-Slow: ${'z'.repeat(60)}\r\n\r\n`, { holdMs: 45_000, dribbleMs: 1500 }),
+    run: (port) =>
+      exchange(port, `GET /stream HTTP/1.1\r\nHost: soak\r\nX-Slow: ${'z'.repeat(60)}\r\n\r\n`, { holdMs: 45_000, dribbleMs: 1500 }),
     mustBeCut: () => true,
     // Its head never completes, so no answer is owed: a 408, or a close by the flood budget.
     noAnswerOwed: true,
@@ -195,7 +209,17 @@ const SCENARIOS = [
     name: 'malformed',
     weight: 0.13,
     run: (port) =>
-      exchange(port, pick(['GARBAGE\r\n\r\n', 'GET / HTTP/7.0\r\n\r\n', '\x16\x03\x01\x00\xa5\x01\x00', 'POST /stream HTTP/1.1\r\nHost: soak\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc', 'GET /stream?fps=abc HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n', 'GET //[ HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n'])),
+      exchange(
+        port,
+        pick([
+          'GARBAGE\r\n\r\n',
+          'GET / HTTP/7.0\r\n\r\n',
+          '\x16\x03\x01\x00\xa5\x01\x00',
+          'POST /stream HTTP/1.1\r\nHost: soak\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc',
+          'GET /stream?fps=abc HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n',
+          'GET //[ HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n',
+        ]),
+      ),
   },
   {
     name: 'oversized head',
@@ -257,7 +281,21 @@ function metric(port, name) {
 let feeding = true;
 async function feedFifo(fifo, serverReady) {
   const frames = [0, 1, 2, 3].map((i) =>
-    execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=1`, '-vf', `trim=start_frame=${i}`, '-frames:v', '1', '-f', 'mjpeg', '-']),
+    execFileSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=320x240:rate=1`,
+      '-vf',
+      `trim=start_frame=${i}`,
+      '-frames:v',
+      '1',
+      '-f',
+      'mjpeg',
+      '-',
+    ]),
   );
   const out = createWriteStream(fifo);
   out.on('error', () => undefined);
@@ -330,10 +368,17 @@ try {
 
   const windowMs = Math.min(15_000, (durationMs - warmUpMs) / 3);
   console.log(`soak: ${minutes} min, ${concurrency} concurrent clients, warm-up ${Math.round(warmUpMs / 1000)} s`);
-  console.log(`soak: ${counts.requests} requests answered (${[...counts.byStatus].sort().map(([s, n]) => `${s}: ${n}`).join(', ')}), ${counts.streams} stream viewers, ~${counts.frames} frames received`);
+  console.log(
+    `soak: ${counts.requests} requests answered (${[...counts.byStatus]
+      .sort()
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ')}), ${counts.streams} stream viewers, ~${counts.frames} frames received`,
+  );
   for (const scenario of SCENARIOS) {
     const t = tallies.get(scenario.name);
-    const cut = scenario.mustBeCut ? `, ${t.cut} cut by the server where required, ${t.notCut} not cut, ${t.shortened} ended by the soak's end` : '';
+    const cut = scenario.mustBeCut
+      ? `, ${t.cut} cut by the server where required, ${t.notCut} not cut, ${t.shortened} ended by the soak's end`
+      : '';
     console.log(`soak:   ${scenario.name}: ${t.ran}${cut}`);
     for (const problem of scenario.verdict?.(t) ?? []) note(scenario.name, problem);
   }
@@ -369,11 +414,18 @@ try {
     }
     if (server.exited || fdEnd > server.fdStart) exitCode = 1;
   }
-  console.log(`soak: the FIFO got ${counts.fed.frames} frames with ${counts.fed.stalls} stalls of 6 s; captures resumed after ${counts.fed.recovered}`);
+  console.log(
+    `soak: the FIFO got ${counts.fed.frames} frames with ${counts.fed.stalls} stalls of 6 s; captures resumed after ${counts.fed.recovered}`,
+  );
   const eoiLessFed = await eoiLess.stop();
-  console.log(`soak: the EOI-less camera got ${eoiLessFed} frames; ${repairs.repaired} served repaired, ${repairs.corrupt} rejected as corrupt`);
-  if (!(repairs.repaired >= eoiLessFed * 0.5) || repairs.corrupt !== 0) note('eoi-less', `${repairs.repaired} of ${eoiLessFed} frames repaired, ${repairs.corrupt} corrupt`);
-  console.log(`soak: ${flooded.floods} floods of 1100 connections; ${flooded.pushedOut} pushed out by the budget; slowest snapshot during a flood ${flooded.slowestSnapshotMs} ms`);
+  console.log(
+    `soak: the EOI-less camera got ${eoiLessFed} frames; ${repairs.repaired} served repaired, ${repairs.corrupt} rejected as corrupt`,
+  );
+  if (!(repairs.repaired >= eoiLessFed * 0.5) || repairs.corrupt !== 0)
+    note('eoi-less', `${repairs.repaired} of ${eoiLessFed} frames repaired, ${repairs.corrupt} corrupt`);
+  console.log(
+    `soak: ${flooded.floods} floods of 1100 connections; ${flooded.pushedOut} pushed out by the budget; slowest snapshot during a flood ${flooded.slowestSnapshotMs} ms`,
+  );
   if (counts.unexpected > 0) {
     console.log(`soak: ${counts.unexpected} unexpected answers:\n  ${unexpected.join('\n  ')}`);
     exitCode = 1;

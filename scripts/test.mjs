@@ -75,7 +75,10 @@ for (const run of selected) {
   if (result.status !== 0 && failed.length === before) {
     // test/vm/run: 125 when the guest did not run the command (a module such as vivid failed to
     // load, or the guest broke), 124 when it timed out.
-    const vm = run.command[0] === 'test/vm/run' ? { 124: ' (the VM timed out)', 125: ' (the VM did not run the tests: see its turbocam-vm: line)' }[result.status] ?? '' : '';
+    const vm =
+      run.command[0] === 'test/vm/run'
+        ? ({ 124: ' (the VM timed out)', 125: ' (the VM did not run the tests: see its turbocam-vm: line)' }[result.status] ?? '')
+        : '';
     failed.push(`${run.name}: exited ${result.status ?? result.signal}${vm}${existsSync(report) ? '' : ' and wrote no results'}`);
   }
 }

@@ -9,8 +9,7 @@ import { TurbocamError } from './errors.js';
 const require = createRequire(import.meta.url);
 const nodeGypBuild = require('node-gyp-build') as { path(root: string): string };
 
-const BUILD_HINT =
-  'build it with `npm rebuild turbocam --build-from-source` (needs cmake, g++, pkg-config and libturbojpeg0-dev)';
+const BUILD_HINT = 'build it with `npm rebuild turbocam --build-from-source` (needs cmake, g++, pkg-config and libturbojpeg0-dev)';
 
 /** The addon file this package root would load, or a coded ERR_ADDON_MISSING error. */
 export function locateAddon(root: string): string {

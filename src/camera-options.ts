@@ -2,7 +2,22 @@
 // can tell of its source before it negotiates.
 import type { SourceInfo, SourceKind } from './sources/source.js';
 import type { Flip, PixelFormatName, Rotation, Subsampling } from './types.js';
-import { BUFFERS, checkOrientation, checkOutput, type OutputName, checkPixelFormat, checkRange, checkSubsampling, DEVICE_TIMEOUT_MS, ENCODERS, type EncoderName, invalidArg, POSITIVE_INTEGER, POSITIVE_NUMBER, QUALITY } from './validate.js';
+import {
+  BUFFERS,
+  checkOrientation,
+  checkOutput,
+  type OutputName,
+  checkPixelFormat,
+  checkRange,
+  checkSubsampling,
+  DEVICE_TIMEOUT_MS,
+  ENCODERS,
+  type EncoderName,
+  invalidArg,
+  POSITIVE_INTEGER,
+  POSITIVE_NUMBER,
+  QUALITY,
+} from './validate.js';
 
 export interface OpenCameraOptions {
   /** `/dev/videoN`, `testsrc`, `stdin`, or the path of a FIFO / file carrying frames. */
@@ -92,7 +107,8 @@ export function checkCameraOptions(options: OpenCameraOptions): void {
   if (options.encoderFormat !== undefined && !(['jpeg', 'mjpeg', 'fwht', 'yuyv'] as unknown[]).includes(options.encoderFormat)) {
     throw invalidArg('openCamera', 'encoderFormat', 'jpeg, mjpeg, fwht or yuyv', options.encoderFormat);
   }
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidArg('openCamera', 'signal', 'an AbortSignal', options.signal);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+    throw invalidArg('openCamera', 'signal', 'an AbortSignal', options.signal);
 }
 
 /** The options as the addon takes them, with src/validate.ts's defaults (not the addon's fallbacks). */

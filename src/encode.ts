@@ -4,7 +4,17 @@
 // buffer (they return when the GC collects their Buffers), a copy of exactly the JPEG's bytes.
 import { native, type NativeEncoderStats } from './native.js';
 import type { Flip, PixelFormatName, RawPixelFormatName, Rotation, Subsampling } from './types.js';
-import { checkObject, checkOrientation, checkPixelFormat, checkRange, checkSubsampling, FRAME_INDEX, invalidArg, POSITIVE_INTEGER, QUALITY } from './validate.js';
+import {
+  checkObject,
+  checkOrientation,
+  checkPixelFormat,
+  checkRange,
+  checkSubsampling,
+  FRAME_INDEX,
+  invalidArg,
+  POSITIVE_INTEGER,
+  QUALITY,
+} from './validate.js';
 
 export interface EncodeOptions {
   width: number;
@@ -35,7 +45,17 @@ export interface TestPatternOptions {
 /** Counters of the encoder's output-buffer pool and of rejected mjpeg frames. */
 export type EncoderStats = NativeEncoderStats;
 
-type NativeEncodeArgs = [Uint8Array, number, number, PixelFormatName, number, Subsampling | undefined, number | undefined, number, Flip | undefined];
+type NativeEncodeArgs = [
+  Uint8Array,
+  number,
+  number,
+  PixelFormatName,
+  number,
+  Subsampling | undefined,
+  number | undefined,
+  number,
+  Flip | undefined,
+];
 
 function encodeArgs(where: string, frame: unknown, options: unknown): NativeEncodeArgs {
   if (!(frame instanceof Uint8Array)) throw invalidArg(where, 'frame', 'a Buffer or Uint8Array', typeof frame);

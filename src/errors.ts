@@ -11,7 +11,8 @@ export const ERROR_CODES = {
   EBUSY: 'another process streams from the device',
   ENODEV: 'the device was unplugged',
   EIO: 'the driver reported a fatal streaming error',
-  ETIMEDOUT: 'no frame within `deviceTimeout` (a relay: no bytes from the upstream; a pipe: no bytes from its writer while turbocam waits for them)',
+  ETIMEDOUT:
+    'no frame within `deviceTimeout` (a relay: no bytes from the upstream; a pipe: no bytes from its writer while turbocam waits for them)',
   EEXIST: '`--unix` names a path that exists and is not a socket',
   EADDRINUSE: 'another server listens on the address or Unix socket',
   ERR_NOT_CAPTURE_DEVICE: '`/dev/null`, a regular file, or an output-only node',
@@ -21,12 +22,15 @@ export const ERROR_CODES = {
   ERR_END_OF_STREAM: "a pipe's writer closed (persistent mode reopens it, which suits a FIFO)",
   ERR_INVALID_ARG: 'an option or argument out of range, an unknown or read-only control, a raw pipe without width and height',
   ERR_FRAME_SIZE: 'a frame smaller than width × height × format; the message gives both byte counts',
-  ERR_CORRUPT_FRAME: 'an mjpeg frame without SOI or a complete header, or cut short inside its scan (a frame that only lacks EOI is repaired)',
+  ERR_CORRUPT_FRAME:
+    'an mjpeg frame without SOI or a complete header, or cut short inside its scan (a frame that only lacks EOI is repaired)',
   ERR_TRUNCATED_FRAMES: 'a warning, capture going on: most mjpeg frames are cut short and dropped; `allowTruncatedFrames` serves them',
   ERR_ENCODE: 'libjpeg-turbo refused the frame',
-  ERR_NO_M2M_ENCODER: '`--encoder m2m-image` (or m2m-video) and no V4L2 M2M node (or not the one given) encodes the camera\'s format to JPEG (MJPEG)',
+  ERR_NO_M2M_ENCODER:
+    "`--encoder m2m-image` (or m2m-video) and no V4L2 M2M node (or not the one given) encodes the camera's format to JPEG (MJPEG)",
   ERR_NOT_M2M_DEVICE: 'an encoder node that is not a V4L2 memory-to-memory device',
-  ERR_DMABUF: 'an M2M encoder refused the camera\'s DMABUF; it is copied into the encoder\'s buffers instead (not raised: the frame is retried at once)',
+  ERR_DMABUF:
+    "an M2M encoder refused the camera's DMABUF; it is copied into the encoder's buffers instead (not raised: the frame is retried at once)",
   ERR_NO_CONTROLS: 'controls asked of a source that is not a V4L2 device',
   ERR_CLOSED: 'the camera was used after `close()`, or a closed server asked to listen',
   ERR_ABORTED: 'the `signal` given to `openCamera` or `createServer` / `serve` aborted before it opened (an abort later closes it)',

@@ -7,10 +7,28 @@ export type { DeviceDescription } from './camera.js';
 export type { OpenCameraOptions } from './camera-options.js';
 export { encode, encodeSync, testPattern, encoderStats } from './encode.js';
 export type { EncodeOptions, EncoderStats, TestPatternOptions } from './encode.js';
-export type { CameraControls, ControlInfo, DropReason, FrameSource, PausableSource, RawDropReason, RawOutputStats, SourceInfo, SourceKind, SourceStats } from './sources/source.js';
+export type {
+  CameraControls,
+  ControlInfo,
+  DropReason,
+  FrameSource,
+  PausableSource,
+  RawDropReason,
+  RawOutputStats,
+  SourceInfo,
+  SourceKind,
+  SourceStats,
+} from './sources/source.js';
 export { FrameHub, type FrameHubEvents, type FrameHubOptions } from './hub.js';
 export { createServer, serve, TurbocamServer, type ListenOptions, type ServerEvents, type ServerOptions } from './http/server.js';
 export { openRelay, RelaySource, type RelayOptions } from './sources/relay.js';
 export { mjpegHandler, snapshotHandler } from './http/handlers.js';
-export type { MjpegHandler, MjpegHandlerOptions, MjpegHandlerStats, SnapshotHandler, SnapshotHandlerOptions, RequestListener } from './http/handlers.js';
+export type {
+  MjpegHandler,
+  MjpegHandlerOptions,
+  MjpegHandlerStats,
+  SnapshotHandler,
+  SnapshotHandlerOptions,
+  RequestListener,
+} from './http/handlers.js';
 export type { MjpegClientStats } from './http/mjpeg-writer.js';

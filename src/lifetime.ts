@@ -19,7 +19,8 @@ export function throwIfAborted(where: string, signal: AbortSignal | undefined): 
 /** Calls `close` once when `signal` aborts. Returns what stops listening (call it on close). */
 export function closeOnAbort(signal: AbortSignal | undefined, close: () => Promise<void>): () => void {
   if (signal === undefined) return () => undefined;
-  if (!(signal instanceof AbortSignal)) throw new TurbocamError('ERR_INVALID_ARG', `\`signal\` must be an AbortSignal, got ${String(signal)}`);
+  if (!(signal instanceof AbortSignal))
+    throw new TurbocamError('ERR_INVALID_ARG', `\`signal\` must be an AbortSignal, got ${String(signal)}`);
   const onAbort = (): void => void close();
   signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);

@@ -89,17 +89,38 @@ export interface NativeAddon {
   listDevices(): Promise<NativeDevice[]>;
   // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.
   encode(
-    frame: Uint8Array, width: number, height: number, format: string, quality: number,
-    subsampling: string | undefined, stride: number | undefined, rotate: number, flip: string | undefined,
+    frame: Uint8Array,
+    width: number,
+    height: number,
+    format: string,
+    quality: number,
+    subsampling: string | undefined,
+    stride: number | undefined,
+    rotate: number,
+    flip: string | undefined,
   ): Promise<Buffer>;
   encodeSync(
-    frame: Uint8Array, width: number, height: number, format: string, quality: number,
-    subsampling: string | undefined, stride: number | undefined, rotate: number, flip: string | undefined,
+    frame: Uint8Array,
+    width: number,
+    height: number,
+    format: string,
+    quality: number,
+    subsampling: string | undefined,
+    stride: number | undefined,
+    rotate: number,
+    flip: string | undefined,
   ): Buffer;
   /** The planes an oriented raw frame is compressed from, for tests (same arguments as encodeSync). */
   orientedPlanesForTest(
-    frame: Uint8Array, width: number, height: number, format: string, quality: number,
-    subsampling: string | undefined, stride: number | undefined, rotate: number, flip: string | undefined,
+    frame: Uint8Array,
+    width: number,
+    height: number,
+    format: string,
+    quality: number,
+    subsampling: string | undefined,
+    stride: number | undefined,
+    rotate: number,
+    flip: string | undefined,
   ): { width: number; height: number; samp: number; planes: Array<{ width: number; height: number; data: Buffer }> };
   testPattern(width: number, height: number, format: string, frame: number): Buffer;
   encoderStats(): NativeEncoderStats;

@@ -47,7 +47,10 @@ export function describeRange(range: Range): string {
 
 /** ERR_INVALID_ARG naming where, what and what was given. */
 export function invalidArg(where: string, name: string, expected: string, actual: unknown): TurbocamError {
-  return new TurbocamError('ERR_INVALID_ARG', `${where}: \`${name}\` must be ${expected}, got ${typeof actual === 'string' ? `'${actual}'` : String(actual)}`);
+  return new TurbocamError(
+    'ERR_INVALID_ARG',
+    `${where}: \`${name}\` must be ${expected}, got ${typeof actual === 'string' ? `'${actual}'` : String(actual)}`,
+  );
 }
 
 export function checkRange(where: string, name: string, value: unknown, range: Range): asserts value is number {
@@ -76,7 +79,8 @@ export function checkObject(where: string, name: string, value: unknown): assert
 
 /** rotate (clockwise degrees) and flip, as encode() and openCamera() take them. */
 export function checkOrientation(where: string, rotate: unknown, flip: unknown): void {
-  if (rotate !== undefined && rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270) throw invalidArg(where, 'rotate', '0, 90, 180 or 270', rotate);
+  if (rotate !== undefined && rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270)
+    throw invalidArg(where, 'rotate', '0, 90, 180 or 270', rotate);
   if (flip !== undefined && flip !== 'h' && flip !== 'v') throw invalidArg(where, 'flip', "'h' or 'v'", flip);
 }
 
@@ -84,5 +88,6 @@ export function checkOrientation(where: string, rotate: unknown, flip: unknown):
 export function checkOutput(where: string, output: unknown, format: unknown): asserts output is OutputName | undefined {
   if (output === undefined) return;
   if (!(OUTPUTS as readonly unknown[]).includes(output)) throw invalidArg(where, 'output', OUTPUTS.join(', '), output);
-  if (output !== 'jpeg' && format === 'mjpeg') throw invalidArg(where, 'format', `a raw format (or auto) for output '${String(output)}'`, format);
+  if (output !== 'jpeg' && format === 'mjpeg')
+    throw invalidArg(where, 'format', `a raw format (or auto) for output '${String(output)}'`, format);
 }

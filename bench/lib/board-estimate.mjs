@@ -40,7 +40,13 @@ export function boardEstimates(results, posted = null) {
   if (!posted && !referenceCeiling) return { error: 'no 1280x720 yuyv ceiling in this run' };
   if (posted && !posted.encoder?.rows?.length) return { error: 'the posted run has no encoder rows' };
   const boards = posted
-    ? [{ board: posted.machine?.cpuModel ?? 'posted board', core: `${posted.machine?.cpus ?? '?'} cores, libturbojpeg ${posted.machine?.libturbojpeg ?? '?'}`, posted }]
+    ? [
+        {
+          board: posted.machine?.cpuModel ?? 'posted board',
+          core: `${posted.machine?.cpus ?? '?'} cores, libturbojpeg ${posted.machine?.libturbojpeg ?? '?'}`,
+          posted,
+        },
+      ]
     : BOARDS;
   const factor = posted ? 1 : ESTIMATE_FACTOR;
   return {
@@ -53,13 +59,25 @@ export function boardEstimates(results, posted = null) {
         const ours = fps(row, 'turbocam');
         const ceilingHere = fps(row, 'ceiling');
         const boardCeiling = run
-          ? fps(run.encoder?.rows?.find((r) => sameFrame(r, row)), 'ceiling')
+          ? fps(
+              run.encoder?.rows?.find((r) => sameFrame(r, row)),
+              'ceiling',
+            )
           : ceilingHere && ceilingFps * (ceilingHere / referenceCeiling);
         if (!ours || !ceilingHere || !boardCeiling) return [];
         const turbocamFps = boardCeiling * (ours / ceilingHere);
         const whole = wholeProcessMs(results, row);
         const wholeFps = whole ? boardCeiling * (1000 / whole / ceilingHere) : null;
-        return [{ frame: `${row.width}x${row.height} ${row.format}`, ceilingFps: boardCeiling, turbocamFps, low: turbocamFps / factor, high: turbocamFps * factor, wholeFps }];
+        return [
+          {
+            frame: `${row.width}x${row.height} ${row.format}`,
+            ceilingFps: boardCeiling,
+            turbocamFps,
+            low: turbocamFps / factor,
+            high: turbocamFps * factor,
+            wholeFps,
+          },
+        ];
       }),
     })),
   };
@@ -76,24 +94,34 @@ function wholeProcessMs(results, row) {
 export function renderBoardEstimates(estimate, table) {
   if (estimate.error) return [`Pi 4 / Pi 5 ESTIMATE: not made (${estimate.error}).`];
   const label = estimate.factor === 1 ? 'PREDICTION from a posted board run' : 'Pi 4 / Pi 5 ESTIMATE, not measured on a Pi';
-  const lines = [`${label}: turbocam frames per second on one core = this run's turbocam/ceiling ratio x the board's ceiling ` +
-    `(${estimate.basis}${estimate.factor === 1 ? ').' : `; range within a factor of ${estimate.factor}). Run \`npm run bench\` on the board for real figures.`}`];
+  const lines = [
+    `${label}: turbocam frames per second on one core = this run's turbocam/ceiling ratio x the board's ceiling ` +
+      `(${estimate.basis}${estimate.factor === 1 ? ').' : `; range within a factor of ${estimate.factor}). Run \`npm run bench\` on the board for real figures.`}`,
+  ];
   const ranged = estimate.factor !== 1;
   const head = ['frame', ...estimate.boards.flatMap((b) => [`${b.board} (${b.core})`, ...(ranged ? ['range'] : [])])];
   const frames = estimate.boards[0]?.rows.map((r) => r.frame) ?? [];
-  const rows = [head, ...frames.map((frame) => [frame, ...estimate.boards.flatMap((b) => {
-    const row = b.rows.find((r) => r.frame === frame);
-    const range = ranged ? [row ? `${row.low.toFixed(0)}-${row.high.toFixed(0)}` : '-'] : [];
-    return [row ? row.turbocamFps.toFixed(0) : '-', ...range];
-  })])];
+  const rows = [
+    head,
+    ...frames.map((frame) => [
+      frame,
+      ...estimate.boards.flatMap((b) => {
+        const row = b.rows.find((r) => r.frame === frame);
+        const range = ranged ? [row ? `${row.low.toFixed(0)}-${row.high.toFixed(0)}` : '-'] : [];
+        return [row ? row.turbocamFps.toFixed(0) : '-', ...range];
+      }),
+    ]),
+  ];
   lines.push(table(rows));
   const wholeRows = frames.flatMap((frame) => {
     const cells = estimate.boards.map((b) => b.rows.find((r) => r.frame === frame)?.wholeFps ?? null);
     return cells.some((c) => c != null) ? [[frame, ...cells.map((c) => (c == null ? '-' : c.toFixed(0)))]] : [];
   });
   if (wholeRows.length) {
-    lines.push('The whole process at 4:2:0 (capture, encode, JS, other threads; FIFO source, 1 client; the cost part), frames per second on one core' +
-      ' (the rows above encode yuyv at the encoder part\'s 4:2:2):');
+    lines.push(
+      'The whole process at 4:2:0 (capture, encode, JS, other threads; FIFO source, 1 client; the cost part), frames per second on one core' +
+        " (the rows above encode yuyv at the encoder part's 4:2:2):",
+    );
     lines.push(table([['frame', ...estimate.boards.map((b) => b.board)], ...wholeRows]));
   }
   const reference = `${REFERENCE.width}x${REFERENCE.height} ${REFERENCE.format}`;

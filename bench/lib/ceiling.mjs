@@ -12,7 +12,10 @@ export function buildCeiling(buildDir) {
   mkdirSync(buildDir, { recursive: true });
   const binary = join(buildDir, 'ceiling');
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(SOURCE).mtimeMs) return binary;
-  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libturbojpeg'], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
+  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libturbojpeg'], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Wshadow', '-o', binary, SOURCE, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   return binary;
 }

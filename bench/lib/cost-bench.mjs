@@ -16,7 +16,11 @@ import { firstJpegByte, freePort, stopServer } from './server-process.mjs';
 const CLIENTS_SCRIPT = fileURLToPath(new URL('./fanout-clients.mjs', import.meta.url));
 const FLOOR_SCRIPT = fileURLToPath(new URL('./cost-floor.mjs', import.meta.url));
 const FEEDER_SCRIPT = fileURLToPath(new URL('./cost-feeder.mjs', import.meta.url));
-const SIZES = [[640, 480], [1280, 720], [1920, 1080]];
+const SIZES = [
+  [640, 480],
+  [1280, 720],
+  [1920, 1080],
+];
 const FAN_OUT = [10, 100];
 const FPS = 30;
 const QUALITY = 80;
@@ -46,9 +50,15 @@ function getJson(port, path) {
     const request = get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk) => { body += chunk; });
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
       res.on('end', () => {
-        try { resolve(JSON.parse(body)); } catch (error) { reject(error); }
+        try {
+          resolve(JSON.parse(body));
+        } catch (error) {
+          reject(error);
+        }
       });
     });
     request.on('error', reject);
@@ -59,10 +69,16 @@ function getJson(port, path) {
 function startClients(port, count, seconds) {
   const child = fork(CLIENTS_SCRIPT, [String(port), String(count), '0', String(seconds)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let out = '';
-  child.stdout.on('data', (chunk) => { out += chunk; });
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
   return new Promise((resolve) => {
     child.on('exit', () => {
-      try { resolve(JSON.parse(out)); } catch { resolve(null); }
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        resolve(null);
+      }
     });
   });
 }
@@ -87,15 +103,29 @@ async function window({ pid, frames, warmup, seconds }) {
 function spawnCli(cli, args) {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderrTail = '';
-  child.stderr.on('data', (chunk) => { child.stderrTail = (child.stderrTail + chunk).slice(-2000); });
+  child.stderr.on('data', (chunk) => {
+    child.stderrTail = (child.stderrTail + chunk).slice(-2000);
+  });
   child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return child;
 }
 
 async function measureServer({ cli, source, width, height, clients, warmup, seconds, dir }) {
   const port = await freePort();
-  const common = ['--resolution', `${width}x${height}`, '--fps', String(FPS), '--port', String(port), '--workers', String(WORKERS),
-    '--quality', String(QUALITY), '--subsampling', SUBSAMPLING];
+  const common = [
+    '--resolution',
+    `${width}x${height}`,
+    '--fps',
+    String(FPS),
+    '--port',
+    String(port),
+    '--workers',
+    String(WORKERS),
+    '--quality',
+    String(QUALITY),
+    '--subsampling',
+    SUBSAMPLING,
+  ];
   let feeder = null;
   let args;
   if (source === 'fifo') {
@@ -111,10 +141,24 @@ async function measureServer({ cli, source, width, height, clients, warmup, seco
   try {
     await firstJpegByte({ port, child: server });
     const report = startClients(port, clients, warmup + seconds + 1);
-    const sample = await window({ pid: server.pid, warmup, seconds, frames: async () => (await getJson(port, '/state')).result.source.delivered });
+    const sample = await window({
+      pid: server.pid,
+      warmup,
+      seconds,
+      frames: async () => (await getJson(port, '/state')).result.source.delivered,
+    });
     const fps = clientFps(await report);
-    return { source, width, height, clients, frames: sample.frames, seconds, fps: sample.frames / seconds, clientFpsMin: fps[0] ?? null,
-      perFrameMs: perFrameMs(sample.ns, sample.frames) };
+    return {
+      source,
+      width,
+      height,
+      clients,
+      frames: sample.frames,
+      seconds,
+      fps: sample.frames / seconds,
+      clientFpsMin: fps[0] ?? null,
+      perFrameMs: perFrameMs(sample.ns, sample.frames),
+    };
   } finally {
     await stopServer(server);
     feeder?.kill('SIGKILL');
@@ -129,7 +173,13 @@ async function measureFloor({ width, height, clients, jpeg, warmup, seconds, dir
   floor.exited = new Promise((resolve) => floor.once('exit', (code, signal) => resolve({ code, signal })));
   try {
     for (let tries = 0; ; tries++) {
-      try { await getJson(port, '/count'); break; } catch (error) { if (tries > 200) throw error; await sleep(20); }
+      try {
+        await getJson(port, '/count');
+        break;
+      } catch (error) {
+        if (tries > 200) throw error;
+        await sleep(20);
+      }
     }
     const report = startClients(port, clients, warmup + seconds + 1);
     const sample = await window({ pid: floor.pid, warmup, seconds, frames: async () => (await getJson(port, '/count')).frames / clients });
@@ -164,7 +214,8 @@ async function encodeSyncBaseline(width, height) {
       let ns0 = self();
       const t0 = process.hrtime.bigint();
       const n0 = hot.n;
-      while (Number(process.hrtime.bigint() - t0) < hotSeconds * 1e9 || hot.n - n0 < FRAMES) jpeg = encodeSync(frames[hot.n++ % FRAMES], options);
+      while (Number(process.hrtime.bigint() - t0) < hotSeconds * 1e9 || hot.n - n0 < FRAMES)
+        jpeg = encodeSync(frames[hot.n++ % FRAMES], options);
       hot.ns += self() - ns0;
       // Sleep to the next period's start, as a worker does between frames at 30 fps.
       const count = Math.max(FRAMES, Math.round(pacedSeconds * FPS));
@@ -179,8 +230,16 @@ async function encodeSyncBaseline(width, height) {
       }
       paced.ns += self() - ns0;
     },
-    result: () => ({ width, height, frames: hot.n, msPerFrame: hot.ns / 1e6 / hot.n, pacedFrames: paced.n, pacedMsPerFrame: paced.ns / 1e6 / paced.n,
-      pacedPeriodMs: periodMs, bytes: jpeg.length }),
+    result: () => ({
+      width,
+      height,
+      frames: hot.n,
+      msPerFrame: hot.ns / 1e6 / hot.n,
+      pacedFrames: paced.n,
+      pacedMsPerFrame: paced.ns / 1e6 / paced.n,
+      pacedPeriodMs: periodMs,
+      bytes: jpeg.length,
+    }),
   };
 }
 
@@ -189,7 +248,17 @@ export async function benchCost({ cli, quick, log, sizes = SIZES, sources = ['te
   const warmup = quick ? 1 : 2;
   const seconds = quick ? 3 : 6;
   const dir = mkdtempSync(join(tmpdir(), 'turbocam-cost-'));
-  const out = { fps: FPS, quality: QUALITY, subsampling: SUBSAMPLING, workers: WORKERS, windowSeconds: seconds, loadavgStart: loadavg(), rows: [], encodeSync: [], floor: [] };
+  const out = {
+    fps: FPS,
+    quality: QUALITY,
+    subsampling: SUBSAMPLING,
+    workers: WORKERS,
+    windowSeconds: seconds,
+    loadavgStart: loadavg(),
+    rows: [],
+    encodeSync: [],
+    floor: [],
+  };
   try {
     for (const [width, height] of sizes) {
       const sync = await encodeSyncBaseline(width, height);

@@ -1,9 +1,25 @@
 export type Stage = 'capture' | 'encode' | 'main' | 'other';
-export interface ThreadSample { tid: number; comm: string; ns: number }
+export interface ThreadSample {
+  tid: number;
+  comm: string;
+  ns: number;
+}
 export type StageFigures = Record<Stage, number>;
-export interface CostRow { source: string; width: number; height: number; clients: number; fps?: number; perFrameMs: (StageFigures & { total: number }) | null }
+export interface CostRow {
+  source: string;
+  width: number;
+  height: number;
+  clients: number;
+  fps?: number;
+  perFrameMs: (StageFigures & { total: number }) | null;
+}
 export interface CostResults {
-  fps?: number; quality?: number; subsampling: string; workers?: number; windowSeconds?: number; error?: string;
+  fps?: number;
+  quality?: number;
+  subsampling: string;
+  workers?: number;
+  windowSeconds?: number;
+  error?: string;
   rows: CostRow[];
   encodeSync: Array<{ width: number; height: number; msPerFrame: number; pacedMsPerFrame?: number }>;
   floor: Array<{ width: number; height: number; clients: number; msPerFrame: number }>;
@@ -17,7 +33,17 @@ export function stageOf(pid: number, tid: number, comm: string): Stage;
 export function stageNs(pid: number, before: ThreadSample[], after: ThreadSample[]): StageFigures;
 export function perFrameMs(ns: StageFigures, frames: number): (StageFigures & { total: number }) | null;
 export function perClientIncrement(oneMs: number | null, nMs: number | null, n: number): number | null;
-export interface WholeReach { least: number; leastXPaced: number; leastXHot: number | null; allowed: number; captureBudget: number; reachable: boolean }
+export interface WholeReach {
+  least: number;
+  leastXPaced: number;
+  leastXHot: number | null;
+  allowed: number;
+  captureBudget: number;
+  reachable: boolean;
+}
 export function wholeReach(limit: number, pacedMs: number | null, hotMs: number | null, floorMs: number | null): WholeReach | null;
 export function costTargets(cost: CostResults | undefined): import('./report.mjs').Target[];
-export function renderCost(cost: CostResults | undefined, table: (rows: Array<Array<string | number>>, left?: number[]) => string): string[];
+export function renderCost(
+  cost: CostResults | undefined,
+  table: (rows: Array<Array<string | number>>, left?: number[]) => string,
+): string[];

@@ -47,12 +47,21 @@ const size = (row) => `${row.width}x${row.height}`;
 const fmt = (value, digits = 2) => (value == null || Number.isNaN(value) ? '-' : Number(value).toFixed(digits));
 
 function find(list, width, height, clients = 1, source) {
-  return (list ?? []).find((r) => r.width === width && r.height === height && (r.clients ?? 1) === clients && (source === undefined || r.source === source)) ?? null;
+  return (
+    (list ?? []).find(
+      (r) => r.width === width && r.height === height && (r.clients ?? 1) === clients && (source === undefined || r.source === source),
+    ) ?? null
+  );
 }
 
 /** The stage that costs most beyond the paced encodeSync baseline: the likely cause of a miss. */
 function largestExcess(perFrame, encodeSyncMs) {
-  const excess = { capture: perFrame.capture, 'encode beyond paced encodeSync': perFrame.encode - encodeSyncMs, 'JS main': perFrame.main, other: perFrame.other };
+  const excess = {
+    capture: perFrame.capture,
+    'encode beyond paced encodeSync': perFrame.encode - encodeSyncMs,
+    'JS main': perFrame.main,
+    other: perFrame.other,
+  };
   const [name, ms] = Object.entries(excess).sort((a, b) => b[1] - a[1])[0];
   return `largest share: ${name} ${fmt(ms, 3)} ms/frame`;
 }
@@ -65,7 +74,14 @@ export function wholeReach(limit, pacedMs, hotMs, floorMs) {
   if (pacedMs == null || floorMs == null) return null;
   const least = floorMs + pacedMs;
   const allowed = limit * pacedMs;
-  return { least, leastXPaced: least / pacedMs, leastXHot: hotMs ? least / hotMs : null, allowed, captureBudget: allowed - least, reachable: least <= allowed };
+  return {
+    least,
+    leastXPaced: least / pacedMs,
+    leastXHot: hotMs ? least / hotMs : null,
+    allowed,
+    captureBudget: allowed - least,
+    reachable: least <= allowed,
+  };
 }
 
 function reachText(reach) {
@@ -85,7 +101,16 @@ export function costTargets(cost) {
     const status = value == null || Number.isNaN(value) ? 'N/A' : value <= limit ? 'PASS' : 'MISS';
     const percent = (value / limit - 1) * 100;
     const over = status === 'MISS' ? `; MISS by ${percent < 0.5 ? '<1' : fmt(percent, 0)} %` : '';
-    targets.push({ id, label, target: `<= ${limit}x`, value, unit: 'x', ratio: value == null ? null : value / limit, status, detail: `${detail}${over}` });
+    targets.push({
+      id,
+      label,
+      target: `<= ${limit}x`,
+      value,
+      unit: 'x',
+      ratio: value == null ? null : value / limit,
+      status,
+      detail: `${detail}${over}`,
+    });
   };
   if (!cost || cost.error) return targets;
   for (const row of cost.rows.filter((r) => r.clients === 1)) {
@@ -99,13 +124,28 @@ export function costTargets(cost) {
     const limit = WHOLE_LIMITS[size(row)];
     const hotText = (ms) => (hot ? `; hot loop ${fmt(hot, 3)} ms: ${fmt(ms / hot)}x, but it never sleeps` : '');
     if (row.source === 'fifo' && limit !== undefined) {
-      add(`cost-whole-${size(row)}`, `cost: whole process / paced encodeSync-${cost.subsampling}, ${where}, 1 client`, limit, paced ? f.total / paced : null,
-        `${fmt(f.total, 3)} vs ${fmt(paced, 3)} ms/frame${hotText(f.total)}${reachText(wholeReach(limit, paced, hot, floor))}; ${paced ? largestExcess(f, paced) : ''}`);
+      add(
+        `cost-whole-${size(row)}`,
+        `cost: whole process / paced encodeSync-${cost.subsampling}, ${where}, 1 client`,
+        limit,
+        paced ? f.total / paced : null,
+        `${fmt(f.total, 3)} vs ${fmt(paced, 3)} ms/frame${hotText(f.total)}${reachText(wholeReach(limit, paced, hot, floor))}; ${paced ? largestExcess(f, paced) : ''}`,
+      );
     }
-    add(`cost-encode-${row.source}-${size(row)}`, `cost: encode workers / paced encodeSync-${cost.subsampling}, ${where}`, ENCODE_LIMIT, paced ? f.encode / paced : null,
-      `${fmt(f.encode, 3)} vs ${fmt(paced, 3)} ms/frame${hotText(f.encode)}`);
-    add(`cost-main-${row.source}-${size(row)}`, `cost: JS main thread / bare Node floor, ${where}, 1 client`, MAIN_LIMIT, floor ? f.main / floor : null,
-      `${fmt(f.main, 3)} vs ${fmt(floor, 3)} ms/frame`);
+    add(
+      `cost-encode-${row.source}-${size(row)}`,
+      `cost: encode workers / paced encodeSync-${cost.subsampling}, ${where}`,
+      ENCODE_LIMIT,
+      paced ? f.encode / paced : null,
+      `${fmt(f.encode, 3)} vs ${fmt(paced, 3)} ms/frame${hotText(f.encode)}`,
+    );
+    add(
+      `cost-main-${row.source}-${size(row)}`,
+      `cost: JS main thread / bare Node floor, ${where}, 1 client`,
+      MAIN_LIMIT,
+      floor ? f.main / floor : null,
+      `${fmt(f.main, 3)} vs ${fmt(floor, 3)} ms/frame`,
+    );
   }
   for (const row of cost.rows.filter((r) => r.clients > 1)) {
     const one = find(cost.rows, row.width, row.height, 1, row.source)?.perFrameMs?.main ?? null;
@@ -113,8 +153,13 @@ export function costTargets(cost) {
     const floorN = find(cost.floor, row.width, row.height, row.clients)?.msPerFrame ?? null;
     const ours = perClientIncrement(one, row.perFrameMs?.main ?? null, row.clients);
     const theirs = perClientIncrement(floorOne, floorN, row.clients);
-    add(`cost-client-${row.source}-${row.clients}`, `cost: JS main per extra client / the floor's, ${row.source} ${size(row)}, 1 to ${row.clients} clients`, PER_CLIENT_LIMIT,
-      ours != null && theirs > 0 ? ours / theirs : null, `${fmt(ours, 4)} vs ${fmt(theirs, 4)} ms/frame/client`);
+    add(
+      `cost-client-${row.source}-${row.clients}`,
+      `cost: JS main per extra client / the floor's, ${row.source} ${size(row)}, 1 to ${row.clients} clients`,
+      PER_CLIENT_LIMIT,
+      ours != null && theirs > 0 ? ours / theirs : null,
+      `${fmt(ours, 4)} vs ${fmt(theirs, 4)} ms/frame/client`,
+    );
   }
   return targets;
 }
@@ -123,8 +168,28 @@ export function costTargets(cost) {
 export function renderCost(cost, table) {
   if (!cost) return [];
   if (cost.error) return [`Cost: not run (${cost.error})`];
-  const rows = [['source', 'size', 'clients', 'fps', 'capture', 'encode', 'JS main', 'other', 'total', 'sync hot', 'sync paced', 'floor', 'floor+paced',
-    'x paced', 'x hot', 'enc/paced', 'enc/hot', 'main/floor']];
+  const rows = [
+    [
+      'source',
+      'size',
+      'clients',
+      'fps',
+      'capture',
+      'encode',
+      'JS main',
+      'other',
+      'total',
+      'sync hot',
+      'sync paced',
+      'floor',
+      'floor+paced',
+      'x paced',
+      'x hot',
+      'enc/paced',
+      'enc/hot',
+      'main/floor',
+    ],
+  ];
   for (const r of cost.rows) {
     const baseline = find(cost.encodeSync, r.width, r.height);
     const hot = baseline?.msPerFrame ?? null;
@@ -132,12 +197,32 @@ export function renderCost(cost, table) {
     const floor = find(cost.floor, r.width, r.height, r.clients)?.msPerFrame ?? null;
     const f = r.perFrameMs ?? {};
     const ratio = (a, b) => (a != null && b ? a / b : null);
-    rows.push([r.source, size(r), r.clients, fmt(r.fps, 1), fmt(f.capture, 3), fmt(f.encode, 3), fmt(f.main, 3), fmt(f.other, 3), fmt(f.total, 3), fmt(hot, 3), fmt(paced, 3),
-      fmt(floor, 3), fmt(floor != null && paced != null ? floor + paced : null, 3), fmt(ratio(f.total, paced)), fmt(ratio(f.total, hot)), fmt(ratio(f.encode, paced)),
-      fmt(ratio(f.encode, hot)), fmt(ratio(f.main, floor))]);
+    rows.push([
+      r.source,
+      size(r),
+      r.clients,
+      fmt(r.fps, 1),
+      fmt(f.capture, 3),
+      fmt(f.encode, 3),
+      fmt(f.main, 3),
+      fmt(f.other, 3),
+      fmt(f.total, 3),
+      fmt(hot, 3),
+      fmt(paced, 3),
+      fmt(floor, 3),
+      fmt(floor != null && paced != null ? floor + paced : null, 3),
+      fmt(ratio(f.total, paced)),
+      fmt(ratio(f.total, hot)),
+      fmt(ratio(f.encode, paced)),
+      fmt(ratio(f.encode, hot)),
+      fmt(ratio(f.main, floor)),
+    ]);
   }
-  return [`Cost: CPU ms per delivered frame by thread (/proc/PID/task/*/schedstat), the CLI at ${cost.fps} fps, q${cost.quality}, ${cost.subsampling}, ` +
-    `${cost.workers} workers, ${cost.windowSeconds} s windows; in the same run, encodeSync on the same frames hot (back to back) and paced (one frame per ` +
-    `${fmt(1000 / cost.fps, 1)} ms, asleep between, as a worker at ${cost.fps} fps), and a bare Node MJPEG server (floor, JS main thread). ` +
-    'Workers and the whole process are judged against the paced figure; floor+paced is the least a Node server with this encoder can spend here', table(rows, [0, 1])];
+  return [
+    `Cost: CPU ms per delivered frame by thread (/proc/PID/task/*/schedstat), the CLI at ${cost.fps} fps, q${cost.quality}, ${cost.subsampling}, ` +
+      `${cost.workers} workers, ${cost.windowSeconds} s windows; in the same run, encodeSync on the same frames hot (back to back) and paced (one frame per ` +
+      `${fmt(1000 / cost.fps, 1)} ms, asleep between, as a worker at ${cost.fps} fps), and a bare Node MJPEG server (floor, JS main thread). ` +
+      'Workers and the whole process are judged against the paced figure; floor+paced is the least a Node server with this encoder can spend here',
+    table(rows, [0, 1]),
+  ];
 }

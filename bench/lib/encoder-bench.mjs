@@ -10,7 +10,11 @@ import { buildCeiling, runCeiling } from './ceiling.mjs';
 import { FORMATS, benchFrame, dumpFrame, loadTurbocam, toRgb } from './frames.mjs';
 
 const require = createRequire(import.meta.url);
-export const SIZES = [[640, 480], [1280, 720], [1920, 1080]];
+export const SIZES = [
+  [640, 480],
+  [1280, 720],
+  [1920, 1080],
+];
 const QUALITY = 80;
 const FFMPEG_PIX = { yuyv: 'yuyv422', nv12: 'nv12', rgb24: 'rgb24' };
 // The JPEG layout turbocam produces for each input: ffmpeg is asked for the same.
@@ -55,27 +59,66 @@ function best(trials) {
  *  and ffmpeg's own CPU time (its -benchmark report). */
 function ffmpegRun({ format, width, height, frame, count, qscale }) {
   return new Promise((resolve, reject) => {
-    const args = ['-hide_banner', '-loglevel', 'info', '-nostats', '-benchmark', '-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX[format], '-s', `${width}x${height}`,
-      '-framerate', '30', '-i', 'pipe:0', '-c:v', 'mjpeg', '-q:v', String(qscale), '-huffman', 'default', '-threads', '1',
-      '-pix_fmt', FFMPEG_OUT[format], '-f', 'mjpeg', 'pipe:1'];
+    const args = [
+      '-hide_banner',
+      '-loglevel',
+      'info',
+      '-nostats',
+      '-benchmark',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      FFMPEG_PIX[format],
+      '-s',
+      `${width}x${height}`,
+      '-framerate',
+      '30',
+      '-i',
+      'pipe:0',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      String(qscale),
+      '-huffman',
+      'default',
+      '-threads',
+      '1',
+      '-pix_fmt',
+      FFMPEG_OUT[format],
+      '-f',
+      'mjpeg',
+      'pipe:1',
+    ];
     const t0 = process.hrtime.bigint();
     const child = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let outBytes = 0;
     let stderr = '';
-    child.stdout.on('data', (chunk) => { outBytes += chunk.length; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.stdout.on('data', (chunk) => {
+      outBytes += chunk.length;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
     child.stdin.on('error', () => {});
     child.on('error', reject);
     child.on('close', (code) => {
       const bench = /bench: utime=([\d.]+)s stime=([\d.]+)s/.exec(stderr);
       if (code !== 0 || !bench) reject(new Error(`ffmpeg exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
-      else resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: Number(bench[1]) + Number(bench[2]), bytes: outBytes / count });
+      else
+        resolve({
+          seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+          cpuSeconds: Number(bench[1]) + Number(bench[2]),
+          bytes: outBytes / count,
+        });
     });
     let written = 0;
     const feed = () => {
       while (written < count) {
         written += 1;
-        if (!child.stdin.write(frame)) { child.stdin.once('drain', feed); return; }
+        if (!child.stdin.write(frame)) {
+          child.stdin.once('drain', feed);
+          return;
+        }
       }
       child.stdin.end();
     };
@@ -99,7 +142,13 @@ async function ffmpegTrials(options, count, trials) {
     bytes = run.bytes;
   }
   const perFrame = (key) => Math.max((many[key] - one[key]) / (count - 1), 1e-6);
-  return { frames: count, fps: 1 / perFrame('cpuSeconds'), wallFps: 1 / perFrame('seconds'), bytes: Math.round(bytes), startupSeconds: one.seconds };
+  return {
+    frames: count,
+    fps: 1 / perFrame('cpuSeconds'),
+    wallFps: 1 / perFrame('seconds'),
+    bytes: Math.round(bytes),
+    startupSeconds: one.seconds,
+  };
 }
 
 /** The ffmpeg -q:v whose JPEG size is nearest the ceiling's at quality 80 (2..5), so ffmpeg is not
@@ -110,7 +159,10 @@ async function calibrateQscale(format, width, height, frame, targetBytes) {
   for (const q of [2, 3, 4, 5]) {
     const { bytes } = await ffmpegRun({ format, width, height, frame, count: 1, qscale: q });
     const gap = Math.abs(bytes - targetBytes);
-    if (gap < bestGap) { bestGap = gap; bestQ = q; }
+    if (gap < bestGap) {
+      bestGap = gap;
+      bestQ = q;
+    }
   }
   return bestQ;
 }
@@ -120,7 +172,15 @@ async function calibrateQscale(format, width, height, frame, targetBytes) {
  * { fps, mpps, bytes, ... } | { error } } }] }. RGB-only encoders run once per size on the RGB
  * form of the same picture and appear in every format's row of that size.
  */
-export async function benchEncoder({ buildDir, quick, log, sizes = SIZES, formats = FORMATS, trialSeconds = quick ? 0.25 : 0.6, trials = quick ? 2 : 3 }) {
+export async function benchEncoder({
+  buildDir,
+  quick,
+  log,
+  sizes = SIZES,
+  formats = FORMATS,
+  trialSeconds = quick ? 0.25 : 0.6,
+  trials = quick ? 2 : 3,
+}) {
   const ceiling = buildCeiling(buildDir);
   const lib = await loadTurbocam();
   const encodeSync = lib?.encodeSync;
@@ -179,14 +239,23 @@ export async function benchEncoder({ buildDir, quick, log, sizes = SIZES, format
         // Standard Huffman tables for everyone, as turbocam writes them: sharp would otherwise
         // optimise them (a second pass over the coefficients), and ffmpeg gets -huffman default.
         for (let i = 0; i < trials; i++) {
-          sharpTrials.push(await timeLoop(() => sharp(rgb, { raw: { width, height, channels: 3 } })
-            .jpeg({ quality: QUALITY, chromaSubsampling: '4:2:0', optimiseCoding: false }).toBuffer(), trialSeconds));
+          sharpTrials.push(
+            await timeLoop(
+              () =>
+                sharp(rgb, { raw: { width, height, channels: 3 } })
+                  .jpeg({ quality: QUALITY, chromaSubsampling: '4:2:0', optimiseCoding: false })
+                  .toBuffer(),
+              trialSeconds,
+            ),
+          );
           turboTrials.push(await timeLoop(() => jpegTurbo.compressSync(rgb, out, turboOptions), trialSeconds));
         }
         rgbAlternatives.sharp = withMpps(best(sharpTrials));
         rgbAlternatives['jpeg-turbo (npm)'] = withMpps(best(turboTrials));
         // jpeg-js is ~100x slower: one trial of at least two frames is plenty.
-        rgbAlternatives['jpeg-js'] = withMpps(await timeLoop(() => jpegJs.encode({ data: rgba, width, height }, QUALITY).data, trialSeconds, 2));
+        rgbAlternatives['jpeg-js'] = withMpps(
+          await timeLoop(() => jpegJs.encode({ data: rgba, width, height }, QUALITY).data, trialSeconds, 2),
+        );
       }
       rows.push({ width, height, format, input: frame.length, contestants });
     }

@@ -37,7 +37,20 @@ export function encodersSection(result, table) {
   const absent = [];
   for (const r of result.rows) {
     if (!r.available) absent.push(`${r.encoder}: not on this machine (${r.reason})`);
-    else rows.push([r.encoder, fmt(r.fps), fmt(r.encoderCpuMsPerFrame, 2), fmt(r.processCpuMsPerFrame, 2), fmt(r.latencyMs.median), fmt(r.latencyMs.p95), fmt(r.bytesPerFrame / 1024)]);
+    else
+      rows.push([
+        r.encoder,
+        fmt(r.fps),
+        fmt(r.encoderCpuMsPerFrame, 2),
+        fmt(r.processCpuMsPerFrame, 2),
+        fmt(r.latencyMs.median),
+        fmt(r.latencyMs.p95),
+        fmt(r.bytesPerFrame / 1024),
+      ]);
   }
-  return [`Encoders: test pattern ${result.width}x${result.height} ${result.format} at ${result.fps} fps, one worker`, table(rows), ...absent];
+  return [
+    `Encoders: test pattern ${result.width}x${result.height} ${result.format} at ${result.fps} fps, one worker`,
+    table(rows),
+    ...absent,
+  ];
 }

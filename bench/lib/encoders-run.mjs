@@ -27,7 +27,7 @@ function encoderThreadsNs() {
 
 function jpegSize(data) {
   if (data[0] !== 0xff || data[1] !== 0xd8) return null;
-  for (let i = 2; i + 8 < data.length; ) {
+  for (let i = 2; i + 8 < data.length;) {
     if (data[i] !== 0xff) return null;
     const marker = data[i + 1];
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
@@ -41,8 +41,15 @@ function jpegSize(data) {
 let camera;
 try {
   camera = await openCamera({
-    source: o.source ?? 'testsrc', width: o.width, height: o.height, fps: o.fps, format: o.format, quality: 80,
-    workers: o.workers ?? 1, encoder: o.encoder, encoderDevice: o.encoderDevice,
+    source: o.source ?? 'testsrc',
+    width: o.width,
+    height: o.height,
+    fps: o.fps,
+    format: o.format,
+    quality: 80,
+    workers: o.workers ?? 1,
+    encoder: o.encoder,
+    encoderDevice: o.encoderDevice,
   });
 } catch (error) {
   process.stdout.write(`${JSON.stringify({ error: error.message, code: error.code ?? null })}\n`);
@@ -75,14 +82,23 @@ await camera.close();
 latencies.sort((a, b) => a - b);
 const at = (q) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : null);
 const decoded = last ? jpegSize(last.data) : null;
-process.stdout.write(`${JSON.stringify({
-  encoder: stats.encoder?.kind ?? null, chosen: stats.encoder?.chosen ?? null, device: stats.encoder?.device ?? null,
-  width: o.width, height: o.height, format: o.format, requestedFps: o.fps,
-  frames, seconds, fps: frames / seconds,
-  encoderCpuMsPerFrame: frames ? threadsMs / frames : null,
-  processCpuMsPerFrame: frames ? (cpu.user + cpu.system) / 1000 / frames : null,
-  latencyMs: { median: at(0.5), p95: at(0.95) },
-  bytesPerFrame: frames ? bytes / frames : null,
-  jpeg: decoded ? { ...decoded, sizeMatches: decoded.width === o.width && decoded.height === o.height } : null,
-  encoderStats: stats.encoder ?? null,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    encoder: stats.encoder?.kind ?? null,
+    chosen: stats.encoder?.chosen ?? null,
+    device: stats.encoder?.device ?? null,
+    width: o.width,
+    height: o.height,
+    format: o.format,
+    requestedFps: o.fps,
+    frames,
+    seconds,
+    fps: frames / seconds,
+    encoderCpuMsPerFrame: frames ? threadsMs / frames : null,
+    processCpuMsPerFrame: frames ? (cpu.user + cpu.system) / 1000 / frames : null,
+    latencyMs: { median: at(0.5), p95: at(0.95) },
+    bytesPerFrame: frames ? bytes / frames : null,
+    jpeg: decoded ? { ...decoded, sizeMatches: decoded.width === o.width && decoded.height === o.height } : null,
+    encoderStats: stats.encoder ?? null,
+  })}\n`,
+);

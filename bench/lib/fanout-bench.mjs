@@ -14,14 +14,24 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function runClients(port, count, warmup, window) {
   return new Promise((resolve, reject) => {
-    const child = fork(CLIENTS_SCRIPT, [String(port), String(count), String(warmup), String(window)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(CLIENTS_SCRIPT, [String(port), String(count), String(warmup), String(window)], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (chunk) => { out += chunk; });
-    child.stderr.on('data', (chunk) => { err += chunk; });
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`client process exited ${code}: ${err.slice(-500)}`));
-      try { resolve(JSON.parse(out)); } catch (error) { reject(error); }
+      try {
+        resolve(JSON.parse(out));
+      } catch (error) {
+        reject(error);
+      }
     });
   });
 }
@@ -32,9 +42,15 @@ function serverState(port) {
     const request = get({ host: '127.0.0.1', port, path: '/state', timeout: 3000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk) => { body += chunk; });
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
       res.on('end', () => {
-        try { resolve(JSON.parse(body).result?.source ?? null); } catch { resolve(null); }
+        try {
+          resolve(JSON.parse(body).result?.source ?? null);
+        } catch {
+          resolve(null);
+        }
       });
     });
     request.on('error', () => resolve(null));
@@ -49,7 +65,9 @@ async function runLevel({ port, pid, clients, warmup, window }) {
   const cpu0 = cpuSeconds(pid);
   const t0 = process.hrtime.bigint();
   let rssMax = rssMb(pid);
-  const sampler = setInterval(() => { rssMax = Math.max(rssMax, rssMb(pid)); }, 200);
+  const sampler = setInterval(() => {
+    rssMax = Math.max(rssMax, rssMb(pid));
+  }, 200);
   await sleep(window * 1000);
   clearInterval(sampler);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

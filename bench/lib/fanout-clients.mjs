@@ -34,8 +34,12 @@ for (let i = 0; i < count; i++) {
   socket.setNoDelay(true);
   socket.on('connect', () => socket.write(`GET /stream HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
   socket.on('data', (chunk) => reader.push(chunk));
-  socket.on('error', (error) => { client.error ??= error.code ?? error.message; });
-  socket.on('close', () => { if (measuring) client.error ??= 'closed by server'; });
+  socket.on('error', (error) => {
+    client.error ??= error.code ?? error.message;
+  });
+  socket.on('close', () => {
+    if (measuring) client.error ??= 'closed by server';
+  });
   client.socket = socket;
 }
 

@@ -42,14 +42,26 @@ export async function benchFrame(format, width, height) {
 }
 
 function standInRgb(width, height) {
-  const bars = [[235, 235, 235], [235, 235, 16], [16, 235, 235], [16, 235, 16], [235, 16, 235], [235, 16, 16], [16, 16, 235], [16, 16, 16]];
+  const bars = [
+    [235, 235, 235],
+    [235, 235, 16],
+    [16, 235, 235],
+    [16, 235, 16],
+    [235, 16, 235],
+    [235, 16, 16],
+    [16, 16, 235],
+    [16, 16, 16],
+  ];
   const rgb = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const o = (y * width + x) * 3;
       let c;
       if (y < (height * 2) / 3) c = bars[Math.floor((x * 8) / width)] ?? bars[7];
-      else { const g = Math.round((x * 255) / (width - 1)); c = [g, g, g]; }
+      else {
+        const g = Math.round((x * 255) / (width - 1));
+        c = [g, g, g];
+      }
       const inBox = x > width / 3 && x < width / 2 && y > height / 3 && y < height / 2;
       rgb[o] = inBox ? 255 - c[0] : c[0];
       rgb[o + 1] = inBox ? 255 - c[1] : c[1];

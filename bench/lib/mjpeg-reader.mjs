@@ -69,7 +69,10 @@ export class MjpegReader {
       const bytes = Number(length[1]);
       this.part = { bytes, timestamp: timestamp ? Number(timestamp[1]) : null, sequence: sequence ? Number(sequence[1]) : null };
       this.remaining = bytes;
-      if (bytes === 0) { this.part = null; this.fail('empty part'); }
+      if (bytes === 0) {
+        this.part = null;
+        this.fail('empty part');
+      }
     }
   }
 

@@ -58,6 +58,15 @@ export async function benchPipeline({ quick, log, width = 1280, height = 720, fo
   const runs = [...best.values()];
   const one = best.get(1);
   const two = best.get(2);
-  return { width, height, format, cores: availableParallelism(), probeFps: probe.fps, rounds, renderMsPerFrame: await renderMs(width, height, format),
-    runs, scaling2w: one && two ? two.fps / one.fps : null };
+  return {
+    width,
+    height,
+    format,
+    cores: availableParallelism(),
+    probeFps: probe.fps,
+    rounds,
+    renderMsPerFrame: await renderMs(width, height, format),
+    runs,
+    scaling2w: one && two ? two.fps / one.fps : null,
+  };
 }

@@ -25,7 +25,16 @@ const counted = frames;
 const stats = camera.stats();
 await camera.close();
 const cpuMs = (cpu.user + cpu.system) / 1000;
-process.stdout.write(`${JSON.stringify({
-  workers, requestedFps: fps, frames: counted, seconds, fps: counted / seconds, cpuMsPerFrame: counted ? cpuMs / counted : null,
-  cores: cpuMs / 1000 / seconds, bytesPerFrame: counted ? bytes / counted : null, stats,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    workers,
+    requestedFps: fps,
+    frames: counted,
+    seconds,
+    fps: counted / seconds,
+    cpuMsPerFrame: counted ? cpuMs / counted : null,
+    cores: cpuMs / 1000 / seconds,
+    bytesPerFrame: counted ? bytes / counted : null,
+    stats,
+  })}\n`,
+);

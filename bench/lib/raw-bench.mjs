@@ -27,7 +27,15 @@ export function summarise(runs) {
     const ns = Object.fromEntries(STAGES.map((s) => [s, mine.reduce((sum, r) => sum + r.ns[s], 0)]));
     const captured = mine.reduce((sum, r) => sum + r.captured, 0);
     const sum = (key) => mine.reduce((total, r) => total + r[key], 0);
-    return { output, rounds: mine.length, captured, jpegs: sum('jpegs'), raws: sum('raws'), encoded: sum('encoded'), perFrameMs: perFrameMs(ns, captured) };
+    return {
+      output,
+      rounds: mine.length,
+      captured,
+      jpegs: sum('jpegs'),
+      raws: sum('raws'),
+      encoded: sum('encoded'),
+      perFrameMs: perFrameMs(ns, captured),
+    };
   }).map((row, _, rows) => {
     const jpeg = rows.find((r) => r.output === 'jpeg')?.perFrameMs?.total;
     return { ...row, vsJpeg: jpeg && row.perFrameMs ? row.perFrameMs.total / jpeg : null };
@@ -57,8 +65,22 @@ export function rawSection(raw, table) {
   const rows = [['output', 'frames', 'JPEGs', 'raw', 'capture', 'workers', 'JS main', 'other', 'total', 'x jpeg']];
   for (const r of raw.outputs) {
     const f = r.perFrameMs ?? {};
-    rows.push([r.output, r.captured, r.jpegs, r.raws, fmt(f.capture, 3), fmt(f.encode, 3), fmt(f.main, 3), fmt(f.other, 3), fmt(f.total, 3), fmt(r.vsJpeg)]);
+    rows.push([
+      r.output,
+      r.captured,
+      r.jpegs,
+      r.raws,
+      fmt(f.capture, 3),
+      fmt(f.encode, 3),
+      fmt(f.main, 3),
+      fmt(f.other, 3),
+      fmt(f.total, 3),
+      fmt(r.vsJpeg),
+    ]);
   }
-  return [`Raw output: CPU ms per captured frame by thread, a Camera on testsrc ${raw.width}x${raw.height}@${raw.fps}, ${raw.workers} workers, q80 4:2:0, ` +
-    `${raw.rounds} alternating rounds of ${raw.windowSeconds} s; raw frames read (a byte a line) and released, JPEGs counted`, table(rows, [0])];
+  return [
+    `Raw output: CPU ms per captured frame by thread, a Camera on testsrc ${raw.width}x${raw.height}@${raw.fps}, ${raw.workers} workers, q80 4:2:0, ` +
+      `${raw.rounds} alternating rounds of ${raw.windowSeconds} s; raw frames read (a byte a line) and released, JPEGs counted`,
+    table(rows, [0]),
+  ];
 }

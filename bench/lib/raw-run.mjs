@@ -29,8 +29,21 @@ const after = { threads: readThreads(process.pid), stats: camera.stats(), jpegs,
 await camera.close();
 const captured = after.stats.captured - before.stats.captured;
 const ns = stageNs(process.pid, before.threads, after.threads);
-process.stdout.write(`${JSON.stringify({
-  output, width, height, fps, workers, seconds: window, captured, ns,
-  jpegs: after.jpegs - before.jpegs, raws: after.raws - before.raws, encoded: after.stats.encoded - before.stats.encoded,
-  rawDropped: after.stats.raw?.dropped ?? null, perFrameMs: perFrameMs(ns, captured), checksum,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    output,
+    width,
+    height,
+    fps,
+    workers,
+    seconds: window,
+    captured,
+    ns,
+    jpegs: after.jpegs - before.jpegs,
+    raws: after.raws - before.raws,
+    encoded: after.stats.encoded - before.stats.encoded,
+    rawDropped: after.stats.raw?.dropped ?? null,
+    perFrameMs: perFrameMs(ns, captured),
+    checksum,
+  })}\n`,
+);

@@ -34,13 +34,25 @@ export async function benchRotate({ quick, log }) {
   const mjpeg = (rotate, flip) => () => lib.encodeSync(camera, { width: WIDTH, height: HEIGHT, format: 'mjpeg', rotate, flip });
   const yuyv = (rotate, flip) => () => lib.encodeSync(raw, { width: WIDTH, height: HEIGHT, format: 'yuyv', quality: 80, rotate, flip });
   const rows = [];
-  for (const [label, rotate, flip] of [['rotate 90', 90, undefined], ['rotate 180', 180, undefined], ['flip h', 0, 'h']]) {
+  for (const [label, rotate, flip] of [
+    ['rotate 90', 90, undefined],
+    ['rotate 180', 180, undefined],
+    ['flip h', 0, 'h'],
+  ]) {
     log(`rotate: ${label}`);
     const mjpegBase = best(mjpeg(0, undefined), seconds, trials);
     const mjpegTurned = best(mjpeg(rotate, flip), seconds, trials);
     const rawBase = best(yuyv(0, undefined), seconds, trials);
     const rawTurned = best(yuyv(rotate, flip), seconds, trials);
-    rows.push({ label, mjpegBaseMs: mjpegBase, mjpegMs: mjpegTurned, mjpegExtraMs: mjpegTurned - mjpegBase, rawBaseMs: rawBase, rawMs: rawTurned, rawExtraMs: rawTurned - rawBase });
+    rows.push({
+      label,
+      mjpegBaseMs: mjpegBase,
+      mjpegMs: mjpegTurned,
+      mjpegExtraMs: mjpegTurned - mjpegBase,
+      rawBaseMs: rawBase,
+      rawMs: rawTurned,
+      rawExtraMs: rawTurned - rawBase,
+    });
   }
   return { width: WIDTH, height: HEIGHT, rows };
 }
@@ -52,6 +64,9 @@ export function rotateSection(rotate) {
   const f = (ms) => ms.toFixed(2);
   return [
     `Rotation, ${rotate.width}x${rotate.height}, one thread, CPU ms per frame`,
-    ...rotate.rows.map((r) => `  ${r.label.padEnd(10)} camera MJPEG ${f(r.mjpegMs)} (pass-through ${f(r.mjpegBaseMs)}, +${f(r.mjpegExtraMs)})  yuyv ${f(r.rawMs)} (unturned ${f(r.rawBaseMs)}, +${f(r.rawExtraMs)})`),
+    ...rotate.rows.map(
+      (r) =>
+        `  ${r.label.padEnd(10)} camera MJPEG ${f(r.mjpegMs)} (pass-through ${f(r.mjpegBaseMs)}, +${f(r.mjpegExtraMs)})  yuyv ${f(r.rawMs)} (unturned ${f(r.rawBaseMs)}, +${f(r.rawExtraMs)})`,
+    ),
   ];
 }

@@ -34,10 +34,23 @@ export function rssMb(pid) {
 
 /** Spawns the CLI streaming the test pattern; stderr is kept for error messages. */
 export function spawnServer({ cli, port, width = 1280, height = 720, fps = 30, extraArgs = [] }) {
-  const args = [cli, '--source', 'testsrc', '--resolution', `${width}x${height}`, '--fps', String(fps), '--port', String(port), ...extraArgs];
+  const args = [
+    cli,
+    '--source',
+    'testsrc',
+    '--resolution',
+    `${width}x${height}`,
+    '--fps',
+    String(fps),
+    '--port',
+    String(port),
+    ...extraArgs,
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderrTail = '';
-  child.stderr.on('data', (chunk) => { child.stderrTail = (child.stderrTail + chunk).slice(-2000); });
+  child.stderr.on('data', (chunk) => {
+    child.stderrTail = (child.stderrTail + chunk).slice(-2000);
+  });
   child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return child;
 }
@@ -66,7 +79,9 @@ export function firstJpegByte({ port, child, timeoutMs = 10_000, pollMs = 5 }) {
       else resolve(value);
     };
     const timer = setTimeout(() => finish(new Error(`no JPEG within ${timeoutMs} ms; server said: ${child?.stderrTail ?? ''}`)), timeoutMs);
-    child?.exited.then(({ code, signal }) => finish(new Error(`server exited (${code ?? signal}) before the first frame: ${child.stderrTail}`)));
+    child?.exited.then(({ code, signal }) =>
+      finish(new Error(`server exited (${code ?? signal}) before the first frame: ${child.stderrTail}`)),
+    );
     const attempt = () => {
       if (done) return;
       socket = connect({ host: '127.0.0.1', port });

@@ -29,7 +29,13 @@ export async function benchStartup({ cli, quick, log }) {
   }
   const round = (t) => Math.round(t * 10) / 10;
   return {
-    runs, ms: times.map(round), medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times),
-    floorMs: floor.map(round), floorMedianMs: median(floor), beyondFloorMs: median(times) - median(floor),
+    runs,
+    ms: times.map(round),
+    medianMs: median(times),
+    minMs: Math.min(...times),
+    maxMs: Math.max(...times),
+    floorMs: floor.map(round),
+    floorMedianMs: median(floor),
+    beyondFloorMs: median(times) - median(floor),
   };
 }

@@ -117,18 +117,20 @@ const SubsamplingInfo* findSubsamplingByName(std::string_view name) {
 const char* JpegEncoder::subsamplingName(Subsampling s) { return turbocam::subsamplingName(s); }
 
 Subsampling JpegEncoder::captureSubsampling(PixelFormat format, Subsampling requested) {
-  const Subsampling s = requested != Subsampling::Auto   ? requested
-                        : format == PixelFormat::GREY ? Subsampling::Gray
-                                                        : Subsampling::S420;
+  const Subsampling s = requested != Subsampling::Auto ? requested
+                        : format == PixelFormat::GREY  ? Subsampling::Gray
+                                                       : Subsampling::S420;
   if (format != PixelFormat::MJPEG && !subsamplingAllowed(format, s)) {
-    throw Error("ERR_INVALID_ARG", std::string("subsampling ") + turbocam::subsamplingName(s) + " cannot be produced from " +
-                                       formatInfo(format).name + " input (it would invent chroma resolution)");
+    throw Error("ERR_INVALID_ARG", std::string("subsampling ") + turbocam::subsamplingName(s) +
+                                       " cannot be produced from " + formatInfo(format).name +
+                                       " input (it would invent chroma resolution)");
   }
   return s;
 }
 
 JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
-  if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
+  if (handle_ == nullptr)
+    throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
 }
 
 JpegEncoder::~JpegEncoder() {
@@ -140,7 +142,8 @@ void JpegEncoder::resetHandle() {
   tjDestroy(static_cast<tjhandle>(handle_));
   lastBuffer_ = nullptr;
   handle_ = tjInitCompress();
-  if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
+  if (handle_ == nullptr)
+    throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG compressor: ") + tjGetErrorStr2(nullptr));
 }
 
 size_t JpegEncoder::predictedSize(const RawFrame& frame, const EncodeOptions& options) const {
@@ -151,7 +154,8 @@ size_t JpegEncoder::predictedSize(const RawFrame& frame, const EncodeOptions& op
                     h.quality == options.quality;
   size_t predicted = 0;
   if (same && h.count > 0) {
-    const size_t largest = *std::max_element(h.lengths.begin(), h.lengths.begin() + std::min(h.count, h.lengths.size()));
+    const size_t largest =
+        *std::max_element(h.lengths.begin(), h.lengths.begin() + std::min(h.count, h.lengths.size()));
     predicted = largest + largest / 4 + kMargin;
   } else {
     // Camera scenes at usual qualities compress to well under a quarter byte per pixel.
@@ -237,7 +241,8 @@ size_t JpegEncoder::maxJpegSize(const RawFrame& frame, const EncodeOptions& opti
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
   const bool swap = swapsAxes(options.orientation);
   // A turned 4:2:2 frame is 4:4:0: the same number of samples, so the same bound.
-  const unsigned long size = tjBufSize(swap ? frame.height : frame.width, swap ? frame.width : frame.height, tjSubsampling(s));
+  const unsigned long size =
+      tjBufSize(swap ? frame.height : frame.width, swap ? frame.width : frame.height, tjSubsampling(s));
   // TurboJPEG signals overflow of its own unsigned long arithmetic (32-bit boards) with -1.
   if (size == static_cast<unsigned long>(-1)) {
     throw Error("ERR_FRAME_SIZE", "a " + frameName(frame) + " JPEG exceeds this platform's address space");
@@ -294,7 +299,8 @@ int JpegEncoder::compressPacked422(const RawFrame& frame, const Compression& c) 
   const size_t lumaSize = static_cast<size_t>(w) * (padLuma ? h + 1 : h);
   const size_t chromaWidth = static_cast<size_t>(w) / 2;
   // 4:2:2 (and gray, which deinterleaves as 4:2:2 and ignores the chroma) keeps every line's chroma.
-  const size_t chromaRows = c.subsampling == Subsampling::S420 ? static_cast<size_t>(h + 1) / 2 : static_cast<size_t>(h);
+  const size_t chromaRows =
+      c.subsampling == Subsampling::S420 ? static_cast<size_t>(h + 1) / 2 : static_cast<size_t>(h);
   planes_.resize(lumaSize + 2 * chromaWidth * chromaRows);
   PlanarYuv dstPlanes{planes_.data(), planes_.data() + lumaSize, planes_.data() + lumaSize + chromaWidth * chromaRows,
                       static_cast<size_t>(w), chromaWidth};
@@ -314,8 +320,8 @@ int JpegEncoder::compressPacked422(const RawFrame& frame, const Compression& c) 
 int JpegEncoder::compressOriented(const RawFrame& frame, const EncodeOptions& options, const Compression& c) {
   OrientedPlanes p = orient(frame, options);
   if (p.pixelFormat >= 0) {
-    return tjCompress2(static_cast<tjhandle>(handle_), p.planes[0], p.width, p.strides[0], p.height, p.pixelFormat, c.out,
-                       c.outSize, p.samp, c.quality, kFlags);
+    return tjCompress2(static_cast<tjhandle>(handle_), p.planes[0], p.width, p.strides[0], p.height, p.pixelFormat,
+                       c.out, c.outSize, p.samp, c.quality, kFlags);
   }
   return tjCompressFromYUVPlanes(static_cast<tjhandle>(handle_), p.planes, p.width, p.strides, p.height, p.samp, c.out,
                                  c.outSize, c.quality, kFlags);
@@ -340,29 +346,33 @@ JpegEncoder::Output JpegEncoder::encode(const RawFrame& frame, const EncodeOptio
   const Subsampling s = resolvedSubsampling(frame.format, options.subsampling);
   unsigned char* out = dst;
   unsigned long outSize = capacity;
-  const Compression c{&out, &outSize, s, tjSubsampling(s),
-                      frame.stride != 0 ? frame.stride : defaultStride(frame.format, frame.width), options.quality};
+  const Compression c{&out,
+                      &outSize,
+                      s,
+                      tjSubsampling(s),
+                      frame.stride != 0 ? frame.stride : defaultStride(frame.format, frame.width),
+                      options.quality};
   int rc = 0;
   if (options.orientation != Orientation::None) {
     rc = compressOriented(frame, options, c);
   } else {
-  switch (frame.format) {
-    case PixelFormat::RGB24:
-    case PixelFormat::BGR24:
-    case PixelFormat::GREY:
-      rc = compressInterleaved(frame, c);
-      break;
-    case PixelFormat::I420:
-    case PixelFormat::NV12:
-      rc = compressPlanar420(frame, c);
-      break;
-    case PixelFormat::YUYV:
-    case PixelFormat::UYVY:
-      rc = compressPacked422(frame, c);
-      break;
-    case PixelFormat::MJPEG:
-      break;
-  }
+    switch (frame.format) {
+      case PixelFormat::RGB24:
+      case PixelFormat::BGR24:
+      case PixelFormat::GREY:
+        rc = compressInterleaved(frame, c);
+        break;
+      case PixelFormat::I420:
+      case PixelFormat::NV12:
+        rc = compressPlanar420(frame, c);
+        break;
+      case PixelFormat::YUYV:
+      case PixelFormat::UYVY:
+        rc = compressPacked422(frame, c);
+        break;
+      case PixelFormat::MJPEG:
+        break;
+    }
   }
   if (rc != 0) {
     const std::string message = tjGetErrorStr2(handle);

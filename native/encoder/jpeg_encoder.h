@@ -39,7 +39,7 @@ struct RawFrame {
 };
 
 struct EncodeOptions {
-  int quality = 80;                           // 1..100
+  int quality = 80;                             // 1..100
   Subsampling subsampling = Subsampling::Auto;  // Auto: 4:2:2 for packed 4:2:2, 4:2:0 otherwise, gray for grey
   bool allowTruncated = false;                  // camera MJPEG: serve frames cut short inside the scan
   // Rotation/flip, applied while repacking into planes. Rotated 90 or 270, 4:2:2 becomes 4:4:0.
@@ -84,7 +84,7 @@ class JpegEncoder {
   size_t predictedSize(const RawFrame& frame, const EncodeOptions& options) const;
 
   struct Output {
-    uint8_t* data;    // dst, or a larger malloc'd buffer the caller now owns when grown
+    uint8_t* data;  // dst, or a larger malloc'd buffer the caller now owns when grown
     size_t length;
     size_t capacity;  // of data
     bool grown;       // the JPEG outgrew dst: TurboJPEG moved it to data (dst is left as it was)
@@ -128,9 +128,9 @@ class JpegEncoder {
   void resetHandle();
   void record(const RawFrame& frame, const EncodeOptions& options, size_t length);
 
-  void* handle_;  // tjhandle
-  std::vector<uint8_t> planes_;  // deinterleaved Y/U/V scratch for packed and semi-planar input
-  std::vector<uint8_t> unrotated_;  // packed 4:2:2 averaged to 4:2:0 before it is oriented
+  void* handle_;                                  // tjhandle
+  std::vector<uint8_t> planes_;                   // deinterleaved Y/U/V scratch for packed and semi-planar input
+  std::vector<uint8_t> unrotated_;                // packed 4:2:2 averaged to 4:2:0 before it is oriented
   std::unique_ptr<JpegTransformer> transformer_;  // made on first use
   // TurboJPEG remembers the last output buffer and, handed the same address again, trusts the
   // size it remembered over the one passed: kept here so a reused address with another capacity

@@ -35,7 +35,8 @@ int tjOperation(Orientation o) {
 }  // namespace
 
 JpegTransformer::JpegTransformer() : handle_(tjInitTransform()) {
-  if (handle_ == nullptr) throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG transformer: ") + tjGetErrorStr2(nullptr));
+  if (handle_ == nullptr)
+    throw Error("ERR_ENCODE", std::string("cannot create a TurboJPEG transformer: ") + tjGetErrorStr2(nullptr));
 }
 
 JpegTransformer::~JpegTransformer() {

@@ -40,8 +40,10 @@ LeasedJpeg normaliseToLease(JpegEncoder& encoder, BufferPool& pool, const uint8_
     BufferPool::Lease lease = pool.acquire(turned.length);
     uint8_t* dst = lease.data != nullptr ? lease.data : encoder.scratch(turned.length);
     std::memcpy(dst, turned.data, turned.length);
-    if (lease.data != nullptr) jpeg.lease = lease;
-    else jpeg.scratch = dst;
+    if (lease.data != nullptr)
+      jpeg.lease = lease;
+    else
+      jpeg.scratch = dst;
     jpeg.length = turned.length;
     return jpeg;
   }

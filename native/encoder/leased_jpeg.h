@@ -14,7 +14,7 @@
 namespace turbocam {
 
 struct LeasedJpeg {
-  BufferPool::Lease lease;          // holds the JPEG, unless the pool was exhausted
+  BufferPool::Lease lease;           // holds the JPEG, unless the pool was exhausted
   const uint8_t* scratch = nullptr;  // else the JPEG, in encoder's scratch until its next use
   size_t length = 0;
 };

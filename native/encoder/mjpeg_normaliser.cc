@@ -22,10 +22,14 @@ constexpr uint8_t kTEM = 0x01;
 }
 
 // Markers that stand alone, without a length: SOI, EOI, RST0..7, TEM.
-bool standalone(uint8_t marker) { return marker == kSOI || marker == kEOI || marker == kTEM || (marker >= 0xd0 && marker <= 0xd7); }
+bool standalone(uint8_t marker) {
+  return marker == kSOI || marker == kEOI || marker == kTEM || (marker >= 0xd0 && marker <= 0xd7);
+}
 
 // SOF0..SOF15 minus DHT (C4), JPG (C8) and DAC (CC).
-bool startOfFrame(uint8_t marker) { return marker >= 0xc0 && marker <= 0xcf && marker != kDHT && marker != 0xc8 && marker != 0xcc; }
+bool startOfFrame(uint8_t marker) {
+  return marker >= 0xc0 && marker <= 0xcf && marker != kDHT && marker != 0xc8 && marker != 0xcc;
+}
 
 // End of the entropy-coded data that starts at `pos`: the offset of the next marker other than a
 // stuffed zero or a restart marker.
@@ -53,7 +57,8 @@ size_t normalisedMjpegMaxSize(size_t inputSize) {
   return inputSize + dhtSize + 2;  // + an EOI a repaired frame gets
 }
 
-size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capacity, bool allowTruncated, MjpegRepair* repair) {
+size_t normaliseMjpeg(const uint8_t* src, size_t size, uint8_t* dst, size_t capacity, bool allowTruncated,
+                      MjpegRepair* repair) {
   if (repair != nullptr) *repair = MjpegRepair::None;
   if (size < 4 || src[0] != 0xff || src[1] != kSOI) corrupt("no SOI marker", 0);
   size_t pos = 2;

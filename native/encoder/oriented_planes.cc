@@ -9,8 +9,8 @@
 
 namespace turbocam {
 
-OrientedPlanes orientPlanes(const RawFrame& frame, Subsampling s, int interleavedSamp, Orientation o, std::vector<uint8_t>& planes,
-                            std::vector<uint8_t>& unrotated) {
+OrientedPlanes orientPlanes(const RawFrame& frame, Subsampling s, int interleavedSamp, Orientation o,
+                            std::vector<uint8_t>& planes, std::vector<uint8_t>& unrotated) {
   const bool swap = swapsAxes(o);
   const int w = frame.width;
   const int h = frame.height;
@@ -30,7 +30,9 @@ OrientedPlanes orientPlanes(const RawFrame& frame, Subsampling s, int interleave
     p.planeWidth[0] = p.width;
     p.planeHeight[0] = p.height;
     p.samp = interleavedSamp;
-    p.pixelFormat = frame.format == PixelFormat::RGB24 ? TJPF_RGB : frame.format == PixelFormat::BGR24 ? TJPF_BGR : TJPF_GRAY;
+    p.pixelFormat = frame.format == PixelFormat::RGB24   ? TJPF_RGB
+                    : frame.format == PixelFormat::BGR24 ? TJPF_BGR
+                                                         : TJPF_GRAY;
     return p;
   }
 
@@ -52,7 +54,8 @@ OrientedPlanes orientPlanes(const RawFrame& frame, Subsampling s, int interleave
     uint8_t* base = unrotated.data();
     PlanarYuv tmp{base, base + static_cast<size_t>(w) * h, base + static_cast<size_t>(w) * h + cw * ch,
                   static_cast<size_t>(w), cw};
-    packed422ToPlanar420(frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY, frame.data, stride, w, h, tmp);
+    packed422ToPlanar420(frame.format == PixelFormat::YUYV ? Packed422::YUYV : Packed422::UYVY, frame.data, stride, w,
+                         h, tmp);
     y = {tmp.y, 1, static_cast<size_t>(w), w, h};
     u = {tmp.u, 1, cw, w / 2, (h + 1) / 2};
     v = {tmp.v, 1, cw, w / 2, (h + 1) / 2};

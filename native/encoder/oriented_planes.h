@@ -13,7 +13,7 @@ namespace turbocam {
 // frame is valid (JpegEncoder::validate), s its resolved subsampling and interleavedSamp the
 // TJSAMP_* for rgb24/bgr24/grey. The planes live in `planes` (and `unrotated`, for 4:2:0 from
 // packed 4:2:2) until their next use.
-OrientedPlanes orientPlanes(const RawFrame& frame, Subsampling s, int interleavedSamp, Orientation o, std::vector<uint8_t>& planes,
-                            std::vector<uint8_t>& unrotated);
+OrientedPlanes orientPlanes(const RawFrame& frame, Subsampling s, int interleavedSamp, Orientation o,
+                            std::vector<uint8_t>& planes, std::vector<uint8_t>& unrotated);
 
 }  // namespace turbocam

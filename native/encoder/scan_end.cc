@@ -15,7 +15,7 @@ constexpr int kLookahead = 9;
 struct HuffmanTable {
   bool present = false;
   std::array<uint16_t, 1 << kLookahead> fast{};  // (length << 8) | symbol; 0: longer code
-  std::array<int32_t, 18> maxCode{};              // largest code of each length, -1: none
+  std::array<int32_t, 18> maxCode{};             // largest code of each length, -1: none
   std::array<int32_t, 17> valueOffset{};
   std::array<uint8_t, 256> values{};
 };
@@ -227,7 +227,9 @@ ScanWalk walkScan(const uint8_t* src, size_t size, size_t sos) {
       height = body[1] << 8 | body[2];
       width = body[3] << 8 | body[4];
       componentCount = body[5];
-      if (body[0] != 8 || componentCount < 1 || componentCount > 4 || bodyLength < 6 + 3 * static_cast<size_t>(componentCount)) return unknown;
+      if (body[0] != 8 || componentCount < 1 || componentCount > 4 ||
+          bodyLength < 6 + 3 * static_cast<size_t>(componentCount))
+        return unknown;
       for (int i = 0; i < componentCount; i++) {
         frame[i].id = body[6 + 3 * i];
         frame[i].h = body[7 + 3 * i] >> 4;
@@ -273,21 +275,25 @@ ScanWalk walkScan(const uint8_t* src, size_t size, size_t sos) {
     order[i] = frame[found];
     order[i].dc = scan[2 + 2 * i] >> 4;
     order[i].ac = scan[2 + 2 * i] & 15;
-    if (order[i].dc > 3 || order[i].ac > 3 || !tables[order[i].dc].present || !tables[4 + order[i].ac].present) return unknown;
+    if (order[i].dc > 3 || order[i].ac > 3 || !tables[order[i].dc].present || !tables[4 + order[i].ac].present)
+      return unknown;
   }
 
   // A single-component scan is not interleaved: one block per MCU, over the component's size.
   size_t mcus = 0;
   if (scanCount == 1) {
-    const size_t cw = (static_cast<size_t>(width) * static_cast<size_t>(order[0].h) + static_cast<size_t>(hMax) - 1) / static_cast<size_t>(hMax);
-    const size_t ch = (static_cast<size_t>(height) * static_cast<size_t>(order[0].v) + static_cast<size_t>(vMax) - 1) / static_cast<size_t>(vMax);
+    const size_t cw = (static_cast<size_t>(width) * static_cast<size_t>(order[0].h) + static_cast<size_t>(hMax) - 1) /
+                      static_cast<size_t>(hMax);
+    const size_t ch = (static_cast<size_t>(height) * static_cast<size_t>(order[0].v) + static_cast<size_t>(vMax) - 1) /
+                      static_cast<size_t>(vMax);
     mcus = ((cw + 7) / 8) * ((ch + 7) / 8);
     order[0].h = 1;
     order[0].v = 1;
   } else {
     const size_t mcuWidth = 8 * static_cast<size_t>(hMax);
     const size_t mcuHeight = 8 * static_cast<size_t>(vMax);
-    mcus = ((static_cast<size_t>(width) + mcuWidth - 1) / mcuWidth) * ((static_cast<size_t>(height) + mcuHeight - 1) / mcuHeight);
+    mcus = ((static_cast<size_t>(width) + mcuWidth - 1) / mcuWidth) *
+           ((static_cast<size_t>(height) + mcuHeight - 1) / mcuHeight);
   }
 
   BitReader bits(src, size, sos + 2 + sosLength);

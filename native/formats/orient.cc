@@ -7,7 +7,8 @@
 namespace turbocam {
 
 Orientation orientationOf(int rotate, char flip) {
-  if (flip != 0 && flip != 'h' && flip != 'v') throw Error("ERR_INVALID_ARG", std::string("flip wants h or v, got '") + flip + "'");
+  if (flip != 0 && flip != 'h' && flip != 'v')
+    throw Error("ERR_INVALID_ARG", std::string("flip wants h or v, got '") + flip + "'");
   const bool h = flip == 'h';
   const bool v = flip == 'v';
   switch (rotate) {
@@ -25,7 +26,8 @@ Orientation orientationOf(int rotate, char flip) {
 }
 
 bool swapsAxes(Orientation o) {
-  return o == Orientation::Transpose || o == Orientation::Rot90 || o == Orientation::Rot270 || o == Orientation::Transverse;
+  return o == Orientation::Transpose || o == Orientation::Rot90 || o == Orientation::Rot270 ||
+         o == Orientation::Transverse;
 }
 
 const char* orientationName(Orientation o) {
@@ -85,8 +87,8 @@ Walk walkOf(Orientation o, int w, int h, int bytes, size_t dstStride) {
 
 }  // namespace
 
-void orientPlane(const uint8_t* src, size_t step, size_t srcStride, int w, int h, int bytes, Orientation o, uint8_t* dst,
-                 size_t dstStride) {
+void orientPlane(const uint8_t* src, size_t step, size_t srcStride, int w, int h, int bytes, Orientation o,
+                 uint8_t* dst, size_t dstStride) {
   const Walk walk = walkOf(o, w, h, bytes, dstStride);
   // Samples [x0, x1) of source line y to their places.
   auto run = [&](int y, int x0, int x1) {
@@ -95,7 +97,8 @@ void orientPlane(const uint8_t* src, size_t step, size_t srcStride, int w, int h
     if (bytes == 1) {
       for (int x = x0; x < x1; x++) d[static_cast<std::ptrdiff_t>(x) * walk.perX] = s[static_cast<size_t>(x) * step];
     } else {
-      for (int x = x0; x < x1; x++) std::memcpy(d + static_cast<std::ptrdiff_t>(x) * walk.perX, s + static_cast<size_t>(x) * step, 3);
+      for (int x = x0; x < x1; x++)
+        std::memcpy(d + static_cast<std::ptrdiff_t>(x) * walk.perX, s + static_cast<size_t>(x) * step, 3);
     }
   };
   if (!swapsAxes(o)) {

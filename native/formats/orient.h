@@ -19,7 +19,7 @@ const char* orientationName(Orientation o);
 
 // Writes the w x h plane whose sample (x, y) is src[y * srcStride + x * step] (`bytes` bytes per
 // sample: 1, or 3 for RGB) into dst, oriented; dst rows are dstStride bytes apart.
-void orientPlane(const uint8_t* src, size_t step, size_t srcStride, int w, int h, int bytes, Orientation o, uint8_t* dst,
-                 size_t dstStride);
+void orientPlane(const uint8_t* src, size_t step, size_t srcStride, int w, int h, int bytes, Orientation o,
+                 uint8_t* dst, size_t dstStride);
 
 }  // namespace turbocam

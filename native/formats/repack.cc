@@ -52,8 +52,8 @@ void toPlanar422(const uint8_t* src, size_t srcStride, int width, int height, co
   constexpr Layout l = layoutOf(Order);
   const int pairs = width / 2;
   for (int row = 0; row < height; row++) {
-    lumaAndChroma<l.y0, l.u, l.y1, l.v>(src + row * srcStride, pairs, dst.y + row * dst.yStride, dst.u + row * dst.uvStride,
-                                        dst.v + row * dst.uvStride);
+    lumaAndChroma<l.y0, l.u, l.y1, l.v>(src + row * srcStride, pairs, dst.y + row * dst.yStride,
+                                        dst.u + row * dst.uvStride, dst.v + row * dst.uvStride);
   }
 }
 
@@ -80,14 +80,18 @@ void toPlanar420(const uint8_t* src, size_t srcStride, int width, int height, co
 
 void packed422ToPlanar422(Packed422 order, const uint8_t* src, size_t srcStride, int width, int height,
                           const PlanarYuv& dst) {
-  if (order == Packed422::YUYV) toPlanar422<Packed422::YUYV>(src, srcStride, width, height, dst);
-  else toPlanar422<Packed422::UYVY>(src, srcStride, width, height, dst);
+  if (order == Packed422::YUYV)
+    toPlanar422<Packed422::YUYV>(src, srcStride, width, height, dst);
+  else
+    toPlanar422<Packed422::UYVY>(src, srcStride, width, height, dst);
 }
 
 void packed422ToPlanar420(Packed422 order, const uint8_t* src, size_t srcStride, int width, int height,
                           const PlanarYuv& dst) {
-  if (order == Packed422::YUYV) toPlanar420<Packed422::YUYV>(src, srcStride, width, height, dst);
-  else toPlanar420<Packed422::UYVY>(src, srcStride, width, height, dst);
+  if (order == Packed422::YUYV)
+    toPlanar420<Packed422::YUYV>(src, srcStride, width, height, dst);
+  else
+    toPlanar420<Packed422::UYVY>(src, srcStride, width, height, dst);
 }
 
 void splitInterleavedChroma(const uint8_t* uv, size_t uvStride, int width, int height, const PlanarYuv& dst) {

@@ -42,15 +42,21 @@ bool orientOnDevice(const V4l2Device& device, Orientation o) {
   const std::vector<ControlDescription> list = listControls(device);
   auto usable = [&](const char* name, int64_t value) {
     for (const ControlDescription& c : list) {
-      if (c.name == name) return !c.readOnly && !c.disabled && value >= c.min && value <= c.max && (c.step <= 1 || (value - c.min) % static_cast<int64_t>(c.step) == 0);
+      if (c.name == name)
+        return !c.readOnly && !c.disabled && value >= c.min && value <= c.max &&
+               (c.step <= 1 || (value - c.min) % static_cast<int64_t>(c.step) == 0);
     }
     return false;
   };
   std::vector<std::pair<const char*, int64_t>> plan;
-  if (o == Orientation::FlipH) plan = {{"horizontal_flip", 1}};
-  else if (o == Orientation::FlipV) plan = {{"vertical_flip", 1}};
-  else if (usable("rotate", 180)) plan = {{"rotate", 180}};
-  else plan = {{"horizontal_flip", 1}, {"vertical_flip", 1}};
+  if (o == Orientation::FlipH)
+    plan = {{"horizontal_flip", 1}};
+  else if (o == Orientation::FlipV)
+    plan = {{"vertical_flip", 1}};
+  else if (usable("rotate", 180))
+    plan = {{"rotate", 180}};
+  else
+    plan = {{"horizontal_flip", 1}, {"vertical_flip", 1}};
   for (const auto& [name, value] : plan) {
     if (!usable(name, value)) return false;
   }
@@ -170,7 +176,8 @@ Napi::Object statsToJs(Napi::Env env, const PipelineStats& s) {
   encoder.Set("chosen", encoderKindName(s.encoder, true));
   encoder.Set("device", s.encoder.hardware ? Napi::Value(Napi::String::New(env, s.encoder.device)) : env.Null());
   encoder.Set("reason", s.encoder.reason);
-  encoder.Set("fallback", s.encoderFallback.empty() ? env.Null() : Napi::Value(Napi::String::New(env, s.encoderFallback)));
+  encoder.Set("fallback",
+              s.encoderFallback.empty() ? env.Null() : Napi::Value(Napi::String::New(env, s.encoderFallback)));
   encoder.Set("hardwareFrames", static_cast<double>(s.hardwareFrames));
   // Raw frames the hardware encoder got as a copy, and as the camera's own DMABUF (no copy).
   encoder.Set("copies", static_cast<double>(s.encoderCopies));
@@ -207,22 +214,24 @@ Napi::Object formatToJs(Napi::Env env, const CaptureFormat& f, const EncodeOptio
   out.Set("fps", f.fps);
   out.Set("stride", static_cast<double>(f.stride));
   // Camera MJPEG passes through: its subsampling is the camera's, not ours to report.
-  out.Set("subsampling", f.format == PixelFormat::MJPEG ? env.Null()
-                                                         : Napi::Value(Napi::String::New(env, JpegEncoder::subsamplingName(encode.subsampling))));
+  out.Set("subsampling", f.format == PixelFormat::MJPEG
+                             ? env.Null()
+                             : Napi::Value(Napi::String::New(env, JpegEncoder::subsamplingName(encode.subsampling))));
   return out;
 }
 
 class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
  public:
   static void Init(Napi::Env env) {
-    Napi::Function ctor = DefineClass(env, "CaptureHandle",
-                                      {InstanceMethod("info", &CaptureHandle::guardedMethod<&CaptureHandle::Info>),
-                                       InstanceMethod("stats", &CaptureHandle::guardedMethod<&CaptureHandle::Stats>),
-                                       InstanceMethod("close", &CaptureHandle::guardedMethod<&CaptureHandle::Close>),
-                                       InstanceMethod("setPaused", &CaptureHandle::guardedMethod<&CaptureHandle::SetPaused>),
-                                       InstanceMethod("listControls", &CaptureHandle::guardedMethod<&CaptureHandle::ListControls>),
-                                       InstanceMethod("getControl", &CaptureHandle::guardedMethod<&CaptureHandle::GetControl>),
-                                       InstanceMethod("setControl", &CaptureHandle::guardedMethod<&CaptureHandle::SetControl>)});
+    Napi::Function ctor =
+        DefineClass(env, "CaptureHandle",
+                    {InstanceMethod("info", &CaptureHandle::guardedMethod<&CaptureHandle::Info>),
+                     InstanceMethod("stats", &CaptureHandle::guardedMethod<&CaptureHandle::Stats>),
+                     InstanceMethod("close", &CaptureHandle::guardedMethod<&CaptureHandle::Close>),
+                     InstanceMethod("setPaused", &CaptureHandle::guardedMethod<&CaptureHandle::SetPaused>),
+                     InstanceMethod("listControls", &CaptureHandle::guardedMethod<&CaptureHandle::ListControls>),
+                     InstanceMethod("getControl", &CaptureHandle::guardedMethod<&CaptureHandle::GetControl>),
+                     InstanceMethod("setControl", &CaptureHandle::guardedMethod<&CaptureHandle::SetControl>)});
     addonData(env).captureHandle = Napi::Persistent(ctor);
   }
 
@@ -301,7 +310,8 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     auto state = state_;
     auto list = std::make_shared<std::vector<ControlDescription>>();
     return PromiseWorker::run(
-        info.Env(), [state, &dev, list] {
+        info.Env(),
+        [state, &dev, list] {
           std::lock_guard<std::mutex> lock(state->deviceMutex);
           if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
           *list = listControls(dev);
@@ -341,7 +351,8 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     auto state = state_;
     auto value = std::make_shared<int64_t>(0);
     return PromiseWorker::run(
-        info.Env(), [state, &dev, name, value] {
+        info.Env(),
+        [state, &dev, name, value] {
           std::lock_guard<std::mutex> lock(state->deviceMutex);
           if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
           *value = getControl(dev, name);
@@ -355,7 +366,8 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     int64_t value = info[1].ToNumber().Int64Value();
     auto state = state_;
     return PromiseWorker::run(
-        info.Env(), [state, &dev, name, value] {
+        info.Env(),
+        [state, &dev, name, value] {
           std::lock_guard<std::mutex> lock(state->deviceMutex);
           if (!state->pipeline) throw Error("ERR_CLOSED", "camera is closed");
           setControl(dev, name, value);
@@ -366,7 +378,6 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   std::shared_ptr<CameraState> state_;
   FrameTsfn tsfn_;
 };
-
 
 Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -386,7 +397,8 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   EncodeOptions encode;
   encode.quality = intOption(options, "quality", 80);
   EncoderRequest encoder;
-  if (options.Get("encoder").IsString()) encoder.mode = encoderModeByName(options.Get("encoder").ToString().Utf8Value());
+  if (options.Get("encoder").IsString())
+    encoder.mode = encoderModeByName(options.Get("encoder").ToString().Utf8Value());
   if (options.Get("encoderDevice").IsString()) encoder.device = options.Get("encoderDevice").ToString().Utf8Value();
   if (options.Get("encoderFormat").IsString()) encoder.coded = options.Get("encoderFormat").ToString().Utf8Value();
   encode.subsampling = subsamplingOption(options);

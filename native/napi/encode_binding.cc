@@ -83,7 +83,8 @@ LeasedJpeg runJob(const EncodeJob& job) {
   BufferPool& pool = *encodePool();
   if (job.frame.format != PixelFormat::MJPEG) return encodeToLease(threadEncoder(), pool, job.frame, job.options);
   try {
-    return normaliseToLease(threadEncoder(), pool, job.frame.data, job.frame.size, false, nullptr, job.options.orientation);
+    return normaliseToLease(threadEncoder(), pool, job.frame.data, job.frame.size, false, nullptr,
+                            job.options.orientation);
   } catch (const Error& e) {
     if (e.code() == "ERR_CORRUPT_FRAME") corruptFrames++;
     throw;
@@ -204,7 +205,8 @@ void InitEncode(Napi::Env env, Napi::Object exports) {
   exports.Set("encodeSync", Napi::Function::New(env, guarded<EncodeSync>, "encodeSync"));
   exports.Set("testPattern", Napi::Function::New(env, guarded<TestPattern>, "testPattern"));
   exports.Set("encoderStats", Napi::Function::New(env, guarded<EncoderStats>, "encoderStats"));
-  exports.Set("orientedPlanesForTest", Napi::Function::New(env, guarded<OrientedPlanesForTest>, "orientedPlanesForTest"));
+  exports.Set("orientedPlanesForTest",
+              Napi::Function::New(env, guarded<OrientedPlanesForTest>, "orientedPlanesForTest"));
 }
 
 }  // namespace turbocam

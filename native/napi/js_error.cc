@@ -13,7 +13,8 @@ Napi::Error toJsError(Napi::Env env, const Error& error) {
   if (error.errnum() != 0) extra.Set("errno", -error.errnum());
   Napi::FunctionReference& errorClass = addonData(env).errorClass;
   if (!errorClass.IsEmpty()) {
-    Napi::Object js = errorClass.New({Napi::String::New(env, error.code()), Napi::String::New(env, error.what()), extra});
+    Napi::Object js =
+        errorClass.New({Napi::String::New(env, error.code()), Napi::String::New(env, error.what()), extra});
     return Napi::Error(env, js);
   }
   Napi::Error js = Napi::Error::New(env, error.what());

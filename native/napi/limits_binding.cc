@@ -36,7 +36,8 @@ Napi::Value FileLimit(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("soft", limitValue(limit.rlim_cur));
   out.Set("hard", limitValue(limit.rlim_max));
-  if (raiseErrno != 0) out.Set("raiseError", toJsError(env, errnoError(raiseErrno, "setrlimit(RLIMIT_NOFILE)")).Value());
+  if (raiseErrno != 0)
+    out.Set("raiseError", toJsError(env, errnoError(raiseErrno, "setrlimit(RLIMIT_NOFILE)")).Value());
   return out;
 }
 

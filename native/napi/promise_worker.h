@@ -55,8 +55,11 @@ class PromiseWorker : public Napi::AsyncWorker {
 
  private:
   PromiseWorker(Napi::Env env, Work work, Resolve resolve, Reject onReject)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
-        resolve_(std::move(resolve)), onReject_(std::move(onReject)) {}
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)),
+        resolve_(std::move(resolve)),
+        onReject_(std::move(onReject)) {}
 
   Napi::Promise::Deferred deferred_;
   Work work_;

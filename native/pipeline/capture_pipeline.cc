@@ -32,8 +32,8 @@ void nameThread(std::thread& thread, const std::string& name) {
 
 }  // namespace
 
-CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
-                                 EncodeOptions encode, Callbacks callbacks)
+CapturePipeline::CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers, EncodeOptions encode,
+                                 Callbacks callbacks)
     : source_(std::move(source)),
       workerCount_(workers),
       bufferCount_(buffers),
@@ -53,9 +53,10 @@ CapturePipeline::~CapturePipeline() { stop(); }
 
 void CapturePipeline::useOutput(FrameOutput output) {
   if (output != FrameOutput::Jpeg && source_->format().format == PixelFormat::MJPEG) {
-    throw Error("ERR_UNSUPPORTED_FORMAT",
-                source_->format().name + " gives mjpeg; raw output needs a raw pixel format (format: 'yuyv', 'nv12', ...)",
-                source_->format().name);
+    throw Error(
+        "ERR_UNSUPPORTED_FORMAT",
+        source_->format().name + " gives mjpeg; raw output needs a raw pixel format (format: 'yuyv', 'nv12', ...)",
+        source_->format().name);
   }
   output_ = output;
 }
@@ -303,9 +304,8 @@ void CapturePipeline::deliver(uint64_t ticket, std::optional<EncodedFrame> frame
     }
   }
   if ((frame || raw) && keepEvery) {
-    deliverable_.wait(lock, [&] {
-      return stopping_ || ((!frame || !slot_.occupied()) && (!raw || !rawSlot_.occupied()));
-    });
+    deliverable_.wait(lock,
+                      [&] { return stopping_ || ((!frame || !slot_.occupied()) && (!raw || !rawSlot_.occupied())); });
   }
   if (stopping_) {
     if (frame) pool_->release(frame->lease);
@@ -326,7 +326,7 @@ void CapturePipeline::noteMjpeg(MjpegRepair repair) {
   if (truncation_.note(repair == MjpegRepair::Truncated) && !encode_.allowTruncated && callbacks_.warned) {
     callbacks_.warned(Error("ERR_TRUNCATED_FRAMES",
                             source_->format().name + ": most MJPEG frames are cut short inside the scan and dropped; "
-                            "--allow-truncated-frames (allowTruncatedFrames) serves them",
+                                                     "--allow-truncated-frames (allowTruncatedFrames) serves them",
                             source_->format().name));
   }
 }

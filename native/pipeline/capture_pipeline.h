@@ -57,8 +57,8 @@ struct PipelineStats {
   bool paused = false;
   double fps = 0;
   double encodeMs = 0;
-  BufferPoolStats pool{};  // the JPEG buffers' pool: bytes held, copies made when it ran out, leases grown
-  EncoderChoice encoder;   // as chosen at start
+  BufferPoolStats pool{};         // the JPEG buffers' pool: bytes held, copies made when it ran out, leases grown
+  EncoderChoice encoder;          // as chosen at start
   bool hardwareEncoding = false;  // false again after a fallback
   std::string encoderFallback;    // why the hardware encoder was given up, if it was
   uint64_t hardwareFrames = 0;
@@ -82,8 +82,8 @@ class CapturePipeline {
   };
 
   // Throws ERR_INVALID_ARG when encode.subsampling cannot be produced from the negotiated format.
-  CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers,
-                  EncodeOptions encode, Callbacks callbacks);
+  CapturePipeline(std::unique_ptr<CaptureSource> source, int workers, int buffers, EncodeOptions encode,
+                  Callbacks callbacks);
   ~CapturePipeline();
 
   // Before start(): raw frames go to this encoder (the CPU's by default).
@@ -173,8 +173,7 @@ class CapturePipeline {
   std::condition_variable deliverable_;
   uint64_t nextTicket_ = 0;
 
-  std::atomic<uint64_t> captured_{0}, encoded_{0}, delivered_{0}, late_{0}, corrupt_{0}, errors_{0},
-      pausedDrops_{0};
+  std::atomic<uint64_t> captured_{0}, encoded_{0}, delivered_{0}, late_{0}, corrupt_{0}, errors_{0}, pausedDrops_{0};
   std::atomic<uint64_t> encodeNs_{0};
   std::atomic<uint64_t> repaired_{0};
   std::atomic<uint64_t> rawDelivered_{0}, rawLate_{0}, rawPoolDry_{0}, rawErrors_{0};

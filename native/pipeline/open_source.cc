@@ -33,12 +33,14 @@ std::unique_ptr<CaptureSource> openTestPattern(const CaptureRequest& request) {
     throw Error("ERR_UNSUPPORTED_FORMAT", "testsrc renders raw formats only, not mjpeg", "testsrc");
   }
   return std::make_unique<TestPatternSource>(format, request.width > 0 ? request.width : 640,
-                                             request.height > 0 ? request.height : 480, request.fps > 0 ? request.fps : 30);
+                                             request.height > 0 ? request.height : 480,
+                                             request.fps > 0 ? request.fps : 30);
 }
 
 std::unique_ptr<CaptureSource> openPipe(int fd, const std::string& name, const CaptureRequest& request) {
   PixelFormat format = formatOr(request.format, PixelFormat::MJPEG, name);
-  return std::make_unique<PipeSource>(fd, name, format, request.width, request.height, request.fps, request.deviceTimeoutMs);
+  return std::make_unique<PipeSource>(fd, name, format, request.width, request.height, request.fps,
+                                      request.deviceTimeoutMs);
 }
 
 std::unique_ptr<CaptureSource> openDevice(const CaptureRequest& request) {

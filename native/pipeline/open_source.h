@@ -14,13 +14,13 @@ namespace turbocam {
 
 struct CaptureRequest {
   std::string source;
-  int width = 0;   // 0: the source's default
+  int width = 0;  // 0: the source's default
   int height = 0;
   double fps = 0;  // 0: the source's default
   std::string format = "auto";
   std::vector<std::pair<std::string, int64_t>> controls;  // applied at open, in order
   int deviceTimeoutMs = 5000;
-  int input = -1;  // V4L2 input to select (VIDIOC_S_INPUT); -1 keeps the current one
+  int input = -1;        // V4L2 input to select (VIDIOC_S_INPUT); -1 keeps the current one
   bool rawOnly = false;  // format auto: a camera's raw format even where it offers MJPEG (raw output)
 };
 

@@ -29,20 +29,24 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
   const bool required = request.mode != EncoderMode::Auto;  // auto settles for the CPU
   const std::string codedName = !request.coded.empty() ? request.coded : video ? "mjpeg" : "jpeg";
   const M2mCodedFormat* coded = findM2mCodedFormat(codedName);
-  if (coded == nullptr) throw Error("ERR_INVALID_ARG", "unknown M2M coded format '" + codedName + "' (jpeg, mjpeg, fwht or yuyv)");
+  if (coded == nullptr)
+    throw Error("ERR_INVALID_ARG", "unknown M2M coded format '" + codedName + "' (jpeg, mjpeg, fwht or yuyv)");
   if (!m2mCodedFormatFits(*coded, video)) {
-    throw Error("ERR_INVALID_ARG", "the M2M coded format '" + codedName + "' is not for " + (video ? "a video" : "an image") +
+    throw Error("ERR_INVALID_ARG", "the M2M coded format '" + codedName + "' is not for " +
+                                       (video ? "a video" : "an image") +
                                        " encoder (m2m-image: jpeg or fwht; m2m-video: mjpeg or fwht)");
   }
   if (format.format == PixelFormat::MJPEG) {
     if (required) {
-      throw Error("ERR_UNSUPPORTED_FORMAT", format.name + " sends MJPEG, which needs no encoder: use --encoder cpu or auto", format.name);
+      throw Error("ERR_UNSUPPORTED_FORMAT",
+                  format.name + " sends MJPEG, which needs no encoder: use --encoder cpu or auto", format.name);
     }
     choice.reason = "the source sends MJPEG";
     return choice;
   }
   const uint32_t raw = formatInfo(format.format).fourcc;
-  const std::string what = "V4L2 M2M encoder from " + fourccToString(raw) + " to " + fourccToString(m2mCodedFourcc(*coded));
+  const std::string what =
+      "V4L2 M2M encoder from " + fourccToString(raw) + " to " + fourccToString(m2mCodedFourcc(*coded));
   std::optional<M2mProbe> node;
   if (!request.device.empty()) {
     try {
@@ -55,7 +59,8 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
   } else {
     node = findM2mNode(m2mCodedFourcc(*coded), raw);
     if (!node && required) {
-      throw Error("ERR_NO_M2M_ENCODER", "no " + what + " among /dev/video* (give one with --encoder-device)", "/dev/video*");
+      throw Error("ERR_NO_M2M_ENCODER", "no " + what + " among /dev/video* (give one with --encoder-device)",
+                  "/dev/video*");
     }
   }
   if (!node) {
@@ -137,8 +142,10 @@ LeasedJpeg WorkerEncoder::encodeRaw(BufferPool& pool, const RawFrame& frame, con
       LeasedJpeg out;
       m2m_->encode(frame, [&](const uint8_t* data, size_t length) {
         out.lease = pool.acquire(length);
-        if (out.lease.data == nullptr) out.lease = pool.copyOf(data, length);
-        else std::memcpy(out.lease.data, data, length);
+        if (out.lease.data == nullptr)
+          out.lease = pool.copyOf(data, length);
+        else
+          std::memcpy(out.lease.data, data, length);
         out.length = length;
       });
       if (state_.hardwareFrames++ == 0) state_.noteControls(m2m_->stats());
@@ -148,7 +155,8 @@ LeasedJpeg WorkerEncoder::encodeRaw(BufferPool& pool, const RawFrame& frame, con
       return out;
     } catch (const Error& error) {
       m2m_.reset();
-      Error reason(error.code(), std::string("the hardware encoder failed, encoding on the CPU from now on: ") + error.what(),
+      Error reason(error.code(),
+                   std::string("the hardware encoder failed, encoding on the CPU from now on: ") + error.what(),
                    error.path(), error.errnum());
       if (state_.fallBack(reason) && warn_) warn_(reason);
     }

@@ -25,8 +25,8 @@ enum class EncoderMode { Cpu, M2mImage, M2mVideo, Auto };
 
 struct EncoderRequest {
   EncoderMode mode = EncoderMode::Cpu;
-  std::string device;         // empty: the first node that offers the coded format for the source's
-  std::string coded;          // the M2M coded format; empty: jpeg (image), mjpeg (video); fwht: vicodec
+  std::string device;  // empty: the first node that offers the coded format for the source's
+  std::string coded;   // the M2M coded format; empty: jpeg (image), mjpeg (video); fwht: vicodec
 };
 
 struct EncoderChoice {

@@ -16,14 +16,14 @@
 namespace turbocam {
 
 struct BufferPoolStats {
-  size_t capacity;       // most buffers the pool keeps
-  size_t allocated;      // pooled buffers in existence (leased + idle)
-  size_t leased;         // buffers out (pooled, and exact copies made when the pool was exhausted)
-  size_t idle;           // pooled buffers waiting for reuse
-  uint64_t leases;       // pooled leases ever made
-  uint64_t copies;       // frames served by a copy of exactly the JPEG's bytes: the pool was exhausted
-  uint64_t grown;        // JPEGs that outgrew their predicted buffer (TurboJPEG grew it)
-  size_t bytes;          // bytes held by pooled buffers
+  size_t capacity;   // most buffers the pool keeps
+  size_t allocated;  // pooled buffers in existence (leased + idle)
+  size_t leased;     // buffers out (pooled, and exact copies made when the pool was exhausted)
+  size_t idle;       // pooled buffers waiting for reuse
+  uint64_t leases;   // pooled leases ever made
+  uint64_t copies;   // frames served by a copy of exactly the JPEG's bytes: the pool was exhausted
+  uint64_t grown;    // JPEGs that outgrew their predicted buffer (TurboJPEG grew it)
+  size_t bytes;      // bytes held by pooled buffers
 };
 
 class BufferPool : public std::enable_shared_from_this<BufferPool> {

@@ -12,7 +12,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 async function eoiLessFrames(count) {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const args = ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=1', '-vf', `trim=start_frame=${i}`, '-frames:v', '1', '-f', 'mjpeg', '-'];
+      const args = [
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x240:rate=1',
+        '-vf',
+        `trim=start_frame=${i}`,
+        '-frames:v',
+        '1',
+        '-f',
+        'mjpeg',
+        '-',
+      ];
       const { stdout } = await promisify(execFile)('ffmpeg', args, { encoding: 'buffer' });
       return stdout.subarray(0, stdout.length - 2);
     }),
@@ -25,7 +39,11 @@ export async function startEoiLessCamera({ dir, startServer, options = {} }) {
   const fifo = join(dir, 'eoi-less.fifo');
   execFileSync('mkfifo', [fifo]);
   // Never paused, so every frame fed is a frame to repair.
-  const pending = startServer('eoi-less', ['--source', fifo, '--format', 'mjpeg', '--persistent', '--device-timeout', '2', '--pause-after', '86400'], options);
+  const pending = startServer(
+    'eoi-less',
+    ['--source', fifo, '--format', 'mjpeg', '--persistent', '--device-timeout', '2', '--pause-after', '86400'],
+    options,
+  );
   const frames = await eoiLessFrames(4);
   const out = createWriteStream(fifo);
   out.on('error', () => undefined);
@@ -54,6 +72,13 @@ export async function startEoiLessCamera({ dir, startServer, options = {} }) {
 /** The server's repaired and corrupt frame counts, from /metrics. */
 export async function repairCounts(port) {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const value = (name, labels = '') => Number(text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels))?.split(' ').at(-1) ?? NaN);
+  const value = (name, labels = '') =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${name}{`) && l.includes(labels))
+        ?.split(' ')
+        .at(-1) ?? NaN,
+    );
   return { repaired: value('turbocam_frames_repaired_total'), corrupt: value('turbocam_frames_dropped_total', 'reason="corrupt"') };
 }

@@ -5,7 +5,17 @@ import { parseArgs } from 'node:util';
 import { TurbocamError } from '../errors.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { PIXEL_FORMATS, SUBSAMPLINGS, type PixelFormatName, type Subsampling } from '../types.js';
-import { DEVICE_TIMEOUT_MS, describeRange, ENCODERS, type EncoderName, inRange, PAUSE_AFTER_MS, QUALITY, RETRY_INTERVAL_MS, type Range } from '../validate.js';
+import {
+  DEVICE_TIMEOUT_MS,
+  describeRange,
+  ENCODERS,
+  type EncoderName,
+  inRange,
+  PAUSE_AFTER_MS,
+  QUALITY,
+  RETRY_INTERVAL_MS,
+  type Range,
+} from '../validate.js';
 
 export interface CliConfig {
   /** Undefined: /dev/video0 when present, else the test pattern. */
@@ -141,7 +151,8 @@ function number(flag: string, value: string | undefined, range: Range): number |
 function seconds(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw bad(`--${flag} wants a positive number of seconds, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0)
+    throw bad(`--${flag} wants a positive number of seconds, got '${value}'`);
   return Math.round(parsed * 1000);
 }
 
@@ -207,17 +218,19 @@ export function parseCli(argv: string[]): CliConfig {
     });
   } catch (error) {
     // parseArgs explains well but verbosely; keep its first sentence, which names the flag.
-    const message = error instanceof Error ? error.message.split('\n')[0]?.replace(/\. To specify .*$/, '') ?? '' : String(error);
+    const message = error instanceof Error ? (error.message.split('\n')[0]?.replace(/\. To specify .*$/, '') ?? '') : String(error);
     throw bad(message);
   }
   const v = parsed.values;
-  if (v.source !== undefined && v.device !== undefined && v.source !== v.device) throw bad('--source and --device name the same thing; give one');
+  if (v.source !== undefined && v.device !== undefined && v.source !== v.device)
+    throw bad('--source and --device name the same thing; give one');
 
   let width = 640;
   let height = 480;
   if (v.resolution !== undefined) {
     const match = /^(\d{1,5})x(\d{1,5})$/i.exec(v.resolution);
-    if (match === null || Number(match[1]) === 0 || Number(match[2]) === 0) throw bad(`--resolution wants WxH (e.g. 1280x720), got '${v.resolution}'`);
+    if (match === null || Number(match[1]) === 0 || Number(match[2]) === 0)
+      throw bad(`--resolution wants WxH (e.g. 1280x720), got '${v.resolution}'`);
     width = Number(match[1]);
     height = Number(match[2]);
   }
@@ -230,7 +243,8 @@ export function parseCli(argv: string[]): CliConfig {
   if (!(ENCODERS as readonly string[]).includes(encoder)) throw bad(`--encoder wants one of ${ENCODERS.join(', ')}, got '${encoder}'`);
   if (v['encoder-device'] === '') throw bad('--encoder-device wants a device path');
   const rotate = v.rotate === undefined ? 0 : Number(v.rotate);
-  if (rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270) throw bad(`--rotate wants 0, 90, 180 or 270, got '${v.rotate ?? ''}'`);
+  if (rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270)
+    throw bad(`--rotate wants 0, 90, 180 or 270, got '${v.rotate ?? ''}'`);
   if (v.flip !== undefined && v.flip !== 'h' && v.flip !== 'v') throw bad(`--flip wants h or v, got '${v.flip}'`);
   const relay = /^https?:\/\//i.test(v.source ?? v.device ?? '');
   if (relay && (rotate !== 0 || v.flip !== undefined)) throw bad('--rotate and --flip need a camera, testsrc or pipe source, not a relay');
@@ -248,7 +262,7 @@ export function parseCli(argv: string[]): CliConfig {
     }
     controls[match[1].toLowerCase()] = match[2] === 'true' ? 1 : match[2] === 'false' ? 0 : Number(match[2]);
   }
-  if (v.auth !== undefined && !/^[^:]+:.+$/.test(v.auth)) throw bad("--auth wants USER:PASS");
+  if (v.auth !== undefined && !/^[^:]+:.+$/.test(v.auth)) throw bad('--auth wants USER:PASS');
   if (v.static !== undefined && !isDirectory(v.static)) throw bad(`--static wants a directory, got '${v.static}'`);
   const unixMode = v['unix-mode'];
   if (unixMode !== undefined && !/^0?[0-7]{3}$/.test(unixMode)) throw bad(`--unix-mode wants an octal mode such as 660, got '${unixMode}'`);

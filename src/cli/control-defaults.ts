@@ -32,7 +32,10 @@ export async function applyControlDefaults(source: FrameSource, names: string[],
   const byName = new Map(list.map((c) => [c.name, c]));
   const wanted = new Set(names);
   for (const name of names) {
-    if (!byName.has(name)) throw new TurbocamError('ERR_INVALID_ARG', `unknown control '${name}' (known: ${list.map((c) => c.name).join(', ')})`, { path: source.info.name });
+    if (!byName.has(name))
+      throw new TurbocamError('ERR_INVALID_ARG', `unknown control '${name}' (known: ${list.map((c) => c.name).join(', ')})`, {
+        path: source.info.name,
+      });
   }
   if (image) for (const name of IMAGE_CONTROLS) if (byName.has(name) && !explicit.includes(name)) wanted.add(name);
   const reset: string[] = [];

@@ -36,7 +36,10 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
   let source = config.source;
   if (source === undefined) {
     source = existsSync('/dev/video0') ? '/dev/video0' : 'testsrc';
-    log('info', source === 'testsrc' ? 'no /dev/video0: streaming the test pattern (choose a source with --source)' : 'streaming /dev/video0');
+    log(
+      'info',
+      source === 'testsrc' ? 'no /dev/video0: streaming the test pattern (choose a source with --source)' : 'streaming /dev/video0',
+    );
   }
   if (/^https?:\/\//i.test(source)) {
     const { openRelay } = await import('../sources/relay.js');
@@ -79,7 +82,10 @@ async function raiseFileLimit(log: ReturnType<typeof createLog>): Promise<void> 
   const limit = native.fileLimit(true);
   const budget = budgetFor(limit.soft);
   if (limit.soft < limit.hard) {
-    log('warn', `cannot raise the open-file limit: soft ${limit.soft}, hard ${limit.hard} (${limit.raiseError?.message ?? 'refused'}); at most ${budget} connections`);
+    log(
+      'warn',
+      `cannot raise the open-file limit: soft ${limit.soft}, hard ${limit.hard} (${limit.raiseError?.message ?? 'refused'}); at most ${budget} connections`,
+    );
   } else {
     log('debug', `open-file limit: soft ${limit.soft}, hard ${limit.hard}; at most ${budget} connections`);
   }
@@ -103,7 +109,12 @@ async function listControls(source: FrameSource): Promise<void> {
   // A relay has no controls object; testsrc and pipes have one that throws the same error.
   if (controls === undefined) throw new TurbocamError('ERR_NO_CONTROLS', `${source.info.name} has no controls (not a V4L2 device)`);
   for (const c of await controls.list()) {
-    const menu = c.menu === undefined ? '' : ` {${Object.entries(c.menu).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+    const menu =
+      c.menu === undefined
+        ? ''
+        : ` {${Object.entries(c.menu)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ')}}`;
     console.log(`${c.name} (${c.type}) ${c.min}..${c.max} step ${c.step} default ${c.default} value ${c.value ?? '-'}${menu}`);
   }
 }
@@ -226,7 +237,10 @@ async function main(argv: string[]): Promise<number> {
     let stopping = false;
     const statsTimer = setInterval(() => {
       const s = source.stats();
-      log('debug', `stats: ${s.fps} fps, captured ${s.captured}, encoded ${s.encoded}, delivered ${s.delivered}, dropped ${JSON.stringify(s.dropped)}, encode ${s.encodeMs.toFixed(2)} ms, clients ${server.clientCount}`);
+      log(
+        'debug',
+        `stats: ${s.fps} fps, captured ${s.captured}, encoded ${s.encoded}, delivered ${s.delivered}, dropped ${JSON.stringify(s.dropped)}, encode ${s.encodeMs.toFixed(2)} ms, clients ${server.clientCount}`,
+      );
     }, 5000);
     statsTimer.unref();
     const stop = (why: string, code: number): void => {
@@ -260,7 +274,9 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`turbocam: ${describeError(error, info.name)}\n`);
       stop('source failed', 1);
     });
-    server.hub.on('signal', (signal: boolean) => log(signal ? 'info' : 'warn', signal ? `${info.name}: signal back` : `${info.name}: no signal`));
+    server.hub.on('signal', (signal: boolean) =>
+      log(signal ? 'info' : 'warn', signal ? `${info.name}: signal back` : `${info.name}: no signal`),
+    );
   });
 }
 

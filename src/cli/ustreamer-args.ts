@@ -41,7 +41,9 @@ function bad(message: string): Error {
   return new TurbocamError('ERR_BAD_FLAG', message);
 }
 
-const same = (flag: string): Map => (value) => [flag, value];
+const same =
+  (flag: string): Map =>
+  (value) => [flag, value];
 const nothing: Map = () => [];
 
 // µStreamer's upper-case format names (its --format) onto turbocam's.
@@ -237,7 +239,10 @@ export const USTREAMER_OPTIONS: Record<string, OptionSpec> = {
   'h264-hwenc-fallback': { value: false, unsupported: NO_H264 },
   v4p: { value: false, unsupported: 'DRM output is not supported' },
   ...Object.fromEntries(
-    ['gpio-device', 'gpio-consumer-prefix', 'gpio-prog-running', 'gpio-stream-online', 'gpio-has-http-clients'].map((name) => [name, { value: true, unsupported: 'GPIO signalling is not supported' }]),
+    ['gpio-device', 'gpio-consumer-prefix', 'gpio-prog-running', 'gpio-stream-online', 'gpio-has-http-clients'].map((name) => [
+      name,
+      { value: true, unsupported: 'GPIO signalling is not supported' },
+    ]),
   ),
 
   'exit-on-parent-death': { value: false, map: () => ['--exit-on-parent-death'] },
@@ -277,7 +282,9 @@ export const USTREAMER_OPTIONS: Record<string, OptionSpec> = {
   features: { value: false, unsupported: 'there are no build features to list' },
 };
 
-const BY_SHORT = new Map(Object.entries(USTREAMER_OPTIONS).flatMap(([name, spec]) => (spec.short === undefined ? [] : [[spec.short, name] as const])));
+const BY_SHORT = new Map(
+  Object.entries(USTREAMER_OPTIONS).flatMap(([name, spec]) => (spec.short === undefined ? [] : [[spec.short, name] as const])),
+);
 
 function longOption(given: string): string {
   if (USTREAMER_OPTIONS[given] !== undefined) return given;
@@ -289,7 +296,16 @@ function longOption(given: string): string {
 
 /** Translates µStreamer's argv into turbocam's; throws ERR_BAD_FLAG naming the option. */
 export function translateUstreamerArgs(argv: string[]): UstreamerTranslation {
-  const state: TranslationState = { format: undefined, encoder: undefined, user: undefined, passwd: undefined, persistent: false, exitOnDeviceError: false, processTitle: undefined, warnings: [] };
+  const state: TranslationState = {
+    format: undefined,
+    encoder: undefined,
+    user: undefined,
+    passwd: undefined,
+    persistent: false,
+    exitOnDeviceError: false,
+    processTitle: undefined,
+    warnings: [],
+  };
   const out: string[] = [];
   let help = false;
   const apply = (name: string, value: string): void => {
@@ -343,7 +359,8 @@ export function translateUstreamerArgs(argv: string[]): UstreamerTranslation {
   }
   if (state.format !== undefined) out.push('--format', state.format);
   if (state.user !== undefined || state.passwd !== undefined) {
-    if (state.user === undefined || state.user === '' || state.passwd === undefined || state.passwd === '') throw bad('--user and --passwd go together, neither empty');
+    if (state.user === undefined || state.user === '' || state.passwd === undefined || state.passwd === '')
+      throw bad('--user and --passwd go together, neither empty');
     out.push('--auth', `${state.user}:${state.passwd}`);
   }
   // µStreamer never gives up on its device unless told to: it waits for it and reopens it.

@@ -191,8 +191,16 @@ export class ConnectionGuard {
       if (count === 0 || (!force && now - this.loggedAt[reason] < 1000)) continue;
       this.unlogged[reason] = 0;
       this.loggedAt[reason] = now;
-      const extra = reason === 'timeout' ? `, ${this.options.timeoutMs / 1000} s (408)` : reason === 'budget' ? `, ${this.options.budget} connections` : `, ${this.options.perAddress} per address`;
-      this.options.log(reason === 'timeout' ? 'info' : 'warn', `closed ${count} connection${count === 1 ? '' : 's'}: ${WHY[reason]}${extra}`);
+      const extra =
+        reason === 'timeout'
+          ? `, ${this.options.timeoutMs / 1000} s (408)`
+          : reason === 'budget'
+            ? `, ${this.options.budget} connections`
+            : `, ${this.options.perAddress} per address`;
+      this.options.log(
+        reason === 'timeout' ? 'info' : 'warn',
+        `closed ${count} connection${count === 1 ? '' : 's'}: ${WHY[reason]}${extra}`,
+      );
     }
   }
 }

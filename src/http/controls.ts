@@ -7,7 +7,10 @@ import { sourceControls, type CameraControls, type ControlInfo, type FrameSource
 type Requested = Record<string, unknown>;
 
 export class ControlRefusal extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -43,7 +46,10 @@ function toValue(control: ControlInfo, raw: unknown): number {
     const byLabel = Object.entries(control.menu ?? {}).find(([, label]) => label.toLowerCase() === text.toLowerCase());
     if (byLabel !== undefined) return Number(byLabel[0]);
   }
-  throw new ControlRefusal(400, `${control.name}: ${JSON.stringify(raw)} is not an integer, a boolean${control.menu ? ' or a menu item' : ''}`);
+  throw new ControlRefusal(
+    400,
+    `${control.name}: ${JSON.stringify(raw)} is not an integer, a boolean${control.menu ? ' or a menu item' : ''}`,
+  );
 }
 
 /** Checks every requested control against the list; returns the values to set, in order. */
@@ -60,7 +66,8 @@ export function validate(list: ControlInfo[], requested: Requested): Array<[Cont
     const value = toValue(control, requested[name]);
     if (!Number.isSafeInteger(value)) throw new ControlRefusal(400, `${control.name}: ${value} is not an integer`);
     if (control.type === 'button') return [control, value];
-    if (value < control.min || value > control.max) throw new ControlRefusal(400, `${control.name}: ${value} is outside ${control.min}..${control.max}`);
+    if (value < control.min || value > control.max)
+      throw new ControlRefusal(400, `${control.name}: ${value} is outside ${control.min}..${control.max}`);
     if (control.step > 1 && (value - control.min) % control.step !== 0) {
       throw new ControlRefusal(400, `${control.name}: ${value} is not ${control.min} plus a multiple of the step ${control.step}`);
     }
@@ -106,7 +113,8 @@ export function parseBody(contentType: string | undefined, body: string): Reques
     } catch {
       throw new ControlRefusal(400, 'the body is not valid JSON');
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ControlRefusal(400, 'the body must be a JSON object of name: value');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new ControlRefusal(400, 'the body must be a JSON object of name: value');
     return parsed as Requested;
   }
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(body));

@@ -92,13 +92,27 @@ export function clientAddress(req: IncomingMessage): string {
 
 /** Every refusal leaves a log line: hostile or broken clients must be visible, not silent. */
 export function logRefusal(log: Log, req: IncomingMessage, status: number, message: string): void {
-  log(status >= 500 ? 'warn' : 'info', `${clientAddress(req)} ${JSON.stringify(`${req.method ?? ''} ${req.url ?? ''}`.slice(0, 200))}: ${status} ${message}`);
+  log(
+    status >= 500 ? 'warn' : 'info',
+    `${clientAddress(req)} ${JSON.stringify(`${req.method ?? ''} ${req.url ?? ''}`.slice(0, 200))}: ${status} ${message}`,
+  );
 }
 
 /** A JSON answer (no body for HEAD), never cached. */
-export function writeJson(req: IncomingMessage, res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+export function writeJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: object,
+  headers: Record<string, string> = {},
+): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
   res.end(req.method === 'HEAD' ? undefined : text);
 }
 
@@ -138,7 +152,11 @@ export function createStreamRoute(
     }
     if (req.method === 'HEAD') {
       hooks.accepted();
-      res.writeHead(200, { ...hooks.headers(req), 'Content-Type': 'multipart/x-mixed-replace; boundary=turbocamframe', 'Cache-Control': 'no-store' });
+      res.writeHead(200, {
+        ...hooks.headers(req),
+        'Content-Type': 'multipart/x-mixed-replace; boundary=turbocamframe',
+        'Cache-Control': 'no-store',
+      });
       res.end();
       return;
     }
@@ -154,7 +172,10 @@ export function createStreamRoute(
       return;
     }
     // Shown in logs and /state: printable and short, so it cannot forge log lines.
-    const key = query.get('key')?.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+    const key = query
+      .get('key')
+      ?.replace(/[^\x20-\x7e]/g, '?')
+      .slice(0, 64);
     const fps = settings.fps > 0 && (asked === 0 || asked > settings.fps) ? settings.fps : asked;
     const options: MjpegWriterOptions = {
       fps,
@@ -268,7 +289,8 @@ function checkNonNegative(where: string, name: string, value: number | undefined
  * `app.get('/stream', mjpegHandler(camera))`, or in Fastify `reply.hijack(); handler(request.raw, reply.raw)`.
  */
 export function mjpegHandler(source: FrameSource, options: MjpegHandlerOptions = {}): MjpegHandler {
-  if (typeof source?.on !== 'function' || typeof source.stats !== 'function') throw invalidArg('mjpegHandler', 'source', 'a FrameSource (a Camera, a relay, or an EventEmitter that emits frame)', source);
+  if (typeof source?.on !== 'function' || typeof source.stats !== 'function')
+    throw invalidArg('mjpegHandler', 'source', 'a FrameSource (a Camera, a relay, or an EventEmitter that emits frame)', source);
   checkNonNegative('mjpegHandler', 'fps', options.fps);
   checkNonNegative('mjpegHandler', 'maxClients', options.maxClients);
   checkNonNegative('mjpegHandler', 'stallTimeoutMs', options.stallTimeoutMs);
@@ -293,7 +315,8 @@ export function mjpegHandler(source: FrameSource, options: MjpegHandlerOptions =
 /** `(req, res) => void` answering with the source's newest JPEG (503 while there is none or no
  *  signal), with X-Sequence, X-Timestamp, X-Width and X-Height headers. */
 export function snapshotHandler(source: FrameSource, options: SnapshotHandlerOptions = {}): SnapshotHandler {
-  if (typeof source?.on !== 'function' || typeof source.stats !== 'function') throw invalidArg('snapshotHandler', 'source', 'a FrameSource (a Camera, a relay, or an EventEmitter that emits frame)', source);
+  if (typeof source?.on !== 'function' || typeof source.stats !== 'function')
+    throw invalidArg('snapshotHandler', 'source', 'a FrameSource (a Camera, a relay, or an EventEmitter that emits frame)', source);
   checkNonNegative('snapshotHandler', 'timeoutMs', options.timeoutMs);
   const log = options.log ?? (() => undefined);
   const { hub, release } = acquireHub(source, options, 'snapshotHandler');

@@ -6,10 +6,7 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { TurbocamError } from '../errors.js';
 
-export type ListenTarget =
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'unix'; path: string }
-  | { kind: 'systemd'; fd: number };
+export type ListenTarget = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string } | { kind: 'systemd'; fd: number };
 
 /** The fd systemd passed, when it started us through a socket unit. */
 export function systemdSocketFd(env: NodeJS.ProcessEnv = process.env): number | undefined {

@@ -28,7 +28,12 @@ export function renderMetrics(view: ServerView): string {
   const totals = clientTotals(view.counters, clients);
 
   metric('turbocam_source_online', 'gauge', 'Whether the source delivers frames (0 while NO SIGNAL).', hub.signal ? 1 : 0);
-  metric('turbocam_source_paused', 'gauge', 'Whether the source is paused because nobody watches (captures, encodes nothing).', stats.paused === true ? 1 : 0);
+  metric(
+    'turbocam_source_paused',
+    'gauge',
+    'Whether the source is paused because nobody watches (captures, encodes nothing).',
+    stats.paused === true ? 1 : 0,
+  );
   metric('turbocam_source_desired_fps', 'gauge', 'Frames per second asked of the source.', hub.info.fps);
   metric('turbocam_source_fps', 'gauge', 'Frames per second the source delivered over the last second.', stats.fps);
   metric('turbocam_source_captured_fps', 'gauge', 'Frames per second captured.', hub.rates.captured);
@@ -60,7 +65,12 @@ export function renderMetrics(view: ServerView): string {
     metric('turbocam_raw_buffers_leased', 'gauge', 'Raw pool buffers lent to JS and not yet released.', raw.pool.leased);
   }
   metric('turbocam_encode_seconds', 'gauge', 'Mean encode time per frame.', stats.encodeMs / 1000);
-  metric('turbocam_frames_published_total', 'counter', 'Frames offered to clients (including refreshes and NO SIGNAL).', hub.counters.published);
+  metric(
+    'turbocam_frames_published_total',
+    'counter',
+    'Frames offered to clients (including refreshes and NO SIGNAL).',
+    hub.counters.published,
+  );
   metric('turbocam_frames_same_dropped_total', 'counter', 'Byte-identical frames skipped by --drop-same-frames.', hub.counters.droppedSame);
   metric('turbocam_frames_refreshed_total', 'counter', 'Newest frame re-sent to keep idle streams fresh.', hub.counters.refreshed);
   metric('turbocam_frames_no_signal_total', 'counter', 'NO SIGNAL frames sent.', hub.counters.noSignal);
@@ -69,13 +79,18 @@ export function renderMetrics(view: ServerView): string {
   metric('turbocam_client_rejected_total', 'counter', 'Stream clients refused by --max-clients.', view.counters.rejected);
   metric('turbocam_client_frames_sent_total', 'counter', 'Frames written to stream clients.', totals.sent);
   metric('turbocam_client_frames_dropped_total', 'counter', 'Frames stream clients skipped because they had not drained.', totals.dropped);
-  metric('turbocam_client_frames_skipped_total', 'counter', "Frames stream clients skipped under their own ?fps= cap.", totals.skipped);
+  metric('turbocam_client_frames_skipped_total', 'counter', 'Frames stream clients skipped under their own ?fps= cap.', totals.skipped);
   metric('turbocam_client_bytes_total', 'counter', 'JPEG bytes written to stream clients.', totals.bytes);
   const connections = view.connections?.();
   if (connections !== undefined) {
     metric('turbocam_connections_open', 'gauge', 'Open HTTP connections.', connections.open);
     metric('turbocam_connections_waiting', 'gauge', 'Open connections that have not completed a request head.', connections.waiting);
-    metric('turbocam_connections_budget', 'gauge', 'Connections held at most before the oldest without a request is pushed out.', connections.budget);
+    metric(
+      'turbocam_connections_budget',
+      'gauge',
+      'Connections held at most before the oldest without a request is pushed out.',
+      connections.budget,
+    );
     metric(
       'turbocam_connections_shed_total',
       'counter',

@@ -48,7 +48,8 @@ export interface MjpegClientStats {
   fpsCap: number;
 }
 
-const NO_CACHE = 'Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\nPragma: no-cache\r\nExpires: Mon, 3 Jan 2000 12:34:56 GMT\r\n';
+const NO_CACHE =
+  'Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\nPragma: no-cache\r\nExpires: Mon, 3 Jan 2000 12:34:56 GMT\r\n';
 const TRAILER = Buffer.from(`\r\n--${BOUNDARY}\r\n`, 'latin1');
 // Send times kept per client for its fps in /state (the last 2 s, at most this many).
 const RECENT_SENDS = 512;
@@ -57,7 +58,11 @@ let nextId = 1;
 
 // The newest frame's part headers, built once for every client that sends it (with and without
 // µStreamer's extra headers).
-const headerCache: { frame: Frame | undefined; plain: Buffer | undefined; extra: Buffer | undefined } = { frame: undefined, plain: undefined, extra: undefined };
+const headerCache: { frame: Frame | undefined; plain: Buffer | undefined; extra: Buffer | undefined } = {
+  frame: undefined,
+  plain: undefined,
+  extra: undefined,
+};
 
 function frameHeaders(frame: Frame, extraHeaders: boolean): Buffer {
   if (headerCache.frame !== frame) {

@@ -60,18 +60,37 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
     return { Vary: 'Origin' };
   };
 
-  const sendJson = (req: IncomingMessage, res: ServerResponse, route: string, status: number, body: object, headers: Record<string, string> = {}): void => {
+  const sendJson = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    status: number,
+    body: object,
+    headers: Record<string, string> = {},
+  ): void => {
     count(route, status);
     writeJson(req, res, status, body, { ...corsHeaders(req), ...headers });
   };
 
   const sendText = (req: IncomingMessage, res: ServerResponse, route: string, type: string, text: string): void => {
     count(route, 200);
-    res.writeHead(200, { ...corsHeaders(req), 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+    res.writeHead(200, {
+      ...corsHeaders(req),
+      'Content-Type': type,
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-store',
+    });
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
-  const error = (req: IncomingMessage, res: ServerResponse, route: string, status: number, message: string, headers: Record<string, string> = {}): void => {
+  const error = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    status: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void => {
     logRefusal(ctx.log, req, status, message);
     sendJson(req, res, route, status, { ok: false, error: { status, message } }, headers);
   };

@@ -105,7 +105,8 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
     const lease = acquireHub(options.source, options, 'createServer');
     this.hub = lease.hub;
     this.releaseHub = lease.release;
-    const origins = options.allowOrigin === undefined ? [] : Array.isArray(options.allowOrigin) ? options.allowOrigin : [options.allowOrigin];
+    const origins =
+      options.allowOrigin === undefined ? [] : Array.isArray(options.allowOrigin) ? options.allowOrigin : [options.allowOrigin];
     this.context = {
       instance: options.instance ?? options.source.info.name,
       hub: this.hub,
@@ -115,7 +116,10 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
       authRefused: 0,
       startedAt: Date.now(),
       auth: options.auth !== undefined && options.auth.length > 0 ? new BasicAuth(options.auth) : undefined,
-      allowOrigins: origins.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o !== ''),
+      allowOrigins: origins
+        .flatMap((o) => o.split(','))
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
       maxClients: options.maxClients ?? 0,
       allowControls: options.allowControls ?? false,
       staticRoot: root,
@@ -213,7 +217,10 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
       this.abandoned.timer ??= setTimeout(() => {
         const { count, last } = this.abandoned;
         this.abandoned = { count: 0, last: '', timer: undefined };
-        this.context.log('info', `${count} connection${count === 1 ? '' : 's'} closed by the client before completing a request (last from ${last})`);
+        this.context.log(
+          'info',
+          `${count} connection${count === 1 ? '' : 's'} closed by the client before completing a request (last from ${last})`,
+        );
       }, 1000).unref();
       return;
     }

@@ -36,7 +36,12 @@ export function acquireHub(source: FrameSource, options: FrameHubOptions, who: s
     for (const key of HUB_OPTIONS) {
       const value = options[key];
       if (value !== undefined && value !== entry.options[key]) {
-        throw invalidArg(who, key, `${String(entry.options[key] ?? 'the default')}, as the handler or server already reading this source has it (one hub per source), or no value`, typeof value === 'function' ? 'a function' : value);
+        throw invalidArg(
+          who,
+          key,
+          `${String(entry.options[key] ?? 'the default')}, as the handler or server already reading this source has it (one hub per source), or no value`,
+          typeof value === 'function' ? 'a function' : value,
+        );
       }
     }
   }

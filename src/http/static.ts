@@ -33,9 +33,12 @@ export function staticRoot(dir: string): string {
   try {
     root = realpathSync(dir);
   } catch (error) {
-    throw new TurbocamError('ERR_INVALID_ARG', `static directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { path: dir });
+    throw new TurbocamError('ERR_INVALID_ARG', `static directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      path: dir,
+    });
   }
-  if (!statSync(root).isDirectory()) throw new TurbocamError('ERR_INVALID_ARG', `static directory ${dir} is not a directory`, { path: dir });
+  if (!statSync(root).isDirectory())
+    throw new TurbocamError('ERR_INVALID_ARG', `static directory ${dir} is not a directory`, { path: dir });
   return root;
 }
 
@@ -66,8 +69,19 @@ export async function resolveStatic(root: string, pathname: string): Promise<Sta
 }
 
 /** Sends a resolved file; HEAD gets the headers only. */
-export function sendStatic(req: IncomingMessage, res: ServerResponse, file: { path: string; size: number; type: string }, headers: Record<string, string>): void {
-  res.writeHead(200, { ...headers, 'Content-Type': file.type, 'Content-Length': file.size, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+export function sendStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: { path: string; size: number; type: string },
+  headers: Record<string, string>,
+): void {
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': file.type,
+    'Content-Length': file.size,
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+  });
   if (req.method === 'HEAD') {
     res.end();
     return;

@@ -17,7 +17,8 @@ export function boundaryOf(contentType: string | undefined): string {
   }
   const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
   const boundary = match?.[1] ?? match?.[2];
-  if (boundary === undefined || boundary === '') throw new TurbocamError('ERR_UPSTREAM_FORMAT', 'multipart Content-Type without a boundary');
+  if (boundary === undefined || boundary === '')
+    throw new TurbocamError('ERR_UPSTREAM_FORMAT', 'multipart Content-Type without a boundary');
   return boundary;
 }
 
@@ -46,7 +47,11 @@ export class MultipartParser {
   push(chunk: Buffer): MultipartPart[] {
     // Copying everything received so far on every chunk would be quadratic in the part's size
     // (a 4 MB frame in 16 KiB reads: over a second): chunks of an incomplete body wait aside.
-    if (this.state === 'body' && this.contentLength !== undefined && this.buffer.length + this.pendingBytes + chunk.length < this.contentLength) {
+    if (
+      this.state === 'body' &&
+      this.contentLength !== undefined &&
+      this.buffer.length + this.pendingBytes + chunk.length < this.contentLength
+    ) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
       return [];
@@ -86,7 +91,10 @@ export class MultipartParser {
       this.buffer = this.buffer.subarray(at);
       return false;
     }
-    const rest = this.buffer.subarray(at + this.delimiter.length, lineEnd).toString('latin1').trim();
+    const rest = this.buffer
+      .subarray(at + this.delimiter.length, lineEnd)
+      .toString('latin1')
+      .trim();
     if (rest === '--') throw new TurbocamError('ERR_UPSTREAM_END', 'upstream ended the multipart stream');
     this.buffer = this.buffer.subarray(lineEnd + 1);
     this.state = 'headers';

@@ -51,7 +51,8 @@ export class RelaySource extends EventEmitter implements FrameSource {
     } catch {
       throw new TurbocamError('ERR_INVALID_ARG', `bad relay URL: ${options.url}`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TurbocamError('ERR_INVALID_ARG', `relay URL must be http(s): ${options.url}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TurbocamError('ERR_INVALID_ARG', `relay URL must be http(s): ${options.url}`);
     this.url = url;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retryMs = options.retryMs ?? 1000;
@@ -122,9 +123,15 @@ export class RelaySource extends EventEmitter implements FrameSource {
     };
     const req = requestFn(this.url, { method: 'GET', headers: { Accept: 'multipart/x-mixed-replace, */*' } });
     this.request = req;
-    this.armStall(() => fail(new TurbocamError('ETIMEDOUT', `no data from ${this.info.name} for ${this.timeoutMs} ms`, { path: this.info.name })));
+    this.armStall(() =>
+      fail(new TurbocamError('ETIMEDOUT', `no data from ${this.info.name} for ${this.timeoutMs} ms`, { path: this.info.name })),
+    );
     req.on('error', (error: NodeJS.ErrnoException) =>
-      fail(isCodedError(error) ? new TurbocamError(error.code, `${this.info.name}: ${error.message}`, { path: this.info.name, cause: error }) : error),
+      fail(
+        isCodedError(error)
+          ? new TurbocamError(error.code, `${this.info.name}: ${error.message}`, { path: this.info.name, cause: error })
+          : error,
+      ),
     );
     req.on('response', (res: IncomingMessage) => {
       if (res.statusCode !== 200) {
@@ -141,7 +148,9 @@ export class RelaySource extends EventEmitter implements FrameSource {
         return;
       }
       res.on('data', (chunk: Buffer) => {
-        this.armStall(() => fail(new TurbocamError('ETIMEDOUT', `no data from ${this.info.name} for ${this.timeoutMs} ms`, { path: this.info.name })));
+        this.armStall(() =>
+          fail(new TurbocamError('ETIMEDOUT', `no data from ${this.info.name} for ${this.timeoutMs} ms`, { path: this.info.name })),
+        );
         let parts;
         try {
           parts = parser.push(chunk);

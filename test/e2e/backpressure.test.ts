@@ -12,7 +12,20 @@ let cli: RunningCli;
 
 beforeAll(async () => {
   ensureBuilt();
-  cli = await startCli(['--source', 'testsrc', '--resolution', '1280x720', '--fps', '25', '--port', '0', '--workers', '1', '--client-timeout', '30']);
+  cli = await startCli([
+    '--source',
+    'testsrc',
+    '--resolution',
+    '1280x720',
+    '--fps',
+    '25',
+    '--port',
+    '0',
+    '--workers',
+    '1',
+    '--client-timeout',
+    '30',
+  ]);
 });
 
 afterAll(async () => {
@@ -39,10 +52,15 @@ describe('per-client backpressure', () => {
       const fastStart = fast.parts.length;
       let rssMax = rssBefore;
       // A count of frames (about 8 s at 25 fps), not a time, sampling the server's RSS meanwhile.
-      await waitUntil('the fast client to get 200 frames more', () => {
-        rssMax = Math.max(rssMax, cli.rssBytes());
-        return fast.parts.length - fastStart >= 200;
-      }, 120_000, 200);
+      await waitUntil(
+        'the fast client to get 200 frames more',
+        () => {
+          rssMax = Math.max(rssMax, cli.rssBytes());
+          return fast.parts.length - fastStart >= 200;
+        },
+        120_000,
+        200,
+      );
       const fastParts = fast.parts.slice(fastStart);
       const firstSeq = Number(fastParts[0]?.headers.get('x-sequence'));
       const lastSeq = Number(fastParts.at(-1)?.headers.get('x-sequence'));
@@ -57,7 +75,9 @@ describe('per-client backpressure', () => {
       const slowBefore = slow.parts.length;
       const resumeSeq = lastSeq;
       slow.socket.resume();
-      await waitUntil('the slow client to reach a current frame', () => slow.parts.slice(slowBefore).some((p) => Number(p.headers.get('x-sequence')) >= resumeSeq));
+      await waitUntil('the slow client to reach a current frame', () =>
+        slow.parts.slice(slowBefore).some((p) => Number(p.headers.get('x-sequence')) >= resumeSeq),
+      );
       const afterResume = slow.parts.slice(slowBefore);
       const current = afterResume.findIndex((p) => Number(p.headers.get('x-sequence')) >= resumeSeq);
       expect(current).toBeGreaterThanOrEqual(0);
@@ -65,10 +85,14 @@ describe('per-client backpressure', () => {
       // kernel send buffer to about two frames (autotuned, it holds ~4 MB, 60+ frames here), and
       // after that the stream jumps straight to the newest frame.
       expect(current).toBeLessThan(produced / 8);
-      const jump = Number(afterResume[current]?.headers.get('x-sequence')) - Number(afterResume[current - 1]?.headers.get('x-sequence') ?? slow.parts[slowBefore - 1]?.headers.get('x-sequence'));
+      const jump =
+        Number(afterResume[current]?.headers.get('x-sequence')) -
+        Number(afterResume[current - 1]?.headers.get('x-sequence') ?? slow.parts[slowBefore - 1]?.headers.get('x-sequence'));
       expect(jump).toBeGreaterThan(produced / 3);
       const server = JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString()).result.stream;
-      const slowStat = Object.values(server.clients_stat as Record<string, { dropped: number; sent: number }>).sort((a, b) => b.dropped - a.dropped)[0];
+      const slowStat = Object.values(server.clients_stat as Record<string, { dropped: number; sent: number }>).sort(
+        (a, b) => b.dropped - a.dropped,
+      )[0];
       expect(slowStat?.dropped).toBeGreaterThan(produced / 2);
       expect(sequenceOf(fast, fast.parts.length - 1)).toBeGreaterThan(firstSeq);
     } finally {
@@ -110,7 +134,20 @@ describe('per-client backpressure', () => {
 
 describe('stalled clients', () => {
   it('a client reading one byte a second is cut after --client-timeout, holding the server to its memory', async () => {
-    const short = await startCli(['--source', 'testsrc', '--resolution', '1280x720', '--fps', '25', '--port', '0', '--workers', '1', '--client-timeout', '2']);
+    const short = await startCli([
+      '--source',
+      'testsrc',
+      '--resolution',
+      '1280x720',
+      '--fps',
+      '25',
+      '--port',
+      '0',
+      '--workers',
+      '1',
+      '--client-timeout',
+      '2',
+    ]);
     try {
       const healthy = new StrictMjpegClient({ port: short.port });
       healthy.keepBodies = false;
@@ -149,7 +186,20 @@ describe('stalled clients', () => {
   }, 40_000);
 
   it('are cut after --client-timeout', async () => {
-    const short = await startCli(['--source', 'testsrc', '--resolution', '1280x720', '--fps', '25', '--port', '0', '--workers', '1', '--client-timeout', '1']);
+    const short = await startCli([
+      '--source',
+      'testsrc',
+      '--resolution',
+      '1280x720',
+      '--fps',
+      '25',
+      '--port',
+      '0',
+      '--workers',
+      '1',
+      '--client-timeout',
+      '1',
+    ]);
     try {
       const stalled = new StrictMjpegClient({ port: short.port });
       const healthy = new StrictMjpegClient({ port: short.port });

@@ -41,7 +41,8 @@ describe('the page in Chromium', () => {
     const second = await image.screenshot();
     expect(first.equals(second)).toBe(false);
     // The state table follows the stream's sequence.
-    const readSequence = async (): Promise<number> => Number(await page.locator('#state tr:has(th:text-is("sequence")) td').textContent({ timeout: 5000 }));
+    const readSequence = async (): Promise<number> =>
+      Number(await page.locator('#state tr:has(th:text-is("sequence")) td').textContent({ timeout: 5000 }));
     await page.waitForSelector('#state tr');
     const s1 = await readSequence();
     await page.waitForTimeout(1500);
@@ -67,11 +68,24 @@ describe('an EOI-less camera in Chromium', () => {
       const centres = Array.from({ length: 8 }, (_, bar): [number, number] => [Math.floor(((bar + 0.5) * 320) / 8), 240 / 4]);
       for (let i = 0; i < 5; i++) {
         const bars = await samplePixels(page, '#stream', centres);
-        const expected = [[1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]];
-        bars.forEach((rgb, bar) => rgb.forEach((value, c) => expect(expected[bar]![c] === 1 ? value > 140 : value < 70, `bar ${bar}: ${rgb.join(',')}`).toBe(true)));
+        const expected = [
+          [1, 1, 1],
+          [1, 1, 0],
+          [0, 1, 1],
+          [0, 1, 0],
+          [1, 0, 1],
+          [1, 0, 0],
+          [0, 0, 1],
+          [0, 0, 0],
+        ];
+        bars.forEach((rgb, bar) =>
+          rgb.forEach((value, c) => expect(expected[bar]![c] === 1 ? value > 140 : value < 70, `bar ${bar}: ${rgb.join(',')}`).toBe(true)),
+        );
         await page.waitForTimeout(200);
       }
-      const state = JSON.parse(await (await page.request.get(`${camera.base}state`)).text()) as { result: { source: { repaired: number; dropped: { corrupt: number } } } };
+      const state = JSON.parse(await (await page.request.get(`${camera.base}state`)).text()) as {
+        result: { source: { repaired: number; dropped: { corrupt: number } } };
+      };
       expect(state.result.source.repaired).toBeGreaterThan(5);
       expect(state.result.source.dropped.corrupt).toBe(0);
     } finally {

@@ -222,7 +222,11 @@ camera.on('error', async (error) => {
   });
 
   it('reads raw yuv420 from stdin (rpicam-vid --codec yuv420 style)', async () => {
-    const result = await run([...BARS, '-frames:v', '12', '-pix_fmt', 'yuv420p', '-f', 'rawvideo'], { format: 'i420', width: 320, height: 240 });
+    const result = await run([...BARS, '-frames:v', '12', '-pix_fmt', 'yuv420p', '-f', 'rawvideo'], {
+      format: 'i420',
+      width: 320,
+      height: 240,
+    });
     expect(result.info.format).toBe('i420');
     expect(result.sequences.length).toBeGreaterThan(0);
     const image = decodeJpeg(Buffer.from(result.last, 'base64'));

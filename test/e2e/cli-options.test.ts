@@ -25,9 +25,29 @@ async function withCli<T>(args: string[], body: (cli: RunningCli) => Promise<T>)
 
 describe('CLI options', () => {
   it('-d stdin streams the MJPEG piped in (ffmpeg -f mjpeg -), split on SOI/EOI', async () => {
-    const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'pal75bars=size=320x240:rate=10', '-t', '60', '-q:v', '3', '-f', 'mjpeg', '-'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const ffmpeg = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'pal75bars=size=320x240:rate=10',
+        '-t',
+        '60',
+        '-q:v',
+        '3',
+        '-f',
+        'mjpeg',
+        '-',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const cli = spawn(process.execPath, [CLI, '-d', 'stdin', '-p', '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
     ffmpeg.stdout.pipe(cli.stdin);
     try {

@@ -168,7 +168,8 @@ describe('turbocam CLI', () => {
       expect((await fetchRaw({ port: cli.port }, '/snapshot', { headers: basic('bob', 'secret') })).status).toBe(200);
       expect((await fetchRaw({ port: cli.port }, '/state', { headers: basic('alice', 'wonder:land') })).status).toBe(200);
       const statuses: number[] = [];
-      for (let i = 0; i < 7; i += 1) statuses.push((await fetchRaw({ port: cli.port }, '/state', { headers: basic('bob', `guess${i}`) })).status);
+      for (let i = 0; i < 7; i += 1)
+        statuses.push((await fetchRaw({ port: cli.port }, '/state', { headers: basic('bob', `guess${i}`) })).status);
       expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(statuses.slice(5)).toEqual([429, 429]);
       // Even the right password is refused while the address is locked out.
@@ -223,7 +224,10 @@ describe('turbocam CLI', () => {
   });
 
   it('--subsampling: 4:2:0 by default, 4:2:2 when asked, reported in /state and in the JPEG header', async () => {
-    for (const [args, reported, factors] of [[[], '420', '2x2'], [['--subsampling', '422'], '422', '2x1']] as const) {
+    for (const [args, reported, factors] of [
+      [[], '420', '2x2'],
+      [['--subsampling', '422'], '422', '2x1'],
+    ] as const) {
       const cli = await startCli([...SMALL, '--port', '0', ...args]);
       try {
         const state = JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString()).result;
@@ -249,7 +253,10 @@ describe('turbocam CLI', () => {
       // Snapshots are not stream clients.
       expect((await fetchRaw({ port: cli.port }, '/snapshot')).status).toBe(200);
       a.close();
-      await waitUntil('the first client gone', async () => JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString()).result.stream.clients === 1);
+      await waitUntil(
+        'the first client gone',
+        async () => JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString()).result.stream.clients === 1,
+      );
       const c = new StrictMjpegClient({ port: cli.port });
       await c.waitForParts(1);
       b.close();
@@ -274,7 +281,9 @@ describe('turbocam CLI', () => {
     listener.close();
     try {
       let stdout = '';
-      await new Promise<void>((resolve) => child.stdout?.on('data', (c: Buffer) => ((stdout += c.toString()), stdout.includes('/metrics') && resolve())));
+      await new Promise<void>((resolve) =>
+        child.stdout?.on('data', (c: Buffer) => ((stdout += c.toString()), stdout.includes('/metrics') && resolve())),
+      );
       expect(stdout).toContain(`http://127.0.0.1:${port}/stream`);
       const snap = await fetchRaw({ port }, '/snapshot');
       expect(snap.status).toBe(200);

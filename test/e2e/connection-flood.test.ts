@@ -146,7 +146,10 @@ describe('a descriptor flood under ulimit -n 1024', () => {
     expect(earlier.ended).toBe(false);
     earlier.close();
     // Shedding is logged once per reason per second at most, however many were shed.
-    const shedLines = cli.stderr().split('\n').filter((line) => /pushed out at the connection budget/.test(line));
+    const shedLines = cli
+      .stderr()
+      .split('\n')
+      .filter((line) => /pushed out at the connection budget/.test(line));
     expect(shedLines.length).toBeGreaterThan(0);
     expect(shedLines.length).toBeLessThanOrEqual(Math.ceil((Date.now() - floodEnded) / 1000) + 20);
     // Nor does anything else log per connection: 1100 connections, a few dozen lines at most.
@@ -202,7 +205,10 @@ describe('slowloris against --server-timeout (default 10 s)', () => {
 
     const metrics = (await fetchRaw({ port }, '/metrics')).body.toString();
     expect(metric(metrics, 'turbocam_connections_shed_total', 'reason="timeout"')).toBe(300);
-    const timeoutLines = cli.stderr().split('\n').filter((line) => /within the server timeout/.test(line));
+    const timeoutLines = cli
+      .stderr()
+      .split('\n')
+      .filter((line) => /within the server timeout/.test(line));
     expect(timeoutLines.length).toBeGreaterThan(0);
     expect(timeoutLines.length).toBeLessThanOrEqual(5);
   }, 60_000);

@@ -31,7 +31,11 @@ describe('controls on the page in Chromium', () => {
     await slider.waitFor({ timeout: 10_000 });
     expect(await slider.getAttribute('type')).toBe('range');
     expect(await page.locator('#controls input[name="horizontal_flip"]').getAttribute('type')).toBe('checkbox');
-    expect(await page.locator('#controls select[name="power_line_frequency"] option').allTextContents()).toEqual(['Disabled', '50 Hz', '60 Hz']);
+    expect(await page.locator('#controls select[name="power_line_frequency"] option').allTextContents()).toEqual([
+      'Disabled',
+      '50 Hz',
+      '60 Hz',
+    ]);
     // The stream's red level, read back from the <img> the page shows.
     const red = async (): Promise<number> => (await samplePixels(page, '#stream', [[8, -8]]))[0]![0]!;
     await page.waitForFunction("document.querySelector('#stream').naturalWidth === 64", undefined, { timeout: 10_000 });
@@ -42,7 +46,9 @@ describe('controls on the page in Chromium', () => {
     await page.mouse.click(box.x + box.width * 0.95, box.y + box.height / 2);
     await expect.poll(() => source.values.get('brightness')!.value, { timeout: 10_000 }).toBeGreaterThan(220);
     const set = source.values.get('brightness')!.value!;
-    await expect.poll(() => page.locator('#controls label:has(input[name="brightness"]) output').textContent(), { timeout: 10_000 }).toBe(String(set));
+    await expect
+      .poll(() => page.locator('#controls label:has(input[name="brightness"]) output').textContent(), { timeout: 10_000 })
+      .toBe(String(set));
     await expect.poll(async () => Math.abs((await red()) - set), { timeout: 10_000 }).toBeLessThan(10);
 
     await page.locator('#controls input[name="horizontal_flip"]').check();

@@ -18,7 +18,9 @@ afterEach(async () => {
   }
 });
 
-async function start(options: { allowControls?: boolean; auth?: boolean; source?: ControlledSource } = {}): Promise<{ port: number; source: ControllableSource }> {
+async function start(
+  options: { allowControls?: boolean; auth?: boolean; source?: ControlledSource } = {},
+): Promise<{ port: number; source: ControllableSource }> {
   const source = options.source ?? new ControllableSource();
   const server = await serve({
     source,
@@ -30,13 +32,21 @@ async function start(options: { allowControls?: boolean; auth?: boolean; source?
   return { port: server.port!, source: source as ControllableSource };
 }
 
-function post(port: number, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; json: { ok: boolean; result?: Record<string, number>; error?: { message: string } } }> {
+function post(
+  port: number,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; json: { ok: boolean; result?: Record<string, number>; error?: { message: string } } }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -59,7 +69,16 @@ describe('GET /controls', () => {
     expect(body.ok).toBe(true);
     expect(body.result.writable).toBe(false);
     const byName = Object.fromEntries(body.result.controls.map((c: { name: string }) => [c.name, c]));
-    expect(byName.brightness).toMatchObject({ type: 'integer', value: 128, min: 0, max: 255, step: 1, default: 128, menu: null, read_only: false });
+    expect(byName.brightness).toMatchObject({
+      type: 'integer',
+      value: 128,
+      min: 0,
+      max: 255,
+      step: 1,
+      default: 128,
+      menu: null,
+      read_only: false,
+    });
     expect(byName.power_line_frequency.menu).toEqual([
       { value: 0, name: 'Disabled' },
       { value: 1, name: '50 Hz' },
@@ -87,7 +106,9 @@ describe('POST /controls', () => {
 
   it('sets from a form body', async () => {
     const { port, source } = await start();
-    const answer = await post(port, '/controls', 'brightness=17&horizontal_flip=true', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    const answer = await post(port, '/controls', 'brightness=17&horizontal_flip=true', {
+      'Content-Type': 'application/x-www-form-urlencoded',
+    });
     expect(answer.status).toBe(200);
     expect(answer.json.result).toEqual({ brightness: 17, horizontal_flip: 1 });
     expect(source.values.get('brightness')!.value).toBe(17);
@@ -156,7 +177,9 @@ describe('POST /controls', () => {
     const { port, source } = await start();
     const evil = await postJson(port, { brightness: 1 }, { Origin: 'http://evil.example' });
     expect(evil.status).toBe(403);
-    const sneaky = await fetchRaw({ port }, '/?action=command&dest=0&plugin=0&id=9963776&group=1&value=1', { headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    const sneaky = await fetchRaw({ port }, '/?action=command&dest=0&plugin=0&id=9963776&group=1&value=1', {
+      headers: { 'Sec-Fetch-Site': 'cross-site' },
+    });
     expect(sneaky.status).toBe(403);
     expect(source.sets).toEqual([]);
     const own = await postJson(port, { brightness: 2 }, { Origin: `http://127.0.0.1:${port}` });

@@ -28,7 +28,13 @@ function runExample(name: string, args: string[]): Promise<Array<Record<string, 
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`${name} exited ${code}: ${stderr}`));
-      else resolve(stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+      else
+        resolve(
+          stdout
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as Record<string, unknown>),
+        );
     });
   });
 }
@@ -45,7 +51,20 @@ describe('examples/raw-rgb.mjs', () => {
     const out = join(dir, `${format}.ppm`);
     const width = 320;
     const height = 240;
-    const lines = await runExample('raw-rgb.mjs', ['--source', 'testsrc', '--format', format, '--width', String(width), '--height', String(height), '--frames', '6', '--out', out]);
+    const lines = await runExample('raw-rgb.mjs', [
+      '--source',
+      'testsrc',
+      '--format',
+      format,
+      '--width',
+      String(width),
+      '--height',
+      String(height),
+      '--frames',
+      '6',
+      '--out',
+      out,
+    ]);
     const summary = lines.at(-1) as { done: number; encoded: number; raw: { delivered: number } };
     expect(summary).toMatchObject({ done: 6, encoded: 0 });
     const last = lines.at(-2) as { sequence: number };
@@ -54,7 +73,9 @@ describe('examples/raw-rgb.mjs', () => {
     // The test pattern drawn about then (its clock may run a few frames ahead of the sequence),
     // converted by the tests' own reference: equal but for rounding.
     const best = Math.max(
-      ...Array.from({ length: 8 }, (_, k) => psnr(image.rgb, frameToRgb(testPattern({ width, height, format, frame: last.sequence + k }), format, width, height))),
+      ...Array.from({ length: 8 }, (_, k) =>
+        psnr(image.rgb, frameToRgb(testPattern({ width, height, format, frame: last.sequence + k }), format, width, height)),
+      ),
     );
     expect(best).toBeGreaterThan(45);
     const rgba = new Uint8Array(width * height * 4);

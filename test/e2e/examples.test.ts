@@ -106,7 +106,7 @@ describe('examples/', () => {
     }
   });
 
-  it('relay.js: another server\'s stream re-served at a lower rate', async () => {
+  it("relay.js: another server's stream re-served at a lower rate", async () => {
     const camera = await openCamera({ source: 'testsrc', width: 320, height: 240, fps: 30, workers: 1 });
     cleanup.push(() => camera.close());
     const upstream = await serve({ source: camera, port: 0 });

@@ -7,7 +7,15 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, mjpegHandler, openCamera, snapshotHandler, type Camera, type MjpegHandler, type TurbocamServer } from '../../src/index.js';
+import {
+  createServer,
+  mjpegHandler,
+  openCamera,
+  snapshotHandler,
+  type Camera,
+  type MjpegHandler,
+  type TurbocamServer,
+} from '../../src/index.js';
 import { fetchRaw } from '../helpers/http.js';
 import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -68,7 +76,8 @@ afterAll(async () => {
   await camera?.close();
 });
 
-const sequences = (client: StrictMjpegClient, from = 0): number[] => client.parts.slice(from).map((part) => Number(part.headers.get('x-sequence')));
+const sequences = (client: StrictMjpegClient, from = 0): number[] =>
+  client.parts.slice(from).map((part) => Number(part.headers.get('x-sequence')));
 
 /** Frames received per frame the hub published meanwhile (1: every frame). */
 function shareOfFrames(client: StrictMjpegClient, from: number): number {
@@ -99,12 +108,17 @@ describe('one camera behind Express, Fastify and the built-in server at once', (
     try {
       for (const viewer of Object.values(viewers)) viewer.keepBodies = false;
       await Promise.all(Object.values(viewers).map((viewer) => viewer.waitForParts(5)));
-      const from = Object.fromEntries(Object.entries(viewers).map(([name, viewer]) => [name, viewer.parts.length])) as Record<keyof typeof viewers, number>;
+      const from = Object.fromEntries(Object.entries(viewers).map(([name, viewer]) => [name, viewer.parts.length])) as Record<
+        keyof typeof viewers,
+        number
+      >;
       const sentBefore = { express: expressStream.stats().sent, fastify: fastifyStream.stats().sent, builtIn: await builtInSent() };
       const before = camera.stats();
       const publishedBefore = builtIn.hub.counters.published;
       // A count of frames (about 3 s at 30 fps), not a time.
-      await Promise.all(Object.entries(viewers).map(([name, viewer]) => viewer.waitForParts(from[name as keyof typeof viewers] + 90, 60_000)));
+      await Promise.all(
+        Object.entries(viewers).map(([name, viewer]) => viewer.waitForParts(from[name as keyof typeof viewers] + 90, 60_000)),
+      );
       const after = camera.stats();
       const encoded = after.encoded - before.encoded;
       const captured = after.captured - before.captured;
@@ -138,8 +152,11 @@ describe('one camera behind Express, Fastify and the built-in server at once', (
     }
   });
 
-  it('snapshots through Express and Fastify are the camera\'s JPEGs', async () => {
-    for (const [port, path] of [[ports.express, '/cam/snapshot'], [ports.fastify, '/video/snapshot']] as const) {
+  it("snapshots through Express and Fastify are the camera's JPEGs", async () => {
+    for (const [port, path] of [
+      [ports.express, '/cam/snapshot'],
+      [ports.fastify, '/video/snapshot'],
+    ] as const) {
       const answer = await fetchRaw({ port }, path);
       expect(answer.status, path).toBe(200);
       expect(answer.headers['content-type']).toBe('image/jpeg');

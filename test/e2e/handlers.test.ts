@@ -60,7 +60,12 @@ describe('mjpegHandler', () => {
     // 2 fps a third of 6.
     expect(meanStep(viewers.capped)).toBeGreaterThan(2 * meanStep(viewers.full));
     expect(meanStep(viewers.lower)).toBeGreaterThan(1.8 * meanStep(viewers.capped));
-    expect(handler.stats().clients.map((client) => client.fpsCap).sort()).toEqual([2, 6]);
+    expect(
+      handler
+        .stats()
+        .clients.map((client) => client.fpsCap)
+        .sort(),
+    ).toEqual([2, 6]);
   });
 
   it('refuses a bad ?fps, answers HEAD with the stream type, and refuses clients past maxClients', async () => {

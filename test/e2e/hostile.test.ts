@@ -73,7 +73,13 @@ async function stillServing(): Promise<void> {
 
 describe('hostile HTTP input', () => {
   it('a malformed request line gets 400 and a log line', async () => {
-    for (const line of ['GARBAGE\r\n\r\n', 'GET\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', '\x00\x01\x02\xff\r\n\r\n', 'GET /\x7f HTTP/1.1\r\nHost: x\r\n\r\n']) {
+    for (const line of [
+      'GARBAGE\r\n\r\n',
+      'GET\r\n\r\n',
+      'GET / HTTP/9.9\r\n\r\n',
+      '\x00\x01\x02\xff\r\n\r\n',
+      'GET /\x7f HTTP/1.1\r\nHost: x\r\n\r\n',
+    ]) {
       const mark = logLines.length;
       const answer = await raw(line);
       expect(answer.closed, JSON.stringify(line)).toBe(true);
@@ -109,9 +115,18 @@ describe('hostile HTTP input', () => {
 
   it('path traversal attempts, plain and encoded, get 404', async () => {
     const attempts = [
-      '/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd', '/..%2f..%2fetc%2fpasswd',
-      '/%252e%252e/etc/passwd', '/.%2e/.%2e/etc/passwd', '/..\\..\\etc\\passwd', '/%c0%ae%c0%ae/etc/passwd',
-      '/stream/../../../etc/passwd', '/etc/passwd%00.jpg', '/snapshot/..%2f..%2fetc%2fpasswd', '//etc/passwd',
+      '/../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd',
+      '/..%2f..%2fetc%2fpasswd',
+      '/%252e%252e/etc/passwd',
+      '/.%2e/.%2e/etc/passwd',
+      '/..\\..\\etc\\passwd',
+      '/%c0%ae%c0%ae/etc/passwd',
+      '/stream/../../../etc/passwd',
+      '/etc/passwd%00.jpg',
+      '/snapshot/..%2f..%2fetc%2fpasswd',
+      '//etc/passwd',
     ];
     for (const path of attempts) {
       const mark = logLines.length;
@@ -165,10 +180,16 @@ describe('auth failures', () => {
   it('are rate-limited per address with 429 and Retry-After, and logged', async () => {
     const authSource = await openTestSource(160, 120, 10);
     const lines: string[] = [];
-    const authServer = createServer({ source: authSource, auth: [{ user: 'viewer', pass: 's3cret' }], log: (_level, message) => lines.push(message) });
+    const authServer = createServer({
+      source: authSource,
+      auth: [{ user: 'viewer', pass: 's3cret' }],
+      log: (_level, message) => lines.push(message),
+    });
     await authServer.listen({ port: 0 });
     const target = { port: authServer.port ?? 0 };
-    const basic = (credentials: string): Record<string, string> => ({ Authorization: `Basic ${Buffer.from(credentials).toString('base64')}` });
+    const basic = (credentials: string): Record<string, string> => ({
+      Authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+    });
     try {
       expect((await fetchRaw(target, '/state', { headers: basic('viewer:s3cret') })).status).toBe(200);
       // Asking without credentials is what browsers do first: not a failed guess.

@@ -24,7 +24,10 @@ async function pushSeries(source: ControlledSource, client: StrictMjpegClient, f
   for (const data of frames) {
     const { published, droppedSame } = server!.hub.counters;
     source.push(data);
-    await waitUntil('the frame published or skipped', () => server!.hub.counters.droppedSame > droppedSame || server!.hub.counters.published > published);
+    await waitUntil(
+      'the frame published or skipped',
+      () => server!.hub.counters.droppedSame > droppedSame || server!.hub.counters.published > published,
+    );
     if (server!.hub.counters.published > published) await client.waitForParts(server!.hub.counters.published);
   }
 }
@@ -60,7 +63,11 @@ describe('FrameHub through the server', () => {
     const port = await start(source);
     const client = await connected(new StrictMjpegClient({ port }));
     const a = solidJpeg(64, 48, 10);
-    await pushSeries(source, client, Array.from({ length: 5 }, () => Buffer.from(a)));
+    await pushSeries(
+      source,
+      client,
+      Array.from({ length: 5 }, () => Buffer.from(a)),
+    );
     await client.waitForParts(5);
     expect(sequences(client).slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
     await client.waitForParts(7);

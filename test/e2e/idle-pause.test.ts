@@ -45,7 +45,20 @@ async function expectPausedAndFlat(): Promise<SourceState> {
 
 beforeAll(async () => {
   ensureBuilt();
-  cli = await startCli(['--source', 'testsrc', '--resolution', '320x240', '--fps', '20', '--workers', '1', '--port', '0', '--pause-after', '0.4']);
+  cli = await startCli([
+    '--source',
+    'testsrc',
+    '--resolution',
+    '320x240',
+    '--fps',
+    '20',
+    '--workers',
+    '1',
+    '--port',
+    '0',
+    '--pause-after',
+    '0.4',
+  ]);
 });
 
 afterAll(async () => {

@@ -46,7 +46,10 @@ function ffmpegDecode(frames: Buffer[]): { status: number | null; stderr: string
     input: Buffer.concat(frames),
     maxBuffer: 64 << 20,
   });
-  const decoded = result.stdout.toString().split('\n').filter((line) => /^0,/.test(line)).length;
+  const decoded = result.stdout
+    .toString()
+    .split('\n')
+    .filter((line) => /^0,/.test(line)).length;
   return { status: result.status, stderr: result.stderr.toString(), decoded };
 }
 
@@ -63,7 +66,9 @@ describe('MJPEG frames without EOI', () => {
     // The writer closing ends the source (and this CLI); the last frames arrive first.
     const deadline = Date.now() + 3000;
     while (!viewer.ended && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const parts = viewer.parts.filter((part, i, all) => all.findIndex((p) => p.headers.get('x-sequence') === part.headers.get('x-sequence')) === i);
+    const parts = viewer.parts.filter(
+      (part, i, all) => all.findIndex((p) => p.headers.get('x-sequence') === part.headers.get('x-sequence')) === i,
+    );
     expect(parts.length / written).toBeGreaterThanOrEqual(0.95);
     expect(metric(metrics, 'turbocam_frames_repaired_total')).toBeGreaterThanOrEqual(Math.floor(written * 0.95));
     expect(metric(metrics, 'turbocam_frames_dropped_total', 'reason="corrupt"')).toBe(0);
@@ -115,12 +120,21 @@ describe('MJPEG frames cut short inside the scan (at 90 %)', () => {
     const bodies = viewer.parts.map((p) => p.body);
     for (const body of bodies) expect(body.subarray(-2)).toEqual(Buffer.from([0xff, 0xd9]));
     // The missing tenth decodes as grey, but every frame decodes to a picture.
-    const decoded = spawnSync('ffmpeg', ['-hide_banner', '-v', 'quiet', '-f', 'mjpeg', '-i', '-', '-f', 'framecrc', '-'], { input: Buffer.concat(bodies) });
+    const decoded = spawnSync('ffmpeg', ['-hide_banner', '-v', 'quiet', '-f', 'mjpeg', '-i', '-', '-f', 'framecrc', '-'], {
+      input: Buffer.concat(bodies),
+    });
     expect(decoded.status).toBe(0);
-    expect(decoded.stdout.toString().split('\n').filter((line) => /^0,/.test(line)).length).toBe(bodies.length);
+    expect(
+      decoded.stdout
+        .toString()
+        .split('\n')
+        .filter((line) => /^0,/.test(line)).length,
+    ).toBe(bodies.length);
     // The top of the picture, which arrived, still shows the bars (ffmpeg conceals the rest;
     // jpeg-js refuses a cut scan).
-    const rgba = spawnSync('ffmpeg', ['-hide_banner', '-v', 'quiet', '-f', 'mjpeg', '-i', '-', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], { input: bodies.at(-1) });
+    const rgba = spawnSync('ffmpeg', ['-hide_banner', '-v', 'quiet', '-f', 'mjpeg', '-i', '-', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], {
+      input: bodies.at(-1),
+    });
     expect(rgba.stdout.length).toBe(320 * 240 * 4);
     expect(colourBarMismatches({ width: 320, height: 240, data: rgba.stdout }, 0.05, 0.5)).toEqual([]);
     viewer.close();

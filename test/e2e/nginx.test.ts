@@ -62,7 +62,8 @@ class StreamClient {
           try {
             for (const part of parser.push(chunk)) {
               const body = part.body;
-              if (body[0] !== 0xff || body[1] !== 0xd8 || body.at(-2) !== 0xff || body.at(-1) !== 0xd9) throw new Error('a part is not a whole JPEG');
+              if (body[0] !== 0xff || body[1] !== 0xd8 || body.at(-2) !== 0xff || body.at(-1) !== 0xd9)
+                throw new Error('a part is not a whole JPEG');
               if (Number(part.headers.get('content-length')) !== body.length) throw new Error('Content-Length does not match the part');
               this.sequences.push(Number(part.headers.get('x-sequence')));
             }
@@ -106,7 +107,22 @@ async function sideBySide(clients: StreamClient[], direct: StreamClient, frames:
 beforeAll(async () => {
   ensureBuilt();
   // 720p so the paused viewer's buffers fill in seconds; its stall cut is far beyond the test.
-  cli = await startCli(['--source', 'testsrc', '--resolution', '1280x720', '--fps', '15', '--workers', '1', '--port', '0', '--allow-origin', '*', '--client-timeout', '120']);
+  cli = await startCli([
+    '--source',
+    'testsrc',
+    '--resolution',
+    '1280x720',
+    '--fps',
+    '15',
+    '--workers',
+    '1',
+    '--port',
+    '0',
+    '--allow-origin',
+    '*',
+    '--client-timeout',
+    '120',
+  ]);
   nginxPort = await freePort();
   // nginx's workers drop to `nobody` when started as root: they must reach the temp paths.
   chmodSync(prefix, 0o755);
@@ -189,7 +205,9 @@ describe('behind nginx (crowsnest location block)', () => {
     await Promise.all([direct.ready, live.ready]);
     // Its backpressure crosses nginx: turbocam starts skipping frames for it, and only for it.
     const clientStats = async (): Promise<Array<{ key: string | null; dropped: number }>> => {
-      const state = (await (await fetch(`http://127.0.0.1:${cli.port}/state`)).json()) as { result: { stream: { clients_stat: Record<string, { key: string | null; dropped: number }> } } };
+      const state = (await (await fetch(`http://127.0.0.1:${cli.port}/state`)).json()) as {
+        result: { stream: { clients_stat: Record<string, { key: string | null; dropped: number }> } };
+      };
       return Object.values(state.result.stream.clients_stat);
     };
     const deadline = Date.now() + 60_000;

@@ -62,8 +62,28 @@ describe('--persistent with an absent source', () => {
       expect(snapshot.status).toBe(503);
 
       execFileSync('mkfifo', [fifo]);
-      writer = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=10',
-        '-t', '30', '-q:v', '3', '-f', 'mjpeg', fifo], { stdio: 'ignore' });
+      writer = spawn(
+        'ffmpeg',
+        [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-y',
+          '-re',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=176x144:rate=10',
+          '-t',
+          '30',
+          '-q:v',
+          '3',
+          '-f',
+          'mjpeg',
+          fifo,
+        ],
+        { stdio: 'ignore' },
+      );
       const deadline = Date.now() + 10_000;
       let real: { width: number; height: number } | undefined;
       while (real === undefined) {

@@ -20,7 +20,9 @@ describe('npm run pi-smoke', () => {
   it('without /dev/video31 and /dev/video11 says there is nothing to measure, naming both, and exits 0', async () => {
     const result = await smoke(['--image-device', '/dev/video-absent-31', '--video-device', '/dev/video-absent-11']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^pi-smoke: no \/dev\/video-absent-31 \(bcm2835-codec encode_image, JPEG\) and no \/dev\/video-absent-11 .*nothing to measure/);
+    expect(result.stdout).toMatch(
+      /^pi-smoke: no \/dev\/video-absent-31 \(bcm2835-codec encode_image, JPEG\) and no \/dev\/video-absent-11 .*nothing to measure/,
+    );
     expect(result.stdout).toContain('a Pi 5 has no hardware JPEG encoder');
   });
 

@@ -33,7 +33,8 @@ describe('raw output at 720p30 for 60 s', () => {
       let raws = 0;
       camera.on('raw', (frame: RawFrame) => {
         if (frame.sequence <= last.sequence || frame.timestamp < last.timestamp) outOfOrder++;
-        if (frame.width !== WIDTH || frame.height !== HEIGHT || frame.stride !== WIDTH * 2 || frame.data.length !== WIDTH * HEIGHT * 2) badFrames++;
+        if (frame.width !== WIDTH || frame.height !== HEIGHT || frame.stride !== WIDTH * 2 || frame.data.length !== WIDTH * HEIGHT * 2)
+          badFrames++;
         last = { sequence: frame.sequence, timestamp: frame.timestamp };
         raws++;
         frame.release();

@@ -34,7 +34,19 @@ describe('relay of another turbocam', () => {
 
       // ffmpeg decodes the relayed stream too.
       const frames = await new Promise<number>((resolve) => {
-        const ff = spawn('ffmpeg', ['-loglevel', 'error', '-i', `http://127.0.0.1:${relay.port}/stream`, '-frames:v', '5', '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
+        const ff = spawn('ffmpeg', [
+          '-loglevel',
+          'error',
+          '-i',
+          `http://127.0.0.1:${relay.port}/stream`,
+          '-frames:v',
+          '5',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'gray',
+          '-',
+        ]);
         let bytes = 0;
         ff.stdout.on('data', (c: Buffer) => (bytes += c.length));
         ff.on('close', () => resolve(bytes / (320 * 240)));

@@ -18,7 +18,22 @@ beforeAll(() => ensureBuilt());
 
 describe('--rotate and --flip', () => {
   it('the CLI streams the test pattern turned 90 degrees at the turned size, reported in /state', async () => {
-    const cli = await startCli(['--source', 'testsrc', '--resolution', '320x240', '--fps', '15', '--workers', '1', '--port', '0', '--rotate', '90', '--flip', 'h']);
+    const cli = await startCli([
+      '--source',
+      'testsrc',
+      '--resolution',
+      '320x240',
+      '--fps',
+      '15',
+      '--workers',
+      '1',
+      '--port',
+      '0',
+      '--rotate',
+      '90',
+      '--flip',
+      'h',
+    ]);
     const client = new StrictMjpegClient({ port: cli.port, path: '/stream' });
     await client.waitForParts(2);
     const turned = jpeg.decode(client.parts.at(-1)!.body, { useTArray: true });
@@ -27,9 +42,12 @@ describe('--rotate and --flip', () => {
     // (medians down each bar, so the moving box cannot sway them) are the upright pattern's.
     const back = { width: turned.height, height: turned.width, data: new Uint8Array(turned.data.length) };
     for (let y = 0; y < turned.height; y += 1) {
-      for (let x = 0; x < turned.width; x += 1) back.data.set(turned.data.subarray((y * turned.width + x) * 4, (y * turned.width + x + 1) * 4), (x * back.width + y) * 4);
+      for (let x = 0; x < turned.width; x += 1)
+        back.data.set(turned.data.subarray((y * turned.width + x) * 4, (y * turned.width + x + 1) * 4), (x * back.width + y) * 4);
     }
-    const upright = decodeJpeg(encodeSync(testPattern({ width: 320, height: 240, format: 'yuyv' }), { width: 320, height: 240, format: 'yuyv' }));
+    const upright = decodeJpeg(
+      encodeSync(testPattern({ width: 320, height: 240, format: 'yuyv' }), { width: 320, height: 240, format: 'yuyv' }),
+    );
     const want = sampleBars(upright, 0.05, 0.6);
     sampleBars(back, 0.05, 0.6).forEach((bar, i) => bar.forEach((v, c) => expect(Math.abs(v - want[i]![c]!), `bar ${i}`).toBeLessThan(16)));
     const state = JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString());
@@ -40,7 +58,14 @@ describe('--rotate and --flip', () => {
   });
 
   it('camera MJPEG from a pipe is turned losslessly; the trim is in camera.info, which /state reports', async () => {
-    const frames = Array.from({ length: 3 }, (_, i) => encodeSync(testPattern({ width: 50, height: 38, format: 'yuyv', frame: i }), { width: 50, height: 38, format: 'yuyv', subsampling: '420' }));
+    const frames = Array.from({ length: 3 }, (_, i) =>
+      encodeSync(testPattern({ width: 50, height: 38, format: 'yuyv', frame: i }), {
+        width: 50,
+        height: 38,
+        format: 'yuyv',
+        subsampling: '420',
+      }),
+    );
     const file = join(dir, 'frames.mjpeg');
     writeFileSync(file, Buffer.concat(frames));
     // A V4L2 camera always declares its size; a pipe says it with width and height.

@@ -54,14 +54,16 @@ describe('serve() and createServer()', () => {
   it('auth, allowOrigin, maxClients, instance and log each take effect', async () => {
     const source = await testSource();
     const lines: string[] = [];
-    const server = closing(createServer({
-      source,
-      auth: [{ user: 'me', pass: 'secret' }],
-      allowOrigin: ['http://a.test'],
-      maxClients: 1,
-      instance: 'library-cam',
-      log: (level, message) => lines.push(`${level} ${message}`),
-    }));
+    const server = closing(
+      createServer({
+        source,
+        auth: [{ user: 'me', pass: 'secret' }],
+        allowOrigin: ['http://a.test'],
+        maxClients: 1,
+        instance: 'library-cam',
+        log: (level, message) => lines.push(`${level} ${message}`),
+      }),
+    );
     await server.listen({ port: 0 });
     const port = server.port!;
     const basic = { Authorization: `Basic ${Buffer.from('me:secret').toString('base64')}` };
@@ -97,10 +99,15 @@ describe('serve() and createServer()', () => {
     await waitUntil('the stalled one registered', () => server.clientCount === 1);
     stalled.socket.pause();
     const big = Array.from({ length: 40 }, (_, i) => solidJpeg(1280, 720, i * 5));
-    await waitUntil('the stalled client cut', () => {
-      source.push(big[Math.floor(Math.random() * big.length)]!);
-      return server.clientCount === 0;
-    }, undefined, 50);
+    await waitUntil(
+      'the stalled client cut',
+      () => {
+        source.push(big[Math.floor(Math.random() * big.length)]!);
+        return server.clientCount === 0;
+      },
+      undefined,
+      50,
+    );
   });
 });
 
@@ -115,7 +122,11 @@ describe('/metrics', () => {
     const stats = source.stats();
     viewer.close();
     // Counters only rise: /metrics was read before stats(), so it is at most the later figure.
-    for (const [name, value] of [['captured', stats.captured], ['encoded', stats.encoded], ['delivered', stats.delivered]] as const) {
+    for (const [name, value] of [
+      ['captured', stats.captured],
+      ['encoded', stats.encoded],
+      ['delivered', stats.delivered],
+    ] as const) {
       const counted = sample(text, `turbocam_frames_${name}_total`);
       expect(counted).toBeGreaterThan(0);
       expect(counted).toBeLessThanOrEqual(value);

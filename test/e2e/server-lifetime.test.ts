@@ -65,7 +65,9 @@ describe('TurbocamServer lifetime', () => {
     await expect(server.listen({ port: 0 })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
 
     const aborted = AbortSignal.abort(new Error('too late'));
-    expect(() => createServer({ source, signal: aborted })).toThrow(expect.objectContaining({ code: 'ERR_ABORTED', cause: aborted.reason }));
+    expect(() => createServer({ source, signal: aborted })).toThrow(
+      expect.objectContaining({ code: 'ERR_ABORTED', cause: aborted.reason }),
+    );
     await expect(serve({ source, port: 0, signal: aborted })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     // A closed server refuses to listen again.
     const other = createServer({ source });

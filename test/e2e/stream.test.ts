@@ -41,8 +41,17 @@ describe('MJPEG over HTTP', () => {
   it('ffmpeg reads /stream and decodes the frames', async () => {
     const frames = 20;
     const result = await run('ffmpeg', [
-      '-loglevel', 'error', '-i', `http://127.0.0.1:${port}/stream`,
-      '-frames:v', String(frames), '-f', 'rawvideo', '-pix_fmt', 'gray', '-',
+      '-loglevel',
+      'error',
+      '-i',
+      `http://127.0.0.1:${port}/stream`,
+      '-frames:v',
+      String(frames),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-',
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -130,7 +139,13 @@ describe('MJPEG over HTTP', () => {
     const json = JSON.parse(answer.body.toString());
     expect(json.ok).toBe(true);
     const state = json.result;
-    expect(state.source).toMatchObject({ kind: 'testsrc', format: source.info.format, resolution: { width: WIDTH, height: HEIGHT }, desired_fps: 30, online: true });
+    expect(state.source).toMatchObject({
+      kind: 'testsrc',
+      format: source.info.format,
+      resolution: { width: WIDTH, height: HEIGHT },
+      desired_fps: 30,
+      online: true,
+    });
     // Rates of a running source (how high depends on the machine's load).
     expect(state.source.captured_fps).toBeGreaterThan(0);
     expect(state.source.encoded_fps).toBeGreaterThan(0);
@@ -165,7 +180,10 @@ describe('MJPEG over HTTP', () => {
     const seconds = (Date.now() - start) / 1000;
     const cappedCount = capped.parts.length;
     const fullCount = full.parts.length;
-    const stat = JSON.parse((await fetchRaw({ port }, '/state')).body.toString()).result.stream.clients_stat as Record<string, { fps_cap: number; skipped_by_fps_cap: number }>;
+    const stat = JSON.parse((await fetchRaw({ port }, '/state')).body.toString()).result.stream.clients_stat as Record<
+      string,
+      { fps_cap: number; skipped_by_fps_cap: number }
+    >;
     const cappedStat = Object.values(stat).find((c) => c.fps_cap === 5);
     expect(cappedStat?.skipped_by_fps_cap).toBeGreaterThan(0);
     // The cap is an upper bound on the capped one, however slow the machine; the other is not held to it.

@@ -25,7 +25,26 @@ const run = (args: string[]) => runCli(args, 15_000, USTREAMER_CLI);
 describe('turbocam-ustreamer', () => {
   it("runs crowsnest's line: streams with CORS, serves the static index at /, stops cleanly on SIGTERM", async () => {
     const cli = await startCli(
-      ['--host', '127.0.0.1', '--port', '0', '--resolution', '640x480', '--desired-fps', '15', '--allow-origin', '*', '--static', www, '--device', 'testsrc', '--device-timeout', '2', '--buffers', '3'],
+      [
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--resolution',
+        '640x480',
+        '--desired-fps',
+        '15',
+        '--allow-origin',
+        '*',
+        '--static',
+        www,
+        '--device',
+        'testsrc',
+        '--device-timeout',
+        '2',
+        '--buffers',
+        '3',
+      ],
       process.env,
       USTREAMER_CLI,
     );
@@ -56,7 +75,17 @@ describe('turbocam-ustreamer', () => {
   });
 
   it("µStreamer's --encoder M2M-IMAGE with --m2m-device runs turbocam's m2m-image: no node there exits 1 naming it", async () => {
-    const result = await run(['--device', 'testsrc', '--encoder', 'M2M-IMAGE', '--m2m-device', '/dev/video94', '--exit-on-device-error', '--port', '0']);
+    const result = await run([
+      '--device',
+      'testsrc',
+      '--encoder',
+      'M2M-IMAGE',
+      '--m2m-device',
+      '/dev/video94',
+      '--exit-on-device-error',
+      '--port',
+      '0',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/ERR_NO_M2M_ENCODER: no V4L2 M2M encoder from YUYV to JPEG at \/dev\/video94/),
@@ -78,9 +107,15 @@ describe('turbocam-ustreamer', () => {
   });
 
   it('--user and --passwd require basic auth', async () => {
-    const cli = await startCli(['--device', 'testsrc', '--resolution', '320x240', '--port', '0', '--user', 'me', '--passwd', 'pw'], process.env, USTREAMER_CLI);
+    const cli = await startCli(
+      ['--device', 'testsrc', '--resolution', '320x240', '--port', '0', '--user', 'me', '--passwd', 'pw'],
+      process.env,
+      USTREAMER_CLI,
+    );
     expect((await fetchRaw({ port: cli.port }, '/state')).status).toBe(401);
-    const ok = await fetchRaw({ port: cli.port }, '/state', { headers: { Authorization: `Basic ${Buffer.from('me:pw').toString('base64')}` } });
+    const ok = await fetchRaw({ port: cli.port }, '/state', {
+      headers: { Authorization: `Basic ${Buffer.from('me:pw').toString('base64')}` },
+    });
     expect(ok.status).toBe(200);
     await cli.stop('SIGTERM');
   });
@@ -88,9 +123,16 @@ describe('turbocam-ustreamer', () => {
   it('--unix with --unix-mode and --unix-rm: the socket has that mode, a stale socket is replaced', async () => {
     const socket = join(dir, 'cam.sock');
     // A stale socket: its server was killed and never unlinked it.
-    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    spawnSync(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect(statSync(socket).isSocket()).toBe(true);
-    const cli = await startCli(['--device', 'testsrc', '--resolution', '320x240', '--unix', socket, '--unix-rm', '--unix-mode', '660'], process.env, USTREAMER_CLI);
+    const cli = await startCli(
+      ['--device', 'testsrc', '--resolution', '320x240', '--unix', socket, '--unix-rm', '--unix-mode', '660'],
+      process.env,
+      USTREAMER_CLI,
+    );
     expect(statSync(socket).isSocket()).toBe(true);
     expect(statSync(socket).mode & 0o777).toBe(0o660);
     expect((await fetchRaw({ socketPath: socket }, '/state')).status).toBe(200);
@@ -100,7 +142,14 @@ describe('turbocam-ustreamer', () => {
   it('--exit-on-parent-death stops when its parent goes away', async () => {
     // A shell starts it in the background, prints its pid and exits once the server listens.
     const socket = join(dir, 'parent.sock');
-    const shell = spawn('sh', ['-c', `"${process.execPath}" "${USTREAMER_CLI}" --device testsrc --resolution 320x240 --unix "${socket}" --exit-on-parent-death >/dev/null 2>&1 & echo $!; read line`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const shell = spawn(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${USTREAMER_CLI}" --device testsrc --resolution 320x240 --unix "${socket}" --exit-on-parent-death >/dev/null 2>&1 & echo $!; read line`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     let out = '';
     shell.stdout.on('data', (c: Buffer) => (out += c.toString()));
     await waitUntil('the server to listen on its socket', () => existsSync(socket));

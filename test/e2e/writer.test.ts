@@ -57,7 +57,9 @@ describe('MjpegWriter', () => {
     socket.write('GET /stream?advance_headers=1 HTTP/1.1\r\nHost: x\r\n\r\n');
     const partHead = /^--turbocamframe\r\nContent-Type: image\/jpeg\r\nX-Timestamp: [\d.]+\r\n\r\n$/;
     // Before any frame exists, the opening boundary and the first part's headers are already there.
-    await waitUntil('the first part header block', () => partHead.test(received.subarray(received.indexOf('\r\n\r\n') + 4).toString('latin1')));
+    await waitUntil('the first part header block', () =>
+      partHead.test(received.subarray(received.indexOf('\r\n\r\n') + 4).toString('latin1')),
+    );
     const head = received.indexOf('\r\n\r\n');
     const body = () => received.subarray(head + 4).toString('latin1');
     expect(body()).toMatch(/^--turbocamframe\r\nContent-Type: image\/jpeg\r\nX-Timestamp: [\d.]+\r\n\r\n$/);
@@ -65,11 +67,20 @@ describe('MjpegWriter', () => {
     source.push(frame);
     const after = () => received.subarray(head + 4);
     const start = after().indexOf('\r\n\r\n') + 4;
-    const tail = () => after().subarray(start + frame.length).toString('latin1');
+    const tail = () =>
+      after()
+        .subarray(start + frame.length)
+        .toString('latin1');
     // The frame and, at once, the next part's header block (nothing else is sent until a new frame
     // or the idle refresh a second later).
-    await waitUntil('the frame and the next header block', () => /^\r\n--turbocamframe\r\nContent-Type: image\/jpeg\r\nX-Timestamp: [\d.]+\r\n\r\n/.test(tail()));
-    expect(after().subarray(start, start + frame.length).equals(frame)).toBe(true);
+    await waitUntil('the frame and the next header block', () =>
+      /^\r\n--turbocamframe\r\nContent-Type: image\/jpeg\r\nX-Timestamp: [\d.]+\r\n\r\n/.test(tail()),
+    );
+    expect(
+      after()
+        .subarray(start, start + frame.length)
+        .equals(frame),
+    ).toBe(true);
     socket.destroy();
   });
 
@@ -86,7 +97,10 @@ describe('MjpegWriter', () => {
     // One frame only: its closing boundary must arrive without waiting for another (a browser
     // paints a part once it sees the boundary after it).
     const end = () => received.indexOf(frame) + frame.length;
-    await waitUntil('the boundary after the frame', () => received.indexOf(frame) >= 0 && received.subarray(end()).toString('latin1').startsWith('\r\n--turbocamframe\r\n'));
+    await waitUntil(
+      'the boundary after the frame',
+      () => received.indexOf(frame) >= 0 && received.subarray(end()).toString('latin1').startsWith('\r\n--turbocamframe\r\n'),
+    );
     expect(received.indexOf(frame, end())).toBe(-1);
     socket.destroy();
   });

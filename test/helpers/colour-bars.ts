@@ -15,7 +15,14 @@ export function decodeJpeg(data: Uint8Array): DecodedImage {
 }
 
 const BARS: Array<[number, number, number]> = [
-  [1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0],
+  [1, 1, 1],
+  [1, 1, 0],
+  [0, 1, 1],
+  [0, 1, 0],
+  [1, 0, 1],
+  [1, 0, 0],
+  [0, 0, 1],
+  [0, 0, 0],
 ];
 
 function median(values: number[]): number {
@@ -50,7 +57,8 @@ export function colourBarMismatches(image: DecodedImage, top: number, bottom: nu
     // Luma of 75 % bars falls from white to black.
     const luma = bars.map(([r, g, b]) => 0.299 * r + 0.587 * g + 0.114 * b);
     for (let i = 1; i < 8; i++) {
-      if (!((luma[i - 1] ?? 0) > (luma[i] ?? 0) + 4)) problems.push(`bar ${i} luma ${luma[i]?.toFixed(0)} not below bar ${i - 1} (${luma[i - 1]?.toFixed(0)})`);
+      if (!((luma[i - 1] ?? 0) > (luma[i] ?? 0) + 4))
+        problems.push(`bar ${i} luma ${luma[i]?.toFixed(0)} not below bar ${i - 1} (${luma[i - 1]?.toFixed(0)})`);
     }
     return problems;
   }

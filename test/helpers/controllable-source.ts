@@ -5,7 +5,16 @@ import type { CameraControls, ControlInfo } from '../../src/sources/source.js';
 import { TurbocamError } from '../../src/errors.js';
 import { ControlledSource, solidJpeg } from './controlled-source.js';
 
-function control(name: string, id: number, type: ControlInfo['type'], min: number, max: number, step: number, value: number, extra: Partial<ControlInfo> = {}): ControlInfo {
+function control(
+  name: string,
+  id: number,
+  type: ControlInfo['type'],
+  min: number,
+  max: number,
+  step: number,
+  value: number,
+  extra: Partial<ControlInfo> = {},
+): ControlInfo {
   return { name, id, type, min, max, step, default: value, value, flags: { readOnly: false, inactive: false, disabled: false }, ...extra };
 }
 
@@ -50,7 +59,10 @@ export class ControllableSource extends ControlledSource {
 
   /** Emits a frame of the current brightness every `intervalMs` until close(). */
   start(intervalMs = 40): void {
-    this.pump = setInterval(() => this.push(solidJpeg(this.info.width, this.info.height, this.values.get('brightness')?.value ?? 0)), intervalMs);
+    this.pump = setInterval(
+      () => this.push(solidJpeg(this.info.width, this.info.height, this.values.get('brightness')?.value ?? 0)),
+      intervalMs,
+    );
   }
 
   override async close(): Promise<void> {

@@ -30,8 +30,21 @@ export function reloadModule(module: string, options: string[], node: string): s
 /** One raw I420 frame straight from vivid, as the reference. */
 export function vividReference(work: string, width: number, height: number): Buffer {
   const file = join(work, 'reference.yuv');
-  execFileSync('v4l2-ctl', ['-d', DEVICE, `--set-fmt-video=width=${width},height=${height},pixelformat=YU12`, '-c', 'osd_text_mode=2',
-    '--stream-mmap', '--stream-skip=2', '--stream-count=1', `--stream-to=${file}`], { stdio: 'pipe' });
+  execFileSync(
+    'v4l2-ctl',
+    [
+      '-d',
+      DEVICE,
+      `--set-fmt-video=width=${width},height=${height},pixelformat=YU12`,
+      '-c',
+      'osd_text_mode=2',
+      '--stream-mmap',
+      '--stream-skip=2',
+      '--stream-count=1',
+      `--stream-to=${file}`,
+    ],
+    { stdio: 'pipe' },
+  );
   return readFileSync(file);
 }
 
@@ -40,8 +53,11 @@ export function decodeFwht(work: string, decoder: string, coded: Uint8Array): Bu
   const input = join(work, 'frame.fwht');
   const output = join(work, 'decoded.yuv');
   writeFileSync(input, coded);
-  execFileSync('v4l2-ctl', ['-d', decoder, '--stream-mmap', '--stream-out-mmap', `--stream-from=${input}`, `--stream-to=${output}`,
-    '--stream-count=1'], { stdio: 'pipe', timeout: 60_000 });
+  execFileSync(
+    'v4l2-ctl',
+    ['-d', decoder, '--stream-mmap', '--stream-out-mmap', `--stream-from=${input}`, `--stream-to=${output}`, '--stream-count=1'],
+    { stdio: 'pipe', timeout: 60_000 },
+  );
   return readFileSync(output);
 }
 

@@ -8,13 +8,30 @@ import { join } from 'node:path';
 /** `count` JPEGs of 75 % colour bars with a moving counter, each ending in EOI. */
 export function barJpegs(count: number, size = '320x240'): Buffer[] {
   const dir = mkdtempSync(join(tmpdir(), 'turbocam-jpegs-'));
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `pal75bars=size=${size}:rate=25`,
-    '-frames:v', String(count), '-q:v', '4', join(dir, 'f%04d.jpg')]);
-  return readdirSync(dir).sort().map((name) => readFileSync(join(dir, name)));
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `pal75bars=size=${size}:rate=25`,
+    '-frames:v',
+    String(count),
+    '-q:v',
+    '4',
+    join(dir, 'f%04d.jpg'),
+  ]);
+  return readdirSync(dir)
+    .sort()
+    .map((name) => readFileSync(join(dir, name)));
 }
 
 export const withoutEoi = (jpeg: Buffer): Buffer => jpeg.subarray(0, jpeg.length - 2);
-export const cutAt = (fraction: number) => (jpeg: Buffer): Buffer => jpeg.subarray(0, Math.floor(jpeg.length * fraction));
+export const cutAt =
+  (fraction: number) =>
+  (jpeg: Buffer): Buffer =>
+    jpeg.subarray(0, Math.floor(jpeg.length * fraction));
 
 /** Writes the frames into a FIFO (or file) at `fps`, in a loop until stopped or `rounds` ran
  *  out; resolves with the number of frames written once the write end is closed. */

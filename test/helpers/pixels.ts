@@ -7,11 +7,7 @@ function clamp(v: number): number {
 }
 
 function yuvToRgb(y: number, cb: number, cr: number): [number, number, number] {
-  return [
-    clamp(y + 1.402 * (cr - 128)),
-    clamp(y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128)),
-    clamp(y + 1.772 * (cb - 128)),
-  ];
+  return [clamp(y + 1.402 * (cr - 128)), clamp(y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128)), clamp(y + 1.772 * (cb - 128))];
 }
 
 const byteAt = (data: Uint8Array, i: number): number => data[i] ?? 0;
@@ -23,7 +19,13 @@ export function tightStride(format: RawPixelFormatName, width: number): number {
 
 /** The frame as packed RGB (grey: luma replicated), each chroma sample applied to the pixels it
  *  covers. `stride` is the first plane's bytes per line. */
-export function frameToRgb(data: Uint8Array, format: RawPixelFormatName, width: number, height: number, stride = tightStride(format, width)): Uint8Array {
+export function frameToRgb(
+  data: Uint8Array,
+  format: RawPixelFormatName,
+  width: number,
+  height: number,
+  stride = tightStride(format, width),
+): Uint8Array {
   const rgb = new Uint8Array(width * height * 3);
   const lumaSize = stride * height;
   const chromaRows = Math.ceil(height / 2);

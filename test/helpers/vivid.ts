@@ -20,7 +20,8 @@ export async function vividUnavailable(): Promise<string | null> {
   const device = devices.find((d) => d.path === DEVICE);
   let reason: string | null = null;
   if (!device) reason = `no ${DEVICE}: run inside the VM harness (test/vm/run -- npx vitest run test/v4l2)`;
-  else if (device.driver !== 'vivid') reason = `${DEVICE} is ${device.driver}, not vivid: these tests press vivid's fault-injection controls`;
+  else if (device.driver !== 'vivid')
+    reason = `${DEVICE} is ${device.driver}, not vivid: these tests press vivid's fault-injection controls`;
   else if (process.env.TURBOCAM_EXPECT_MPLANE === '1' && !deviceCaps().includes('Video Capture Multiplanar')) {
     reason = `${DEVICE} is not multi-planar, but this run is the multi-planar one`;
   }
@@ -57,7 +58,9 @@ export function loopbackUnavailable(): string | null {
   } catch {
     info = '';
   }
-  const reason = /Bus info\s*:\s*platform:v4l2loopback/.test(info) ? null : `${LOOPBACK} is missing or not v4l2loopback: run inside the VM harness`;
+  const reason = /Bus info\s*:\s*platform:v4l2loopback/.test(info)
+    ? null
+    : `${LOOPBACK} is missing or not v4l2loopback: run inside the VM harness`;
   if (reason && process.env.TURBOCAM_VM === '1') throw new Error(`inside the VM: ${reason}`);
   return reason;
 }

@@ -5,7 +5,16 @@
 import { createServer as createHttpServer } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
-import { mjpegHandler, snapshotHandler, type Camera, type FrameHub, type MjpegClientStats, type SourceInfo, type TurbocamError, type TurbocamServer } from '../../src/index.js';
+import {
+  mjpegHandler,
+  snapshotHandler,
+  type Camera,
+  type FrameHub,
+  type MjpegClientStats,
+  type SourceInfo,
+  type TurbocamError,
+  type TurbocamServer,
+} from '../../src/index.js';
 import type { Frame } from '../../src/types.js';
 
 export function cameraEvents(camera: Camera): void {

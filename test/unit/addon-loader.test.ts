@@ -137,7 +137,9 @@ describe('install step (scripts/build-native.mjs --install)', () => {
     // No CMakeLists.txt in this package root: the source build starts and fails at once, which is
     // all this needs to show (the real build is CI's first step).
     const { status, stdout, stderr } = installIn({ [`prebuilds/${hostFolder}/node.napi.glibc.node`]: addonWithoutLibturbojpeg() });
-    expect(stdout).toMatch(/no usable prebuilt addon \(.*libturbojpeg.*\): it needs the system library libturbojpeg, from the package libturbojpeg0; building from source/);
+    expect(stdout).toMatch(
+      /no usable prebuilt addon \(.*libturbojpeg.*\): it needs the system library libturbojpeg, from the package libturbojpeg0; building from source/,
+    );
     expect(stderr).toContain('CMakeLists.txt');
     expect(stderr).toContain('the native build failed');
     expect(status).toBe(1);

@@ -26,7 +26,10 @@ describe('bench: encoders', () => {
 
   it.skipIf(!noVideoNodes)('says that this machine (no /dev/video*) has no M2M encoder, for each kind', () => {
     for (const kind of ['m2m-image', 'm2m-video']) {
-      expect(result.rows.find((r) => r.encoder === kind)).toMatchObject({ available: false, reason: expect.stringMatching(/^no V4L2 M2M encoder/) });
+      expect(result.rows.find((r) => r.encoder === kind)).toMatchObject({
+        available: false,
+        reason: expect.stringMatching(/^no V4L2 M2M encoder/),
+      });
     }
     const lines = encodersSection(result, table);
     expect(lines[0]).toMatch(/^Encoders: test pattern 1280x720 yuyv at 30 fps/);

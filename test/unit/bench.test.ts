@@ -60,21 +60,36 @@ describe('the C ceiling', () => {
 function multipart(jpegs: Buffer[]): Buffer {
   const chunks: Buffer[] = [Buffer.from('HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n')];
   jpegs.forEach((body, sequence) => {
-    chunks.push(Buffer.from(`--b\r\nContent-Type: image/jpeg\r\nContent-Length: ${body.length}\r\nX-Timestamp: ${1000 + sequence * 33.5}\r\nX-Sequence: ${sequence}\r\n\r\n`), body, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(
+        `--b\r\nContent-Type: image/jpeg\r\nContent-Length: ${body.length}\r\nX-Timestamp: ${1000 + sequence * 33.5}\r\nX-Sequence: ${sequence}\r\n\r\n`,
+      ),
+      body,
+      Buffer.from('\r\n'),
+    );
   });
   return Buffer.concat(chunks);
 }
 
 describe('MjpegReader', () => {
-  const jpegs = [0, 1, 2, 3, 4].map((i) => Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(500 + i * 97, i), Buffer.from([0xff, 0xd9])]));
+  const jpegs = [0, 1, 2, 3, 4].map((i) =>
+    Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(500 + i * 97, i), Buffer.from([0xff, 0xd9])]),
+  );
   const stream = multipart(jpegs);
 
   it('finds every part however the stream is split into chunks', () => {
     for (let size = 1; size <= 13; size++) {
       const parts: MjpegPart[] = [];
-      const reader = new MjpegReader({ onPart: (p) => parts.push(p), onError: (e) => { throw e; } });
+      const reader = new MjpegReader({
+        onPart: (p) => parts.push(p),
+        onError: (e) => {
+          throw e;
+        },
+      });
       for (let off = 0; off < stream.length; off += size) reader.push(stream.subarray(off, off + size));
-      expect(parts.map((p) => [p.sequence, p.bytes, p.timestamp, p.jpeg])).toEqual(jpegs.map((j, i) => [i, j.length, 1000 + i * 33.5, true]));
+      expect(parts.map((p) => [p.sequence, p.bytes, p.timestamp, p.jpeg])).toEqual(
+        jpegs.map((j, i) => [i, j.length, 1000 + i * 33.5, true]),
+      );
     }
   });
 
@@ -117,7 +132,14 @@ describe('MjpegReader', () => {
 });
 
 describe('report', () => {
-  const tiny = { sizes: [[96, 64]] as Array<[number, number]>, formats: ['yuyv', 'rgb24'], trialSeconds: 0.02, trials: 1, quick: true, log: () => {} };
+  const tiny = {
+    sizes: [[96, 64]] as Array<[number, number]>,
+    formats: ['yuyv', 'rgb24'],
+    trialSeconds: 0.02,
+    trials: 1,
+    quick: true,
+    log: () => {},
+  };
   let first: EncoderResults;
   let second: EncoderResults;
 
@@ -125,7 +147,9 @@ describe('report', () => {
     first = await benchEncoder({ buildDir: join(dir, 'build'), ...tiny });
     const rows = first.rows;
     expect(rows.map((r) => `${r.width}x${r.height} ${r.format}`)).toEqual(['96x64 yuyv', '96x64 rgb24']);
-    for (const row of rows) for (const name of ['ceiling', 'ffmpeg', 'sharp', 'jpeg-turbo (npm)', 'jpeg-js']) expect(row.contestants[name]?.fps).toBeGreaterThan(0);
+    for (const row of rows)
+      for (const name of ['ceiling', 'ffmpeg', 'sharp', 'jpeg-turbo (npm)', 'jpeg-js'])
+        expect(row.contestants[name]?.fps).toBeGreaterThan(0);
     const targets = evaluateTargets({ encoder: first });
     const ceiling = targets.find((t) => t.id === 'encode-ceiling');
     const ratios = rows.map((r) => encodeRatio(r, 'ceiling'));
@@ -167,8 +191,12 @@ describe('the Pi estimate', () => {
   let run: EncoderResults;
   const fps = (r: EncoderResults['rows'][number], who: string) => r.contestants[who]?.fps ?? NaN;
   // A run with round figures, so each estimate below is worked by hand.
-  const row = (width: number, height: number, ceiling: number, turbocam: number) =>
-    ({ width, height, format: 'yuyv', contestants: { ceiling: { fps: ceiling }, turbocam: { fps: turbocam } } });
+  const row = (width: number, height: number, ceiling: number, turbocam: number) => ({
+    width,
+    height,
+    format: 'yuyv',
+    contestants: { ceiling: { fps: ceiling }, turbocam: { fps: turbocam } },
+  });
   const handRun = { rows: [row(1280, 720, 400, 440), row(640, 480, 1200, 1500), row(1920, 1080, 200, 180)] };
 
   it('works out each board from the anchors (Pi 4 80, Pi 5 150 fps at 720p yuyv) as by hand', () => {
@@ -180,25 +208,61 @@ describe('the Pi estimate', () => {
     // 720p: turbocam/ceiling = 440/400 = 1.1, so Pi 4 80 x 1.1 = 88 (58.7 to 132), Pi 5 150 x 1.1 = 165.
     // 480p costs 400/1200 of 720p: Pi 4 ceiling 80 x 3 = 240, x 1500/1200 = 300; Pi 5 450, 562.5.
     // 1080p costs 2x 720p: Pi 4 ceiling 40, x 180/200 = 36; Pi 5 75, 67.5.
-    expect(figures).toEqual([
-      ['Pi 4', [['1280x720 yuyv', 80, 88, 88 / 1.5, 132], ['640x480 yuyv', 240, 300, 200, 450], ['1920x1080 yuyv', 40, 36, 24, 54]]],
-      ['Pi 5', [['1280x720 yuyv', 150, 165, 110, 247.5], ['640x480 yuyv', 450, 562.5, 375, 843.75], ['1920x1080 yuyv', 75, 67.5, 45, 101.25]]],
-    ].map(([board, rows]) => [board, (rows as number[][]).map((r) => r.map((v) => (typeof v === 'number' ? expect.closeTo(v, 6) : v)))]));
+    expect(figures).toEqual(
+      [
+        [
+          'Pi 4',
+          [
+            ['1280x720 yuyv', 80, 88, 88 / 1.5, 132],
+            ['640x480 yuyv', 240, 300, 200, 450],
+            ['1920x1080 yuyv', 40, 36, 24, 54],
+          ],
+        ],
+        [
+          'Pi 5',
+          [
+            ['1280x720 yuyv', 150, 165, 110, 247.5],
+            ['640x480 yuyv', 450, 562.5, 375, 843.75],
+            ['1920x1080 yuyv', 75, 67.5, 45, 101.25],
+          ],
+        ],
+      ].map(([board, rows]) => [board, (rows as number[][]).map((r) => r.map((v) => (typeof v === 'number' ? expect.closeTo(v, 6) : v)))]),
+    );
   });
 
   it('works out a posted board run from its own ceilings, as by hand', () => {
-    const posted = { startedAt: 'posted', machine: { cpuModel: 'Cortex-A76', cpus: 4, libturbojpeg: '2.1.5' },
-      encoder: { rows: [row(1280, 720, 120, 0), row(640, 480, 360, 0)] } };
+    const posted = {
+      startedAt: 'posted',
+      machine: { cpuModel: 'Cortex-A76', cpus: 4, libturbojpeg: '2.1.5' },
+      encoder: { rows: [row(1280, 720, 120, 0), row(640, 480, 360, 0)] },
+    };
     const estimate = boardEstimates({ encoder: handRun }, posted);
     if ('error' in estimate) throw new Error(estimate.error);
     // 120 x 1.1 = 132 and 360 x 1.25 = 450; the posted run has no 1080p ceiling, so no 1080p row.
     expect(estimate.boards.map((b) => [b.board, b.rows.map((r) => [r.frame, r.turbocamFps, r.low, r.high])])).toEqual([
-      ['Cortex-A76', [['1280x720 yuyv', expect.closeTo(132, 6), expect.closeTo(132, 6), expect.closeTo(132, 6)], ['640x480 yuyv', expect.closeTo(450, 6), expect.closeTo(450, 6), expect.closeTo(450, 6)]]],
+      [
+        'Cortex-A76',
+        [
+          ['1280x720 yuyv', expect.closeTo(132, 6), expect.closeTo(132, 6), expect.closeTo(132, 6)],
+          ['640x480 yuyv', expect.closeTo(450, 6), expect.closeTo(450, 6), expect.closeTo(450, 6)],
+        ],
+      ],
     ]);
   });
 
   it('prints the estimate for a real run, one row per measured frame', async () => {
-    run = await benchEncoder({ buildDir: join(dir, 'build'), sizes: [[1280, 720], [320, 240]], formats: ['yuyv', 'nv12'], trialSeconds: 0.02, trials: 1, quick: true, log: () => {} });
+    run = await benchEncoder({
+      buildDir: join(dir, 'build'),
+      sizes: [
+        [1280, 720],
+        [320, 240],
+      ],
+      formats: ['yuyv', 'nv12'],
+      trialSeconds: 0.02,
+      trials: 1,
+      quick: true,
+      log: () => {},
+    });
     const estimate = boardEstimates({ encoder: run });
     if ('error' in estimate) throw new Error(estimate.error);
     expect(estimate.boards.map((b) => b.board)).toEqual(BOARDS.map((b) => b.board));
@@ -212,10 +276,12 @@ describe('the Pi estimate', () => {
     expect(text).toMatch(/stream at 30 fps takes about \d+% of one Pi 4 core, \d+% of one Pi 5 core/);
   });
 
-  it('carries the cost part\'s whole-process CPU per frame onto each board the same way', () => {
+  it("carries the cost part's whole-process CPU per frame onto each board the same way", () => {
     // 720p yuyv: ceiling 440 fps here, the whole process 4.4 ms a frame (227.3 frames per CPU-second,
     // 0.517 of the ceiling). Pi 4: 80 x 0.517 = 41.3 fps, 30 fps takes 73 %; Pi 5: 150 x 0.517 = 77.5, 39 %.
-    const encoder = { rows: [{ width: 1280, height: 720, format: 'yuyv', contestants: { turbocam: { fps: 500 }, ceiling: { fps: 440 } } }] };
+    const encoder = {
+      rows: [{ width: 1280, height: 720, format: 'yuyv', contestants: { turbocam: { fps: 500 }, ceiling: { fps: 440 } } }],
+    };
     const cost = { rows: [{ source: 'fifo', width: 1280, height: 720, clients: 1, perFrameMs: { total: 4.4 } }] };
     const estimate = boardEstimates({ encoder, cost });
     if ('error' in estimate) throw new Error(estimate.error);
@@ -231,8 +297,11 @@ describe('the Pi estimate', () => {
   });
 
   it('prints a posted board run as a prediction, with no range', () => {
-    const posted = { startedAt: 'posted', machine: { cpuModel: 'Cortex-A76', cpus: 4, libturbojpeg: '2.1.5' },
-      encoder: { ...run, rows: run.rows.map((r) => ({ ...r, contestants: { ceiling: { fps: fps(r, 'ceiling') / 3 } } })) } };
+    const posted = {
+      startedAt: 'posted',
+      machine: { cpuModel: 'Cortex-A76', cpus: 4, libturbojpeg: '2.1.5' },
+      encoder: { ...run, rows: run.rows.map((r) => ({ ...r, contestants: { ceiling: { fps: fps(r, 'ceiling') / 3 } } })) },
+    };
     const estimate = boardEstimates({ encoder: run }, posted);
     if ('error' in estimate) throw new Error(estimate.error);
     expect(estimate.factor).toBe(1);
@@ -246,7 +315,9 @@ describe('the Pi estimate', () => {
     const saved = join('bench/results', 'latest.json');
     const before = existsSync(saved) ? readFileSync(saved) : null;
     const out = join(dir, 'results');
-    const bench = spawnSync(process.execPath, ['bench/run.mjs', '--only', 'startup', '--cli', join(dir, 'no-such-cli.js'), '--out', out], { encoding: 'utf8' });
+    const bench = spawnSync(process.execPath, ['bench/run.mjs', '--only', 'startup', '--cli', join(dir, 'no-such-cli.js'), '--out', out], {
+      encoding: 'utf8',
+    });
     expect(bench.status).toBe(1);
     expect(bench.stderr).toMatch(/startup failed: CLI not built/);
     expect(bench.stderr).toMatch(/FAILED: startup/);
@@ -276,11 +347,18 @@ describe('the cost part', () => {
   });
 
   it('turns two schedstat samples into ms per frame by stage', () => {
-    const before = [{ tid: 100, comm: 'node', ns: 1_000_000_000 }, { tid: 101, comm: 'tc-capture', ns: 200_000_000 }, { tid: 102, comm: 'tc-enc-0', ns: 500_000_000 }];
+    const before = [
+      { tid: 100, comm: 'node', ns: 1_000_000_000 },
+      { tid: 101, comm: 'tc-capture', ns: 200_000_000 },
+      { tid: 102, comm: 'tc-enc-0', ns: 500_000_000 },
+    ];
     // +30 ms main, +6 ms capture, +60 ms on tc-enc-0 and 15 ms on tc-enc-1 (started in between), 3 ms on a new pool thread.
     const after = [
-      { tid: 100, comm: 'node', ns: 1_030_000_000 }, { tid: 101, comm: 'tc-capture', ns: 206_000_000 }, { tid: 102, comm: 'tc-enc-0', ns: 560_000_000 },
-      { tid: 103, comm: 'tc-enc-1', ns: 15_000_000 }, { tid: 104, comm: 'node', ns: 3_000_000 },
+      { tid: 100, comm: 'node', ns: 1_030_000_000 },
+      { tid: 101, comm: 'tc-capture', ns: 206_000_000 },
+      { tid: 102, comm: 'tc-enc-0', ns: 560_000_000 },
+      { tid: 103, comm: 'tc-enc-1', ns: 15_000_000 },
+      { tid: 104, comm: 'node', ns: 3_000_000 },
     ];
     const ns = stageNs(100, before, after);
     expect(ns).toEqual({ capture: 6_000_000, encode: 75_000_000, main: 30_000_000, other: 3_000_000 });
@@ -300,13 +378,37 @@ describe('the cost part', () => {
     const cost = {
       subsampling: '420',
       rows: [
-        { source: 'fifo', width: 1280, height: 720, clients: 1, perFrameMs: { capture: 0.3, encode: 2.2, main: 0.6, other: 0.2, total: 3.3 } },
-        { source: 'fifo', width: 1280, height: 720, clients: 10, perFrameMs: { capture: 0.3, encode: 2.2, main: 1.86, other: 0.2, total: 4.56 } },
-        { source: 'fifo', width: 640, height: 480, clients: 1, perFrameMs: { capture: 0.1, encode: 0.5, main: 0.5, other: 0.0, total: 1.1 } },
+        {
+          source: 'fifo',
+          width: 1280,
+          height: 720,
+          clients: 1,
+          perFrameMs: { capture: 0.3, encode: 2.2, main: 0.6, other: 0.2, total: 3.3 },
+        },
+        {
+          source: 'fifo',
+          width: 1280,
+          height: 720,
+          clients: 10,
+          perFrameMs: { capture: 0.3, encode: 2.2, main: 1.86, other: 0.2, total: 4.56 },
+        },
+        {
+          source: 'fifo',
+          width: 640,
+          height: 480,
+          clients: 1,
+          perFrameMs: { capture: 0.1, encode: 0.5, main: 0.5, other: 0.0, total: 1.1 },
+        },
       ],
-      encodeSync: [{ width: 1280, height: 720, msPerFrame: 1.6, pacedMsPerFrame: 2.0 }, { width: 640, height: 480, msPerFrame: 0.4, pacedMsPerFrame: 0.5 }],
-      floor: [{ width: 1280, height: 720, clients: 1, msPerFrame: 0.5 }, { width: 1280, height: 720, clients: 10, msPerFrame: 1.4 },
-        { width: 640, height: 480, clients: 1, msPerFrame: 0.45 }],
+      encodeSync: [
+        { width: 1280, height: 720, msPerFrame: 1.6, pacedMsPerFrame: 2.0 },
+        { width: 640, height: 480, msPerFrame: 0.4, pacedMsPerFrame: 0.5 },
+      ],
+      floor: [
+        { width: 1280, height: 720, clients: 1, msPerFrame: 0.5 },
+        { width: 1280, height: 720, clients: 10, msPerFrame: 1.4 },
+        { width: 640, height: 480, clients: 1, msPerFrame: 0.45 },
+      ],
     };
     const byId = new Map(costTargets(cost).map((t) => [t.id, t]));
     // 3.3 / 2.0 (paced) = 1.65 against 1.45: missed by 14 %; against the hot 1.6 ms it is 2.06x.
@@ -325,13 +427,26 @@ describe('the cost part', () => {
     expect(byId.get('cost-encode-fifo-1280x720')!.detail).toContain('hot loop 1.600 ms: 1.38x');
     expect(byId.get('cost-main-fifo-1280x720')!.value).toBeCloseTo(1.2, 9);
     // 0.652 / 0.5 = 1.304, over 1.3 by 0.3 %: a miss that does not round to "by 0 %".
-    const hair = { ...cost, rows: [{ source: 'fifo', width: 1280, height: 720, clients: 1, perFrameMs: { capture: 0.3, encode: 2.2, main: 0.652, other: 0.2, total: 3.352 } }] };
+    const hair = {
+      ...cost,
+      rows: [
+        {
+          source: 'fifo',
+          width: 1280,
+          height: 720,
+          clients: 1,
+          perFrameMs: { capture: 0.3, encode: 2.2, main: 0.652, other: 0.2, total: 3.352 },
+        },
+      ],
+    };
     expect(costTargets(hair).find((t) => t.id === 'cost-main-fifo-1280x720')!.detail).toContain('MISS by <1 %');
     // 480p: 1.1 / 0.5 = 2.2 against 1.8. Floor + paced = 0.95 ms, above 1.8 x 0.5 = 0.9: out of reach.
     const small = byId.get('cost-whole-640x480')!;
     expect(small.status).toBe('MISS');
     expect(small.value).toBeCloseTo(2.2, 9);
-    expect(small.detail).toContain('floor + paced encodeSync 0.950 ms = 1.90x paced: out of reach on this machine (the limit allows 0.900 ms)');
+    expect(small.detail).toContain(
+      'floor + paced encodeSync 0.950 ms = 1.90x paced: out of reach on this machine (the limit allows 0.900 ms)',
+    );
     expect(wholeReach(1.8, 0.5, 0.4, 0.45)).toMatchObject({ reachable: false });
     expect(wholeReach(1.8, 0.5, 0.4, 0.45)!.leastXHot).toBeCloseTo(2.375, 9);
     expect(wholeReach(1.8, null, 0.4, 0.45)).toBeNull();

@@ -40,11 +40,17 @@ describe('bad sources', () => {
 describe('encoder choice', () => {
   it('an unknown encoder or coded format, or an empty encoder device, is ERR_INVALID_ARG', async () => {
     await expect(openCamera({ source: 'testsrc', encoder: 'gpu' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
-    await expect(openCamera({ source: 'testsrc', encoder: 'auto', encoderFormat: 'h264' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(openCamera({ source: 'testsrc', encoder: 'auto', encoderFormat: 'h264' as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+    });
     await expect(openCamera({ source: 'testsrc', encoderDevice: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     // JPEG is an image encoder's format, MJPEG a video encoder's.
-    await expect(openCamera({ source: 'testsrc', encoder: 'm2m-video', encoderFormat: 'jpeg' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
-    await expect(openCamera({ source: 'testsrc', encoder: 'm2m-image', encoderFormat: 'mjpeg' })).rejects.toThrow(/not for an image encoder/);
+    await expect(openCamera({ source: 'testsrc', encoder: 'm2m-video', encoderFormat: 'jpeg' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+    });
+    await expect(openCamera({ source: 'testsrc', encoder: 'm2m-image', encoderFormat: 'mjpeg' })).rejects.toThrow(
+      /not for an image encoder/,
+    );
   });
 
   it('m2m-video with a missing node is ERR_NO_M2M_ENCODER naming it and the MJPEG it would code', async () => {
@@ -67,7 +73,14 @@ describe('encoder choice', () => {
     const camera = await openCamera({ source: 'testsrc', width: 160, height: 120 });
     try {
       expect(camera.stats().encoder).toEqual({
-        kind: 'cpu', chosen: 'cpu', device: null, reason: 'asked for', fallback: null, hardwareFrames: 0, copies: 0, zeroCopy: 0,
+        kind: 'cpu',
+        chosen: 'cpu',
+        device: null,
+        reason: 'asked for',
+        fallback: null,
+        hardwareFrames: 0,
+        copies: 0,
+        zeroCopy: 0,
         controls: { set: [], unsupported: [] },
       });
     } finally {

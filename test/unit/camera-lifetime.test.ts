@@ -74,11 +74,19 @@ describe('Camera lifetime', () => {
     expect(fdsOn(fifo)).toBe(0);
     // A persistent camera waiting for an absent source is closed by an abort as well.
     const controller = new AbortController();
-    const waiting = await openCamera({ source: join(dir, 'absent.fifo'), format: 'mjpeg', persistent: true, retryInterval: 50, signal: controller.signal });
+    const waiting = await openCamera({
+      source: join(dir, 'absent.fifo'),
+      format: 'mjpeg',
+      persistent: true,
+      retryInterval: 50,
+      signal: controller.signal,
+    });
     expect(waiting.connected).toBe(false);
     const closed = waitFor(waiting, 'close');
     controller.abort();
     await closed;
-    await expect(openCamera({ source: 'testsrc', signal: 'soon' as unknown as AbortSignal })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(openCamera({ source: 'testsrc', signal: 'soon' as unknown as AbortSignal })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+    });
   });
 });

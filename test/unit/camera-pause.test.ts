@@ -57,8 +57,26 @@ describe('Camera pause / resume', () => {
     const reconnected = waitFor(camera, 'reconnect');
     const frame = nextFrame(camera);
     execFileSync('mkfifo', [fifo]);
-    const writer = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=10',
-      '-frames:v', '30', '-f', 'mjpeg', fifo], { stdio: 'ignore' });
+    const writer = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=176x144:rate=10',
+        '-frames:v',
+        '30',
+        '-f',
+        'mjpeg',
+        fifo,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       await reconnected;
       expect(camera.connected).toBe(true);

@@ -25,7 +25,11 @@ function busy(ms: number): void {
   while (Date.now() < end);
 }
 
-async function rawFrames(camera: Awaited<ReturnType<typeof openCamera>>, count: number, each?: (frame: RawFrame) => void): Promise<RawFrame[]> {
+async function rawFrames(
+  camera: Awaited<ReturnType<typeof openCamera>>,
+  count: number,
+  each?: (frame: RawFrame) => void,
+): Promise<RawFrame[]> {
   const frames: RawFrame[] = [];
   for await (const frame of camera.rawFrames()) {
     frames.push(frame);
@@ -37,10 +41,19 @@ async function rawFrames(camera: Awaited<ReturnType<typeof openCamera>>, count: 
 
 describe('output option', () => {
   it('rejects an unknown output, and raw output from mjpeg, with stable codes', async () => {
-    await expect(openCamera({ source: 'testsrc', output: 'rgb' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('output') });
-    await expect(openCamera({ source: 'testsrc', output: 'raw', format: 'mjpeg' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringContaining('raw format') });
+    await expect(openCamera({ source: 'testsrc', output: 'rgb' as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: expect.stringContaining('output'),
+    });
+    await expect(openCamera({ source: 'testsrc', output: 'raw', format: 'mjpeg' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: expect.stringContaining('raw format'),
+    });
     // stdin without a declared format carries MJPEG: the source tells, at open (nothing is read).
-    await expect(openCamera({ source: 'stdin', output: 'both' })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT', message: expect.stringContaining('raw output needs a raw pixel format') });
+    await expect(openCamera({ source: 'stdin', output: 'both' })).rejects.toMatchObject({
+      code: 'ERR_UNSUPPORTED_FORMAT',
+      message: expect.stringContaining('raw output needs a raw pixel format'),
+    });
   });
 
   it("defaults to 'jpeg': no raw frames, no raw stats", async () => {
@@ -71,7 +84,10 @@ describe('raw frames', () => {
         // The pattern's animation runs on the source's frame counter, which the sequence follows
         // but for frames the source skipped: the frame is one of the few drawn about then.
         const candidates = Array.from({ length: 8 }, (_, k) => testPattern({ width, height, format, frame: frame.sequence + k }));
-        expect(candidates.some((pattern) => pattern.equals(frame.data)), `${format} frame ${frame.sequence} is the pattern`).toBe(true);
+        expect(
+          candidates.some((pattern) => pattern.equals(frame.data)),
+          `${format} frame ${frame.sequence} is the pattern`,
+        ).toBe(true);
         frame.release();
       });
       for (let i = 1; i < frames.length; i++) {

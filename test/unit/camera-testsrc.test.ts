@@ -51,7 +51,14 @@ describe('testsrc', () => {
     ['yuyv', 'gray', 'gray', 'gray'],
     ['rgb24', '444', '444', '1x1'],
   ])('encodes %s at subsampling %s as %s', async (format, subsampling, reported, factors) => {
-    const camera = await openCamera({ source: 'testsrc', width: 176, height: 144, fps: 60, format, ...(subsampling ? { subsampling } : {}) });
+    const camera = await openCamera({
+      source: 'testsrc',
+      width: 176,
+      height: 144,
+      fps: 60,
+      format,
+      ...(subsampling ? { subsampling } : {}),
+    });
     closing(camera);
     expect(camera.info.subsampling).toBe(reported);
     const [frame] = await take(camera, 1);
@@ -128,11 +135,19 @@ describe('testsrc', () => {
 
   it('rejects options it cannot honour with codes', async () => {
     await expect(openCamera({ source: 'testsrc', format: 'mjpeg' })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT' });
-    await expect(openCamera({ source: 'testsrc', width: 161, height: 120, format: 'nv12' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(openCamera({ source: 'testsrc', width: 161, height: 120, format: 'nv12' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+    });
     await expect(openCamera({ source: 'testsrc', quality: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     // nv12 has no 4:2:2 chroma to keep: refused at open, not frame by frame.
-    await expect(openCamera({ source: 'testsrc', format: 'nv12', subsampling: '422' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: /422 cannot be produced from nv12/ });
-    await expect(openCamera({ source: 'testsrc', subsampling: '411' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: /subsampling/ });
+    await expect(openCamera({ source: 'testsrc', format: 'nv12', subsampling: '422' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: /422 cannot be produced from nv12/,
+    });
+    await expect(openCamera({ source: 'testsrc', subsampling: '411' as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: /subsampling/,
+    });
     await expect(openCamera({ source: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
   });
 });

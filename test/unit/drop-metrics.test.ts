@@ -60,13 +60,17 @@ describe('/metrics drop counters rise when frames are dropped', () => {
     await waitUntil('busy drops rising on /metrics', async () => (await dropped(port, 'busy')) > before);
   });
 
-  it('late: a frame finishing after a newer one (four workers on two cores) is dropped', async () => {
-    const camera = await openCamera({ source: 'testsrc', width: 640, height: 480, fps: 1000, workers: 4 });
-    const port = await served(camera);
-    await waitUntil('a first frame', () => camera.stats().delivered > 0);
-    const before = await dropped(port, 'late');
-    await waitUntil('late drops rising on /metrics', async () => (await dropped(port, 'late')) > before, HANG_MS * 3, 100);
-  }, HANG_MS * 4);
+  it(
+    'late: a frame finishing after a newer one (four workers on two cores) is dropped',
+    async () => {
+      const camera = await openCamera({ source: 'testsrc', width: 640, height: 480, fps: 1000, workers: 4 });
+      const port = await served(camera);
+      await waitUntil('a first frame', () => camera.stats().delivered > 0);
+      const before = await dropped(port, 'late');
+      await waitUntil('late drops rising on /metrics', async () => (await dropped(port, 'late')) > before, HANG_MS * 3, 100);
+    },
+    HANG_MS * 4,
+  );
 
   it('corrupt: MJPEG frames without a complete header are dropped, the good ones served', async () => {
     const path = fifo('corrupt.fifo');

@@ -65,7 +65,7 @@ describe('pool sizing', () => {
     expect(largest).toBeGreaterThan(10_000);
     expect(pool.allocated).toBeLessThanOrEqual(pool.capacity);
     expect(maxBytes).toBeLessThan(pool.capacity * 4 * largest);
-    expect(maxBytes).toBeLessThan(pool.capacity * WORST_CASE / 8);
+    expect(maxBytes).toBeLessThan((pool.capacity * WORST_CASE) / 8);
     expect(pool.leased).toBe(0);
   });
 
@@ -148,7 +148,9 @@ describe('pool sizing', () => {
   });
 
   it('mjpeg pass-through beyond the bound copies the normalised JPEG byte for byte', async () => {
-    const input = Buffer.from(encodeSync(testPattern({ width: 320, height: 240, format: 'yuyv' }), { width: 320, height: 240, format: 'yuyv' }));
+    const input = Buffer.from(
+      encodeSync(testPattern({ width: 320, height: 240, format: 'yuyv' }), { width: 320, height: 240, format: 'yuyv' }),
+    );
     await collect();
     const options = { width: 320, height: 240, format: 'mjpeg' } as const;
     const before = encoderStats().pool;

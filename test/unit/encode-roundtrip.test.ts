@@ -44,8 +44,7 @@ describe('encode round trip', () => {
         const decoded = decode(out);
         expect([decoded.width, decoded.height]).toEqual([width, height]);
         const source = frameToRgb(frame, format, width, height);
-        const quality =
-          format === 'grey' ? psnr(firstChannel(source), firstChannel(decoded.data)) : psnr(source, decoded.data);
+        const quality = format === 'grey' ? psnr(firstChannel(source), firstChannel(decoded.data)) : psnr(source, decoded.data);
         expect(quality).toBeGreaterThanOrEqual(35);
       });
     }

@@ -37,7 +37,9 @@ describe('TurbocamError', () => {
     expect(sync).toBeInstanceOf(TurbocamError);
     expect(sync).toMatchObject({ name: 'TurbocamError', code: 'ERR_INVALID_ARG' });
     // Thrown on a libuv worker thread, rejected on the JS thread.
-    const rejected = await native.encode(Buffer.from('not a jpeg'), 16, 16, 'mjpeg', 80, undefined, undefined, 0, undefined).catch((e: unknown) => e);
+    const rejected = await native
+      .encode(Buffer.from('not a jpeg'), 16, 16, 'mjpeg', 80, undefined, undefined, 0, undefined)
+      .catch((e: unknown) => e);
     expect(rejected).toBeInstanceOf(TurbocamError);
     expect(rejected).toMatchObject({ code: 'ERR_CORRUPT_FRAME' });
     const missing = await openCamera({ source: '/dev/video-turbocam-missing' }).catch((e: unknown) => e);
@@ -47,7 +49,9 @@ describe('TurbocamError', () => {
   });
 
   it('is the class of errors thrown by TypeScript', async () => {
-    expect(await encode(frame, { width: 64, height: 48, format: 'yuyv', quality: 0 }).catch((e: unknown) => e)).toBeInstanceOf(TurbocamError);
+    expect(await encode(frame, { width: 64, height: 48, format: 'yuyv', quality: 0 }).catch((e: unknown) => e)).toBeInstanceOf(
+      TurbocamError,
+    );
     expect(caught(() => encodeSync(frame, { width: 64, height: 48, format: 'h264' as never }))).toBeInstanceOf(TurbocamError);
     expect(await openCamera({ source: 'testsrc', quality: 101 }).catch((e: unknown) => e)).toBeInstanceOf(TurbocamError);
     expect(caught(() => parseCli(['--quality', '0']))).toMatchObject({ name: 'TurbocamError', code: 'ERR_BAD_FLAG' });
@@ -60,7 +64,10 @@ describe('error codes', () => {
   it("the README's table lists exactly ERROR_CODES, with the same meanings", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('| code | meaning |'));
-    const rows = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z0-9_]+)` \| (.*) \|$/gm)].map((match) => [match[1], match[2]]);
+    const rows = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z0-9_]+)` \| (.*) \|$/gm)].map((match) => [
+      match[1],
+      match[2],
+    ]);
     expect(rows.length).toBeGreaterThan(20);
     expect(Object.fromEntries(rows)).toEqual(ERROR_CODES);
   });
@@ -92,7 +99,8 @@ describe('the native error seam', () => {
     const found: string[] = [];
     const functions = [...text.matchAll(FUNCTION)];
     const methods = [...text.matchAll(METHOD)];
-    if (functions.length !== text.split('Napi::Function::New(').length - 1) found.push(`${file}: a Napi::Function::New the check cannot read`);
+    if (functions.length !== text.split('Napi::Function::New(').length - 1)
+      found.push(`${file}: a Napi::Function::New the check cannot read`);
     if (methods.length !== text.split('InstanceMethod(').length - 1) found.push(`${file}: an InstanceMethod the check cannot read`);
     for (const match of functions) if (!match[1]?.startsWith('guarded<')) found.push(`${file}: ${match[0]}`);
     for (const match of methods) if (!match[1]?.includes('guardedMethod<')) found.push(`${file}: ${match[0]}`);
@@ -101,7 +109,9 @@ describe('the native error seam', () => {
 
   it('registers every export and method through guarded<>, so no C++ exception reaches Node', () => {
     const texts = files('native/napi', /\.cc$/).map((file) => [file, readFileSync(file, 'utf8')] as const);
-    expect(texts.reduce((n, [, text]) => n + [...text.matchAll(FUNCTION)].length + [...text.matchAll(METHOD)].length, 0)).toBeGreaterThan(10);
+    expect(texts.reduce((n, [, text]) => n + [...text.matchAll(FUNCTION)].length + [...text.matchAll(METHOD)].length, 0)).toBeGreaterThan(
+      10,
+    );
     expect(texts.flatMap(([file, text]) => unguarded(file, text))).toEqual([]);
   });
 

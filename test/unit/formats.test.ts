@@ -35,9 +35,13 @@ describe('the TypeScript lists of the native tables', () => {
     const frame = Buffer.alloc(16 * 16 * 3);
     for (const format of PIXEL_FORMATS) {
       // Known formats get past the name check (the frame itself may still be wrong for mjpeg).
-      expect(() => encodeSync(frame, { width: 16, height: 16, format })).not.toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_FORMAT' }));
+      expect(() => encodeSync(frame, { width: 16, height: 16, format })).not.toThrow(
+        expect.objectContaining({ code: 'ERR_UNSUPPORTED_FORMAT' }),
+      );
     }
-    expect(() => encodeSync(frame, { width: 16, height: 16, format: 'h264' as never })).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_FORMAT' }));
+    expect(() => encodeSync(frame, { width: 16, height: 16, format: 'h264' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_UNSUPPORTED_FORMAT' }),
+    );
     await expect(openCamera({ source: 'testsrc', format: 'h264' as never })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT' });
   });
 });

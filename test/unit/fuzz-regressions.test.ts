@@ -79,11 +79,24 @@ describe('the fuzz targets, replayed as the fuzzer ran them', () => {
   beforeAll(() => {
     for (const [target, sources] of Object.entries(targets)) {
       binaries[target] = join(work, target);
-      execFileSync('g++', [
-        '-std=c++17', '-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', `-I${NATIVE}`,
-        '-DTURBOCAM_FUZZ_REPLAY', join(FUZZ, `${target}_fuzz.cc`), ...sources.map((s) => join(ROOT, s)), join(FUZZ, 'replay_main.cc'),
-        '-o', binaries[target]!,
-      ], { stdio: 'pipe' });
+      execFileSync(
+        'g++',
+        [
+          '-std=c++17',
+          '-O1',
+          '-g',
+          '-fsanitize=address,undefined',
+          '-fno-sanitize-recover=undefined',
+          `-I${NATIVE}`,
+          '-DTURBOCAM_FUZZ_REPLAY',
+          join(FUZZ, `${target}_fuzz.cc`),
+          ...sources.map((s) => join(ROOT, s)),
+          join(FUZZ, 'replay_main.cc'),
+          '-o',
+          binaries[target]!,
+        ],
+        { stdio: 'pipe' },
+      );
     }
   }, 180_000);
 
@@ -91,7 +104,9 @@ describe('the fuzz targets, replayed as the fuzzer ran them', () => {
     const file = join(work, `${target}.input`);
     writeFileSync(file, data);
     // A broken invariant aborts and a memory error exits non-zero: execFileSync throws on either.
-    return execFileSync(binaries[target]!, [file], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } }).slice(file.length + 1).trim();
+    return execFileSync(binaries[target]!, [file], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } })
+      .slice(file.length + 1)
+      .trim();
   }
 
   it.each(splitter)('splitter: %s keeps its invariants, with the expected frames under its small limit', (name, data) => {

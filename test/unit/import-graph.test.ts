@@ -54,7 +54,7 @@ describe('src import graph', () => {
   it('reads a graph with the rooms the tree has, and the imports of every module', () => {
     expect(layering.rooms).toEqual(expect.arrayContaining(['types.ts', 'sources/', 'native.ts', 'http/', 'cli/', 'index.ts']));
     expect(edges.length).toBeGreaterThan(50);
-    expect(edges).toContainEqual({ from: 'cli/main.ts', to: 'camera.ts' });  // a dynamic import
+    expect(edges).toContainEqual({ from: 'cli/main.ts', to: 'camera.ts' }); // a dynamic import
   });
 
   it('every import names a module of src/', () => {
@@ -80,6 +80,11 @@ describe('src import graph', () => {
         { from: 'http/server.ts', to: 'camera.ts' },
       ]),
     ).toHaveLength(4);
-    expect(cycles([{ from: 'http/a.ts', to: 'http/b.ts' }, { from: 'http/b.ts', to: 'http/a.ts' }])).toEqual([['http/a.ts', 'http/b.ts', 'http/a.ts']]);
+    expect(
+      cycles([
+        { from: 'http/a.ts', to: 'http/b.ts' },
+        { from: 'http/b.ts', to: 'http/a.ts' },
+      ]),
+    ).toEqual([['http/a.ts', 'http/b.ts', 'http/a.ts']]);
   });
 });

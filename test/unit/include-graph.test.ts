@@ -41,7 +41,9 @@ describe('native include graph', () => {
   });
 
   it('only napi/ includes napi.h', () => {
-    const offenders = files.filter((file) => !file.startsWith('napi/') && /#\s*include\s+<napi\.h>/.test(readFileSync(join(NATIVE, file), 'utf8')));
+    const offenders = files.filter(
+      (file) => !file.startsWith('napi/') && /#\s*include\s+<napi\.h>/.test(readFileSync(join(NATIVE, file), 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 
@@ -56,6 +58,11 @@ describe('native include graph', () => {
         { from: 'elsewhere/x.cc', to: 'error.h' },
       ]),
     ).toHaveLength(6);
-    expect(violations(layering, [{ from: 'napi/addon.cc', to: 'sources/v4l2/v4l2_device.h' }, { from: 'error.cc', to: 'error.h' }])).toEqual([]);
+    expect(
+      violations(layering, [
+        { from: 'napi/addon.cc', to: 'sources/v4l2/v4l2_device.h' },
+        { from: 'error.cc', to: 'error.h' },
+      ]),
+    ).toEqual([]);
   });
 });

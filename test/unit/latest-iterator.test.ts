@@ -6,7 +6,14 @@ import { FrameIterators } from '../../src/sources/latest-iterator.js';
 import { RelaySource } from '../../src/sources/relay.js';
 import type { Frame } from '../../src/types.js';
 
-const frame = (sequence: number): Frame => ({ data: Buffer.from([sequence]), width: 1, height: 1, format: 'mjpeg', sequence, timestamp: sequence });
+const frame = (sequence: number): Frame => ({
+  data: Buffer.from([sequence]),
+  width: 1,
+  height: 1,
+  format: 'mjpeg',
+  sequence,
+  timestamp: sequence,
+});
 
 describe('FrameIterators', () => {
   it('holds only the newest frame a consumer has not taken', async () => {

@@ -67,7 +67,9 @@ describe('MultipartParser', () => {
     expect(() => new MultipartParser('f').push(Buffer.from('--f\r\nnot a header\r\n\r\n'))).toThrow(/bad multipart header/);
     expect(() => new MultipartParser('f').push(Buffer.from('--f\r\nContent-Length: -4\r\n\r\n'))).toThrow(/Content-Length/);
     expect(() => new MultipartParser('f').push(Buffer.from('--f--\r\n'))).toThrow(/ended/);
-    expect(() => new MultipartParser('f', 100).push(Buffer.concat([Buffer.from('--f\r\n\r\n'), Buffer.alloc(200 * 1024)]))).toThrow(/larger/);
+    expect(() => new MultipartParser('f', 100).push(Buffer.concat([Buffer.from('--f\r\n\r\n'), Buffer.alloc(200 * 1024)]))).toThrow(
+      /larger/,
+    );
   });
 });
 

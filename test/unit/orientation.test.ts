@@ -44,7 +44,11 @@ function referencePlanes(raw: Buffer, format: RawPixelFormatName, w: number, h: 
     case 'i420': {
       const y = { width: w, height: h, bytes: 1, data: raw.subarray(0, w * h) };
       if (subsampling === 'gray') return [y];
-      return [y, { width: cw, height: ch, bytes: 1, data: raw.subarray(w * h, w * h + cw * ch) }, { width: cw, height: ch, bytes: 1, data: raw.subarray(w * h + cw * ch, w * h + 2 * cw * ch) }];
+      return [
+        y,
+        { width: cw, height: ch, bytes: 1, data: raw.subarray(w * h, w * h + cw * ch) },
+        { width: cw, height: ch, bytes: 1, data: raw.subarray(w * h + cw * ch, w * h + 2 * cw * ch) },
+      ];
     }
     case 'nv12': {
       const y = { width: w, height: h, bytes: 1, data: raw.subarray(0, w * h) };
@@ -104,7 +108,12 @@ function rotateReference(p: Plane, rotate: Rotation, flip: Flip | undefined): Pl
   for (let y = 0; y < current.height; y += 1) {
     for (let x = 0; x < current.width; x += 1) {
       const [tx, ty] = flip === 'h' ? [current.width - 1 - x, y] : [x, current.height - 1 - y];
-      current.data.copy(flipped.data, (ty * current.width + tx) * p.bytes, (y * current.width + x) * p.bytes, (y * current.width + x + 1) * p.bytes);
+      current.data.copy(
+        flipped.data,
+        (ty * current.width + tx) * p.bytes,
+        (y * current.width + x) * p.bytes,
+        (y * current.width + x + 1) * p.bytes,
+      );
     }
   }
   return flipped;
@@ -112,7 +121,9 @@ function rotateReference(p: Plane, rotate: Rotation, flip: Flip | undefined): Pl
 
 function frameSize(format: RawPixelFormatName, w: number, h: number): number {
   const chroma = 2 * (w / 2) * Math.ceil(h / 2);
-  return { yuyv: w * h * 2, uyvy: w * h * 2, nv12: w * h + chroma, i420: w * h + chroma, rgb24: w * h * 3, bgr24: w * h * 3, grey: w * h }[format];
+  return { yuyv: w * h * 2, uyvy: w * h * 2, nv12: w * h + chroma, i420: w * h + chroma, rgb24: w * h * 3, bgr24: w * h * 3, grey: w * h }[
+    format
+  ];
 }
 
 const ORIENTATIONS: Array<[Rotation, Flip | undefined]> = [
@@ -145,20 +156,24 @@ const CASES: Array<[RawPixelFormatName, Subsampling | undefined, number, number]
 
 describe('raw frames: the planes before compression match a reference rotation', () => {
   for (const [format, subsampling, w, h] of CASES) {
-    it.each(ORIENTATIONS)(`${format}${subsampling === undefined ? '' : ` (${subsampling})`} ${w}x${h}, rotate %i flip %s`, (rotate, flip) => {
-      const raw = noise(frameSize(format, w, h), w * 31 + h + rotate);
-      const got = native.orientedPlanesForTest(raw, w, h, format, 80, subsampling, undefined, rotate, flip);
-      const swap = rotate === 90 || rotate === 270;
-      expect([got.width, got.height]).toEqual(swap ? [h, w] : [w, h]);
-      const expected = referencePlanes(raw, format, w, h, subsampling).map((p) => rotateReference(p, rotate, flip));
-      expect(got.planes.length).toBe(expected.length);
-      got.planes.forEach((p, i) => {
-        expect([p.width, p.height], `plane ${i} size`).toEqual([expected[i]!.width, expected[i]!.height]);
-        expect(p.data.equals(expected[i]!.data), `plane ${i} pixels`).toBe(true);
-      });
-      // Packed 4:2:2 on its side is 4:4:0; everything else keeps its subsampling.
-      if ((format === 'yuyv' || format === 'uyvy') && subsampling === undefined) expect(got.samp).toBe(swap ? TJSAMP['440'] : TJSAMP['422']);
-    });
+    it.each(ORIENTATIONS)(
+      `${format}${subsampling === undefined ? '' : ` (${subsampling})`} ${w}x${h}, rotate %i flip %s`,
+      (rotate, flip) => {
+        const raw = noise(frameSize(format, w, h), w * 31 + h + rotate);
+        const got = native.orientedPlanesForTest(raw, w, h, format, 80, subsampling, undefined, rotate, flip);
+        const swap = rotate === 90 || rotate === 270;
+        expect([got.width, got.height]).toEqual(swap ? [h, w] : [w, h]);
+        const expected = referencePlanes(raw, format, w, h, subsampling).map((p) => rotateReference(p, rotate, flip));
+        expect(got.planes.length).toBe(expected.length);
+        got.planes.forEach((p, i) => {
+          expect([p.width, p.height], `plane ${i} size`).toEqual([expected[i]!.width, expected[i]!.height]);
+          expect(p.data.equals(expected[i]!.data), `plane ${i} pixels`).toBe(true);
+        });
+        // Packed 4:2:2 on its side is 4:4:0; everything else keeps its subsampling.
+        if ((format === 'yuyv' || format === 'uyvy') && subsampling === undefined)
+          expect(got.samp).toBe(swap ? TJSAMP['440'] : TJSAMP['422']);
+      },
+    );
   }
 });
 
@@ -167,17 +182,27 @@ function decode(data: Buffer): { width: number; height: number; data: Uint8Array
 }
 
 /** The RGBA image rotated and flipped, by the same literal reference. */
-function rotateRgba(image: { width: number; height: number; data: Uint8Array }, rotate: Rotation, flip: Flip | undefined): { width: number; height: number; data: Uint8Array } {
+function rotateRgba(
+  image: { width: number; height: number; data: Uint8Array },
+  rotate: Rotation,
+  flip: Flip | undefined,
+): { width: number; height: number; data: Uint8Array } {
   const turned = rotateReference({ width: image.width, height: image.height, bytes: 4, data: Buffer.from(image.data) }, rotate, flip);
   return { width: turned.width, height: turned.height, data: turned.data };
 }
 
 /** Mean absolute difference of `small` against `big` at offset (dx, dy), over RGB. */
-function meanDiff(big: { width: number; data: Uint8Array }, small: { width: number; height: number; data: Uint8Array }, dx: number, dy: number): number {
+function meanDiff(
+  big: { width: number; data: Uint8Array },
+  small: { width: number; height: number; data: Uint8Array },
+  dx: number,
+  dy: number,
+): number {
   let sum = 0;
   for (let y = 0; y < small.height; y += 1) {
     for (let x = 0; x < small.width; x += 1) {
-      for (let c = 0; c < 3; c += 1) sum += Math.abs(small.data[(y * small.width + x) * 4 + c]! - big.data[((y + dy) * big.width + x + dx) * 4 + c]!);
+      for (let c = 0; c < 3; c += 1)
+        sum += Math.abs(small.data[(y * small.width + x) * 4 + c]! - big.data[((y + dy) * big.width + x + dx) * 4 + c]!);
     }
   }
   return sum / (small.width * small.height * 3);
@@ -194,13 +219,16 @@ describe('raw frames: the JPEG is the rotated picture', () => {
 });
 
 // Natural (row-major) index of each coefficient in zigzag order.
-const ZIGZAG = [0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63];
+const ZIGZAG = [
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57,
+  50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+];
 
 /** The 8-bit quantisation tables of a JPEG by id, in natural order; `transpose` swaps rows and
  *  columns, as a lossless 90-degree transform must. Equal tables mean no re-quantisation. */
 function quantTables(data: Buffer, transpose = false): number[][] {
   const tables: number[][] = [];
-  for (let at = 2; at + 4 < data.length; ) {
+  for (let at = 2; at + 4 < data.length;) {
     const marker = data[at + 1]!;
     const length = data.readUInt16BE(at + 2);
     if (marker === 0xda) break;
@@ -225,7 +253,13 @@ describe('camera MJPEG: a lossless transform, trimmed by less than one MCU where
   ];
   for (const [name, subsampling, w, h, mcuW, mcuH] of cases) {
     it.each(ORIENTATIONS)(`${name}: rotate %i flip %s`, (rotate, flip) => {
-      const source = encodeSync(testPattern({ width: w, height: h, format: 'rgb24', frame: 5 }), { width: w, height: h, format: 'rgb24', quality: 90, subsampling });
+      const source = encodeSync(testPattern({ width: w, height: h, format: 'rgb24', frame: 5 }), {
+        width: w,
+        height: h,
+        format: 'rgb24',
+        quality: 90,
+        subsampling,
+      });
       const turned = encodeSync(source, { width: w, height: h, format: 'mjpeg', rotate, flip });
       const reference = rotateRgba(decode(source), rotate, flip);
       const image = decode(turned);

@@ -56,7 +56,9 @@ describe('README quick start', () => {
   });
 
   it('installs what CI installs, and .ci/run ends with the README test command', () => {
-    const ciPackages = new Set([...ci.matchAll(/^(?:build|test)_packages=\(([^)]*)\)/gm)].flatMap((match) => (match[1] ?? '').split(/\s+/)));
+    const ciPackages = new Set(
+      [...ci.matchAll(/^(?:build|test)_packages=\(([^)]*)\)/gm)].flatMap((match) => (match[1] ?? '').split(/\s+/)),
+    );
     for (const command of commands) {
       for (const name of (/apt-get install -y ([^&]+?) &&/.exec(command)?.[1] ?? '').split(' ')) expect(ciPackages, name).toContain(name);
     }

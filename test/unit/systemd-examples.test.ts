@@ -117,7 +117,9 @@ describe('examples/systemd', () => {
     expect(level, result.stdout + result.stderr).toBeDefined();
     // systemd's scale: 0 (confined) .. 10 (exposed); an unhardened service scores 9.6. The README
     // states the figure (Debian 12's systemd 252, as CI runs): it must be what systemd says.
-    const stated = /systemd-analyze security` exposure ([\d.]+)\)/.exec(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'))?.[1];
+    const stated = /systemd-analyze security` exposure ([\d.]+)\)/.exec(
+      readFileSync(new URL('../../README.md', import.meta.url), 'utf8'),
+    )?.[1];
     expect(stated).toBeDefined();
     expect(level).toBe(stated);
   });

@@ -19,7 +19,12 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 400);
 
 /** mulberry32: small, fast and reproducible. */
-function prng(seed: number): { next: () => number; int: (n: number) => number; bytes: (n: number) => Buffer; pick: <T>(list: readonly T[]) => T } {
+function prng(seed: number): {
+  next: () => number;
+  int: (n: number) => number;
+  bytes: (n: number) => Buffer;
+  pick: <T>(list: readonly T[]) => T;
+} {
   let state = seed >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -62,7 +67,25 @@ function mutate(rng: Rng, input: Buffer): Buffer {
         data = Buffer.concat([data.subarray(0, at), data.subarray(at, at + rng.int(256)), data.subarray(at)]);
         break;
       case 4: // insert framing tokens
-        data = Buffer.concat([data.subarray(0, at), Buffer.from(rng.pick(['\r\n', '\n', '--', '--frame', '--myboundary', '--boundarydonotcross\r\n', 'Content-Length: 99999999\r\n', 'Content-Length: -1\r\n', ':', '\xff\xd8', '\xff\xd9'])), data.subarray(at)]);
+        data = Buffer.concat([
+          data.subarray(0, at),
+          Buffer.from(
+            rng.pick([
+              '\r\n',
+              '\n',
+              '--',
+              '--frame',
+              '--myboundary',
+              '--boundarydonotcross\r\n',
+              'Content-Length: 99999999\r\n',
+              'Content-Length: -1\r\n',
+              ':',
+              '\xff\xd8',
+              '\xff\xd9',
+            ]),
+          ),
+          data.subarray(at),
+        ]);
         break;
       case 5: // truncate
         data = data.subarray(0, at);
@@ -104,7 +127,9 @@ describe('multipart parser (relay) under fuzzing', () => {
       const eol = rng.pick(['\r\n', '\n']);
       const withLength = rng.next() < 0.6;
       const bodies = Array.from({ length: 1 + rng.int(5) }, () =>
-        rng.next() < 0.5 ? rng.pick(jpegSeeds) : Buffer.concat([Buffer.from([0xff, 0xd8]), rng.bytes(rng.int(300)), Buffer.from([0xff, 0xd9])]),
+        rng.next() < 0.5
+          ? rng.pick(jpegSeeds)
+          : Buffer.concat([Buffer.from([0xff, 0xd8]), rng.bytes(rng.int(300)), Buffer.from([0xff, 0xd9])]),
       );
       // Without Content-Length the delimiter ends a body, so a body may not contain it.
       const usable = withLength ? bodies : bodies.filter((body) => !body.includes(delimiter));
@@ -138,9 +163,14 @@ describe('multipart parser (relay) under fuzzing', () => {
 
   it('Content-Type boundaries parse or are refused with a coded error', () => {
     const rng = prng(SEED + 2);
-    const seeds = ['multipart/x-mixed-replace; boundary=frame', 'multipart/x-mixed-replace;boundary="quoted one"', 'MULTIPART/X-MIXED-REPLACE ; BOUNDARY = --b'];
+    const seeds = [
+      'multipart/x-mixed-replace; boundary=frame',
+      'multipart/x-mixed-replace;boundary="quoted one"',
+      'MULTIPART/X-MIXED-REPLACE ; BOUNDARY = --b',
+    ];
     for (let i = 0; i < ITERATIONS * 4; i++) {
-      const text = rng.next() < 0.7 ? mutate(rng, Buffer.from(rng.pick(seeds))).toString('latin1') : rng.bytes(rng.int(80)).toString('latin1');
+      const text =
+        rng.next() < 0.7 ? mutate(rng, Buffer.from(rng.pick(seeds))).toString('latin1') : rng.bytes(rng.int(80)).toString('latin1');
       try {
         const boundary = boundaryOf(text);
         expect(boundary.length).toBeGreaterThan(0);
@@ -163,7 +193,10 @@ describe('multipart parser (relay) under fuzzing', () => {
 
 describe('basic-auth header parsing under fuzzing', () => {
   function request(authorization: string | undefined, address = '127.0.0.1'): IncomingMessage {
-    return { headers: authorization === undefined ? {} : { authorization }, socket: { remoteAddress: address } } as unknown as IncomingMessage;
+    return {
+      headers: authorization === undefined ? {} : { authorization },
+      socket: { remoteAddress: address },
+    } as unknown as IncomingMessage;
   }
 
   it('only the right credentials pass, whatever the header holds', () => {
@@ -172,9 +205,16 @@ describe('basic-auth header parsing under fuzzing', () => {
     const good = `Basic ${Buffer.from('admin:p:ss wörd').toString('base64')}`;
     expect(auth.check(request(good))).toEqual({ ok: true });
     expect(auth.check(request(`basic   ${Buffer.from('admin:p:ss wörd').toString('base64')}  `))).toEqual({ ok: true });
-    const seeds = [good, 'Basic ', 'Bearer token', `Basic ${Buffer.from('admin:').toString('base64')}`, `Basic ${Buffer.from(':p:ss wörd').toString('base64')}`];
+    const seeds = [
+      good,
+      'Basic ',
+      'Bearer token',
+      `Basic ${Buffer.from('admin:').toString('base64')}`,
+      `Basic ${Buffer.from(':p:ss wörd').toString('base64')}`,
+    ];
     for (let i = 0; i < ITERATIONS * 4; i++) {
-      const header = rng.next() < 0.8 ? mutate(rng, Buffer.from(rng.pick(seeds))).toString('latin1') : rng.bytes(rng.int(200)).toString('latin1');
+      const header =
+        rng.next() < 0.8 ? mutate(rng, Buffer.from(rng.pick(seeds))).toString('latin1') : rng.bytes(rng.int(200)).toString('latin1');
       const verdict = auth.check(request(header, `10.0.${rng.int(4)}.${rng.int(4)}`));
       // A mutation can only pass by decoding to exactly the right user:pass.
       const decoded = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)?.[1];
@@ -229,8 +269,38 @@ describe('request targets and queries under fuzzing (real server)', () => {
 
   it('every target gets a definite answer: 200, 400, 404 or 503, never a crash or a hang', async () => {
     const rng = prng(SEED + 5);
-    const seeds = ['/stream?fps=5&key=a', '/snapshot', '/?action=stream', '/?action=snapshot', '/state', '/metrics', '/stream?extra_headers=1&advance_headers=1&dual_final_frames=1'];
-    const tokens = ['%', '%2', '%zz', '%00', '%ff', '?', '&', '=', '#', '//', '/..', '\\', '%c0%af', 'é', '\t', 'fps=', 'key=', 'action=', '[', '@', ':'];
+    const seeds = [
+      '/stream?fps=5&key=a',
+      '/snapshot',
+      '/?action=stream',
+      '/?action=snapshot',
+      '/state',
+      '/metrics',
+      '/stream?extra_headers=1&advance_headers=1&dual_final_frames=1',
+    ];
+    const tokens = [
+      '%',
+      '%2',
+      '%zz',
+      '%00',
+      '%ff',
+      '?',
+      '&',
+      '=',
+      '#',
+      '//',
+      '/..',
+      '\\',
+      '%c0%af',
+      'é',
+      '\t',
+      'fps=',
+      'key=',
+      'action=',
+      '[',
+      '@',
+      ':',
+    ];
     const seen = new Map<number, number>();
     const iterations = Math.max(50, ITERATIONS / 2);
     for (let i = 0; i < iterations; i++) {
@@ -245,7 +315,7 @@ describe('request targets and queries under fuzzing (real server)', () => {
     }
     expect(seen.get(200) ?? 0).toBeGreaterThan(0);
     expect((seen.get(400) ?? 0) + (seen.get(404) ?? 0)).toBeGreaterThan(0);
-    expect((await status('/state'))).toBe(200);
+    expect(await status('/state')).toBe(200);
     expect(server.clientCount).toBe(0);
   });
 });

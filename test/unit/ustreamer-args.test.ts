@@ -16,9 +16,39 @@ function config(argv: string[]): CliConfig {
 
 describe("crowsnest's line", () => {
   it('translates unchanged into turbocam options', () => {
-    const line = ['--host', '127.0.0.1', '--port', '8080', '--resolution', '640x480', '--desired-fps', '15', '--allow-origin', '*', '--static', dir, '--device', '/dev/video0', '--device-timeout', '2'];
+    const line = [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '8080',
+      '--resolution',
+      '640x480',
+      '--desired-fps',
+      '15',
+      '--allow-origin',
+      '*',
+      '--static',
+      dir,
+      '--device',
+      '/dev/video0',
+      '--device-timeout',
+      '2',
+    ];
     const c = config([...line, '--format', 'MJPEG', '--encoder', 'HW', '--buffers', '3']);
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, width: 640, height: 480, fps: 15, allowOrigin: '*', staticDir: dir, source: '/dev/video0', deviceTimeoutMs: 2000, format: 'mjpeg', buffers: 3, persistent: true });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      width: 640,
+      height: 480,
+      fps: 15,
+      allowOrigin: '*',
+      staticDir: dir,
+      source: '/dev/video0',
+      deviceTimeoutMs: 2000,
+      format: 'mjpeg',
+      buffers: 3,
+      persistent: true,
+    });
     expect(config(line)).toMatchObject({ format: 'auto', buffers: undefined });
   });
 });
@@ -109,26 +139,71 @@ describe('each accepted µStreamer option', () => {
     expect(config(argv)).toMatchObject(expected);
   });
 
-  it('--server-timeout maps onto turbocam\'s own --server-timeout', () => {
+  it("--server-timeout maps onto turbocam's own --server-timeout", () => {
     expect(translateUstreamerArgs(['--server-timeout', '7']).argv).toEqual(['--server-timeout', '7', '--persistent']);
     expect(config(['--server-timeout', '7'])).toMatchObject({ serverTimeoutMs: 7000 });
   });
 
-  it('--help and --process-name-prefix are the translation\'s own', () => {
+  it("--help and --process-name-prefix are the translation's own", () => {
     expect(translateUstreamerArgs(['-h']).help).toBe(true);
     expect(translateUstreamerArgs(['--process-name-prefix', 'kvmd/streamer']).processTitle).toBe('kvmd/streamer');
   });
 
   it('the table has a test row for every option it accepts', () => {
-    const tested = new Set([...ACCEPTED.flatMap(([argv]) => argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2))), 'server-timeout', 'help', 'process-name-prefix']);
-    const accepted = Object.entries(USTREAMER_OPTIONS).filter(([, spec]) => spec.unsupported === undefined).map(([name]) => name);
+    const tested = new Set([
+      ...ACCEPTED.flatMap(([argv]) => argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2))),
+      'server-timeout',
+      'help',
+      'process-name-prefix',
+    ]);
+    const accepted = Object.entries(USTREAMER_OPTIONS)
+      .filter(([, spec]) => spec.unsupported === undefined)
+      .map(([name]) => name);
     expect(accepted.filter((name) => !tested.has(name))).toEqual([]);
   });
 });
 
 describe("getopt_long's spellings", () => {
   it.each([
-    [['-d', '/dev/video1', '-r', '320x240', '-f', '10', '-q', '70', '-w', '2', '-b', '4', '-s', '::', '-p', '9000', '-e', '5', '-m', 'GREY', '-i', '1'], { source: '/dev/video1', width: 320, fps: 10, quality: 70, workers: 2, buffers: 4, host: '::', port: 9000, dropSameFrames: 5, format: 'grey', input: 1 }],
+    [
+      [
+        '-d',
+        '/dev/video1',
+        '-r',
+        '320x240',
+        '-f',
+        '10',
+        '-q',
+        '70',
+        '-w',
+        '2',
+        '-b',
+        '4',
+        '-s',
+        '::',
+        '-p',
+        '9000',
+        '-e',
+        '5',
+        '-m',
+        'GREY',
+        '-i',
+        '1',
+      ],
+      {
+        source: '/dev/video1',
+        width: 320,
+        fps: 10,
+        quality: 70,
+        workers: 2,
+        buffers: 4,
+        host: '::',
+        port: 9000,
+        dropSameFrames: 5,
+        format: 'grey',
+        input: 1,
+      },
+    ],
     [['--device=/dev/video1', '--desired-fps=12'], { source: '/dev/video1', fps: 12 }],
     [['-d/dev/video1', '-f12'], { source: '/dev/video1', fps: 12 }],
     [['-ntl', '-q', '60'], { persistent: true, quality: 60 }],

@@ -21,7 +21,12 @@ openCamera({ source: ${JSON.stringify(DEVICE)} }).then(
   (camera) => camera.close().then(() => console.log('opened')),
   (error) => console.log(JSON.stringify({ code: error.code, path: error.path })));`;
     // nobody:nogroup, as a user outside the video group.
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      cwd: '/',
+    });
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual({ code: 'EACCES', path: DEVICE });
   });

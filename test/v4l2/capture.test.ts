@@ -47,7 +47,9 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
 
     const odd = await openCamera({ source: DEVICE, width: 320, height: 180, fps: 27 });
     closing(odd);
-    const offered = (await listDevices()).find((d) => d.path === DEVICE)!.formats.find((f) => f.format === odd.info.format)!
+    const offered = (await listDevices())
+      .find((d) => d.path === DEVICE)!
+      .formats.find((f) => f.format === odd.info.format)!
       .sizes.find((s) => s.width === 320 && s.height === 180)!.fps;
     expect(offered).toContain(odd.info.fps);
     expect(odd.info.fps).not.toBe(27);
@@ -117,7 +119,9 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
   });
 
   it('reports EBUSY while another process streams from the device', async () => {
-    const other = spawn('v4l2-ctl', ['-d', DEVICE, '--stream-mmap', '--stream-count=100000', '--stream-to=/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const other = spawn('v4l2-ctl', ['-d', DEVICE, '--stream-mmap', '--stream-count=100000', '--stream-to=/dev/null'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       // v4l2-ctl prints a '<' per dequeued buffer: once one shows, it holds the device.
       let progress = '';
@@ -135,29 +139,32 @@ describe.skipIf(unavailable !== null)('V4L2 capture from vivid', () => {
     expect((await takeFrames(camera, 1)).length).toBe(1);
   });
 
-  it.each(['yuyv', 'nv12'] as const)("raw output gives vivid's %s pixels with their stride, in order, copied off the mmap buffers", async (format) => {
-    const [width, height] = [320, 180];
-    const camera = await openCamera({ source: DEVICE, format, width, height, fps: 30, controls: NO_OSD, output: 'raw' });
-    closing(camera);
-    const frames: RawFrame[] = [];
-    let rgb: Uint8Array | null = null;
-    for await (const frame of camera.rawFrames()) {
-      frames.push(frame);
-      // The pixels through the tests' reference conversion, before the buffer goes back.
-      if (frames.length === 4) rgb = frameToRgb(frame.data, format, width, height, frame.stride);
-      frame.release();
-      if (frames.length === 4) break;
-    }
-    for (const frame of frames) expect(frame).toMatchObject({ format, width, height, stride: format === 'yuyv' ? width * 2 : width });
-    for (let i = 1; i < frames.length; i++) {
-      expect(frames[i]!.sequence).toBeGreaterThan(frames[i - 1]!.sequence);
-      expect(frames[i]!.timestamp).toBeGreaterThan(frames[i - 1]!.timestamp);
-    }
-    const rgba = new Uint8Array(width * height * 4);
-    for (let i = 0; i < width * height; i++) rgba.set([rgb![3 * i]!, rgb![3 * i + 1]!, rgb![3 * i + 2]!, 255], 4 * i);
-    expect(colourBarMismatches({ width, height, data: rgba }, 0.1, 0.9)).toEqual([]);
-    expect(camera.stats()).toMatchObject({ encoded: 0, raw: { dropped: { pool: 0, error: 0 } } });
-  });
+  it.each(['yuyv', 'nv12'] as const)(
+    "raw output gives vivid's %s pixels with their stride, in order, copied off the mmap buffers",
+    async (format) => {
+      const [width, height] = [320, 180];
+      const camera = await openCamera({ source: DEVICE, format, width, height, fps: 30, controls: NO_OSD, output: 'raw' });
+      closing(camera);
+      const frames: RawFrame[] = [];
+      let rgb: Uint8Array | null = null;
+      for await (const frame of camera.rawFrames()) {
+        frames.push(frame);
+        // The pixels through the tests' reference conversion, before the buffer goes back.
+        if (frames.length === 4) rgb = frameToRgb(frame.data, format, width, height, frame.stride);
+        frame.release();
+        if (frames.length === 4) break;
+      }
+      for (const frame of frames) expect(frame).toMatchObject({ format, width, height, stride: format === 'yuyv' ? width * 2 : width });
+      for (let i = 1; i < frames.length; i++) {
+        expect(frames[i]!.sequence).toBeGreaterThan(frames[i - 1]!.sequence);
+        expect(frames[i]!.timestamp).toBeGreaterThan(frames[i - 1]!.timestamp);
+      }
+      const rgba = new Uint8Array(width * height * 4);
+      for (let i = 0; i < width * height; i++) rgba.set([rgb![3 * i]!, rgb![3 * i + 1]!, rgb![3 * i + 2]!, 255], 4 * i);
+      expect(colourBarMismatches({ width, height, data: rgba }, 0.1, 0.9)).toEqual([]);
+      expect(camera.stats()).toMatchObject({ encoded: 0, raw: { dropped: { pool: 0, error: 0 } } });
+    },
+  );
 });
 
 if (unavailable !== null) {

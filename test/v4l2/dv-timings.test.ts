@@ -56,7 +56,10 @@ describe.skipIf(unavailable !== null)('DV timings (HDMI input)', () => {
     execFileSync('v4l2-ctl', ['-d', DEVICE, '-i', String(HDMI_INPUT)], { stdio: 'pipe' });
     v4l2ctl('dv_timings_signal_mode=1');
     try {
-      await expect(openCamera({ source: DEVICE, input: HDMI_INPUT, format: 'yuyv' })).rejects.toMatchObject({ code: 'ERR_NO_SIGNAL', path: DEVICE });
+      await expect(openCamera({ source: DEVICE, input: HDMI_INPUT, format: 'yuyv' })).rejects.toMatchObject({
+        code: 'ERR_NO_SIGNAL',
+        path: DEVICE,
+      });
     } finally {
       v4l2ctl('dv_timings_signal_mode=0');
     }

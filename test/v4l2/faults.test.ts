@@ -157,7 +157,9 @@ describe.skipIf(unavailable !== null)('V4L2 faults', () => {
   });
 
   it('waits out EBUSY in persistent mode: open while another process streams, frames once it stops', async () => {
-    const other = spawn('v4l2-ctl', ['-d', DEVICE, '--stream-mmap', '--stream-count=100000', '--stream-to=/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const other = spawn('v4l2-ctl', ['-d', DEVICE, '--stream-mmap', '--stream-count=100000', '--stream-to=/dev/null'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let progress = '';
     other.stdout.on('data', (chunk: Buffer) => (progress += chunk.toString()));
     other.stderr.on('data', (chunk: Buffer) => (progress += chunk.toString()));

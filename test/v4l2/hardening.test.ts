@@ -30,7 +30,9 @@ function openFds(): string[] {
 }
 
 function deviceMappings(): number {
-  return readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => line.includes('/dev/video')).length;
+  return readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('/dev/video')).length;
 }
 
 async function frames(camera: Camera, count: number): Promise<number> {
@@ -126,7 +128,17 @@ describe.skipIf(unavailable !== null)('V4L2 hardening (vivid)', () => {
 
   it('the driver reloaded while a persistent camera streams: it reconnects, and buffers are not leaked', async () => {
     const fds = openFds();
-    const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: 320, height: 180, fps: 30, workers: 1, persistent: true, retryInterval: 200, deviceTimeout: 1000 });
+    const camera = await openCamera({
+      source: DEVICE,
+      format: 'yuyv',
+      width: 320,
+      height: 180,
+      fps: 30,
+      workers: 1,
+      persistent: true,
+      retryInterval: 200,
+      deviceTimeout: 1000,
+    });
     closing(camera);
     await frames(camera, 3);
     const mappingsStreaming = deviceMappings();

@@ -18,14 +18,27 @@ function readFromOutside(name: string): number {
 
 // A fresh connection each time (no keep-alive agent): under emulation a pooled connection can meet
 // the server's idle close on its way out.
-function postControls(port: number, body: object): Promise<{ status: number; json: { ok: boolean; result?: Record<string, number>; error?: { message: string } } }> {
+function postControls(
+  port: number,
+  body: object,
+): Promise<{ status: number; json: { ok: boolean; result?: Record<string, number>; error?: { message: string } } }> {
   const text = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/controls', method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/controls',
+        method: 'POST',
+        agent: false,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }));
+      },
+    );
     req.on('error', reject);
     req.end(text);
   });
@@ -35,14 +48,32 @@ describe.skipIf(unavailable !== null)('controls over HTTP on vivid', () => {
   let cli: RunningCli;
   beforeAll(async () => {
     ensureBuilt();
-    cli = await startCli(['--device', DEVICE, '--resolution', '320x180', '--fps', '30', '--format', 'yuyv', '--port', '0', '--allow-controls', '-c', 'osd_text_mode=2', '-c', 'brightness=128']);
+    cli = await startCli([
+      '--device',
+      DEVICE,
+      '--resolution',
+      '320x180',
+      '--fps',
+      '30',
+      '--format',
+      'yuyv',
+      '--port',
+      '0',
+      '--allow-controls',
+      '-c',
+      'osd_text_mode=2',
+      '-c',
+      'brightness=128',
+    ]);
   });
   afterAll(async () => {
     await cli?.stop();
   });
 
   it('lists the device controls with ranges, defaults and menus', async () => {
-    const body = JSON.parse((await fetchRaw({ port: cli.port }, '/controls')).body.toString()) as { result: { writable: boolean; controls: Array<Record<string, unknown>> } };
+    const body = JSON.parse((await fetchRaw({ port: cli.port }, '/controls')).body.toString()) as {
+      result: { writable: boolean; controls: Array<Record<string, unknown>> };
+    };
     expect(body.result.writable).toBe(true);
     const brightness = body.result.controls.find((c) => c.name === 'brightness');
     expect(brightness).toMatchObject({ type: 'integer', min: 0, max: 255, step: 1, default: 128, value: 128 });

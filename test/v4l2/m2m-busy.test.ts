@@ -22,11 +22,23 @@ const work = mkdtempSync(join(tmpdir(), 'turbocam-m2m-busy-'));
 const shim = join(work, 'fault-ioctl.so');
 const FWHT = '4f4f4f4f';
 const options = {
-  source: DEVICE, format: 'yuyv', width: 640, height: 360, fps: 30, controls: { osd_text_mode: 2 },
-  encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 1,
+  source: DEVICE,
+  format: 'yuyv',
+  width: 640,
+  height: 360,
+  fps: 30,
+  controls: { osd_text_mode: 2 },
+  encoder: 'm2m-image',
+  encoderDevice: ENCODER,
+  encoderFormat: 'fwht',
+  workers: 1,
 };
 
-interface Fault { request: 'STREAMON' | 'S_FMT'; skip?: number; count?: number }
+interface Fault {
+  request: 'STREAMON' | 'S_FMT';
+  skip?: number;
+  count?: number;
+}
 
 /** Runs argv under node with the shim preloaded; stdout, stderr and how many faults it injected. */
 function preloaded(argv: string[], fault: Fault): { status: number | null; stdout: string; stderr: string; faults: number } {
@@ -34,8 +46,13 @@ function preloaded(argv: string[], fault: Fault): { status: number | null; stdou
     encoding: 'utf8',
     timeout: 60_000,
     env: {
-      ...process.env, LD_PRELOAD: shim, TURBOCAM_DIST: DIST, TURBOCAM_FAULT_DEVICE: ENCODER, TURBOCAM_FAULT_REQUEST: fault.request,
-      TURBOCAM_FAULT_SKIP: String(fault.skip ?? 0), TURBOCAM_FAULT_COUNT: String(fault.count ?? -1),
+      ...process.env,
+      LD_PRELOAD: shim,
+      TURBOCAM_DIST: DIST,
+      TURBOCAM_FAULT_DEVICE: ENCODER,
+      TURBOCAM_FAULT_REQUEST: fault.request,
+      TURBOCAM_FAULT_SKIP: String(fault.skip ?? 0),
+      TURBOCAM_FAULT_COUNT: String(fault.count ?? -1),
     },
   });
   const faults = result.stderr.split('\n').filter((line) => line === 'turbocam-fault: EBUSY').length;
@@ -44,7 +61,9 @@ function preloaded(argv: string[], fault: Fault): { status: number | null; stdou
 
 /** The shim, built for this machine at test time (no binary is committed). */
 function compileShim(): void {
-  const result = spawnSync('cc', ['-shared', '-fPIC', '-O1', '-o', shim, join(here, '../helpers/fault-ioctl.c'), '-ldl'], { encoding: 'utf8' });
+  const result = spawnSync('cc', ['-shared', '-fPIC', '-O1', '-o', shim, join(here, '../helpers/fault-ioctl.c'), '-ldl'], {
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`cc failed: ${result.stderr}`);
 }
 
@@ -69,8 +88,24 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('a busy M2M encod
   });
 
   it('busy at open: the CLI prints one line with EBUSY and the node, and exits 1', () => {
-    const run = preloaded([CLI, '--device', DEVICE, '--format', 'yuyv', '--resolution', '640x360', '--port', '0',
-      '--encoder', 'm2m-image', '--encoder-device', ENCODER!], { request: 'S_FMT' });
+    const run = preloaded(
+      [
+        CLI,
+        '--device',
+        DEVICE,
+        '--format',
+        'yuyv',
+        '--resolution',
+        '640x360',
+        '--port',
+        '0',
+        '--encoder',
+        'm2m-image',
+        '--encoder-device',
+        ENCODER!,
+      ],
+      { request: 'S_FMT' },
+    );
     expect(run.status).toBe(1);
     const lines = run.stderr.split('\n').filter((line) => line.startsWith('turbocam:'));
     expect(lines).toHaveLength(1);

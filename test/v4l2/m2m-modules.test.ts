@@ -41,8 +41,16 @@ async function nextFrames(camera: Camera, count: number): Promise<Frame[]> {
 async function encodeAndCheck(encoder: string, decoder: string, width: number, height: number) {
   const reference = vividReference(work, width, height);
   const camera = await openCamera({
-    source: DEVICE, format: 'i420', width, height, fps: 30, controls: NO_OSD,
-    encoder: 'm2m-image', encoderDevice: encoder, encoderFormat: 'fwht', workers: 2,
+    source: DEVICE,
+    format: 'i420',
+    width,
+    height,
+    fps: 30,
+    controls: NO_OSD,
+    encoder: 'm2m-image',
+    encoderDevice: encoder,
+    encoderFormat: 'fwht',
+    workers: 2,
   });
   open.push(camera);
   const frames = await nextFrames(camera, 6);
@@ -109,8 +117,16 @@ describe.skipIf(!present || nodeNamed('vim2m') === undefined)('a stalled encoder
 
   it('the poll deadline gives up on it, the stream falls back to the CPU with one warning, and streams on', async () => {
     const camera = await openCamera({
-      source: DEVICE, format: 'rgb24', width: 640, height: 360, fps: 30, controls: NO_OSD,
-      encoder: 'm2m-image', encoderDevice: vim2m, encoderFormat: 'yuyv', workers: 1,
+      source: DEVICE,
+      format: 'rgb24',
+      width: 640,
+      height: 360,
+      fps: 30,
+      controls: NO_OSD,
+      encoder: 'm2m-image',
+      encoderDevice: vim2m,
+      encoderFormat: 'yuyv',
+      workers: 1,
     });
     open.push(camera);
     expect(camera.stats().encoder).toMatchObject({ kind: 'm2m-image', device: vim2m });

@@ -45,12 +45,23 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
   // 640x480 is laid out as vicodec wants it: vivid's buffer goes in as a DMABUF, never copied.
   // 640x360 is not a multiple of vicodec's 8-line alignment: its buffer is 368 lines, cropped,
   // so each frame is copied into an MMAP buffer of that height.
-  it.each([[640, 480, 'zero-copy'], [640, 360, 'copied']])('encodes vivid at %ix%i (%s) through vicodec; vicodec decodes it back within 35 dB of the raw frame', async (width, height, path) => {
+  it.each([
+    [640, 480, 'zero-copy'],
+    [640, 360, 'copied'],
+  ])('encodes vivid at %ix%i (%s) through vicodec; vicodec decodes it back within 35 dB of the raw frame', async (width, height, path) => {
     const reference = vividReference(work, width, height);
     expect(reference.length).toBe((width * height * 3) / 2);
     const camera = await openCamera({
-      source: DEVICE, format: 'i420', width, height, fps: 30, controls: NO_OSD,
-      encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
+      source: DEVICE,
+      format: 'i420',
+      width,
+      height,
+      fps: 30,
+      controls: NO_OSD,
+      encoder: 'm2m-image',
+      encoderDevice: ENCODER,
+      encoderFormat: 'fwht',
+      workers: 2,
     });
     closing(camera);
     const frames = await nextFrames(camera, 10);
@@ -77,13 +88,24 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
   it('m2m-video: the video table (bitrate, GOP) on the same backend; vicodec has no bitrate, said; the output decodes', async () => {
     const reference = vividReference(work, 640, 480);
     const camera = await openCamera({
-      source: DEVICE, format: 'i420', width: 640, height: 480, fps: 30, controls: NO_OSD,
-      encoder: 'm2m-video', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 1,
+      source: DEVICE,
+      format: 'i420',
+      width: 640,
+      height: 480,
+      fps: 30,
+      controls: NO_OSD,
+      encoder: 'm2m-video',
+      encoderDevice: ENCODER,
+      encoderFormat: 'fwht',
+      workers: 1,
     });
     closing(camera);
     const frames = await nextFrames(camera, 5);
     expect(camera.stats().encoder).toMatchObject({
-      kind: 'm2m-video', chosen: 'm2m-video', device: ENCODER, fallback: null,
+      kind: 'm2m-video',
+      chosen: 'm2m-video',
+      device: ENCODER,
+      fallback: null,
       controls: { set: ['gop-size', 'fwht-i-frame-qp'], unsupported: ['bitrate'] },
     });
     // A GOP of one: every frame decodes on its own.
@@ -92,8 +114,16 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
 
   it('streams at the rate asked: at the 10 fps vivid took, every frame it captures comes out coded', async () => {
     const camera = await openCamera({
-      source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, fps: 10, controls: NO_OSD,
-      encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
+      source: DEVICE,
+      format: 'yuyv',
+      width: WIDTH,
+      height: HEIGHT,
+      fps: 10,
+      controls: NO_OSD,
+      encoder: 'm2m-image',
+      encoderDevice: ENCODER,
+      encoderFormat: 'fwht',
+      workers: 2,
     });
     closing(camera);
     expect(camera.info.fps).toBe(10);
@@ -108,13 +138,27 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
   });
 
   it('refuses a node that substitutes FWHT for JPEG, naming what it gave', async () => {
-    const failure = openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'm2m-image', encoderDevice: ENCODER });
+    const failure = openCamera({
+      source: DEVICE,
+      format: 'yuyv',
+      width: WIDTH,
+      height: HEIGHT,
+      encoder: 'm2m-image',
+      encoderDevice: ENCODER,
+    });
     await expect(failure).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT', path: ENCODER });
     await expect(failure).rejects.toThrow(/gave FWHT when asked for coded JPEG/);
   });
 
   it('refuses a node that is no M2M encoder, naming it', async () => {
-    const failure = openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'm2m-image', encoderDevice: '/dev/video0' });
+    const failure = openCamera({
+      source: DEVICE,
+      format: 'yuyv',
+      width: WIDTH,
+      height: HEIGHT,
+      encoder: 'm2m-image',
+      encoderDevice: '/dev/video0',
+    });
     await expect(failure).rejects.toMatchObject({ code: 'ERR_NO_M2M_ENCODER', path: '/dev/video0' });
   });
 
@@ -122,12 +166,24 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
     const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'auto', controls: NO_OSD });
     closing(camera);
     const [frame] = await nextFrames(camera, 1);
-    expect(camera.stats().encoder).toMatchObject({ kind: 'cpu', chosen: 'cpu', device: null, reason: 'no V4L2 M2M encoder from YUYV to JPEG' });
+    expect(camera.stats().encoder).toMatchObject({
+      kind: 'cpu',
+      chosen: 'cpu',
+      device: null,
+      reason: 'no V4L2 M2M encoder from YUYV to JPEG',
+    });
     expect(colourBarMismatches(decodeJpeg(frame!.data), 0.1, 0.9)).toEqual([]);
   });
 
   it('auto with the FWHT coded format finds vicodec by itself', async () => {
-    const camera = await openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'auto', encoderFormat: 'fwht' });
+    const camera = await openCamera({
+      source: DEVICE,
+      format: 'yuyv',
+      width: WIDTH,
+      height: HEIGHT,
+      encoder: 'auto',
+      encoderFormat: 'fwht',
+    });
     closing(camera);
     await nextFrames(camera, 2);
     expect(camera.stats().encoder).toMatchObject({ kind: 'm2m-image', device: ENCODER });
@@ -136,8 +192,16 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
 
   it('falls back to the CPU encoder with one warning when the encoder vanishes, and streams on', async () => {
     const camera = await openCamera({
-      source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, fps: 30, controls: NO_OSD,
-      encoder: 'm2m-image', encoderDevice: ENCODER, encoderFormat: 'fwht', workers: 2,
+      source: DEVICE,
+      format: 'yuyv',
+      width: WIDTH,
+      height: HEIGHT,
+      fps: 30,
+      controls: NO_OSD,
+      encoder: 'm2m-image',
+      encoderDevice: ENCODER,
+      encoderFormat: 'fwht',
+      workers: 2,
     });
     closing(camera);
     const warnings: Error[] = [];
@@ -167,7 +231,14 @@ describe.skipIf(unavailable !== null || ENCODER === undefined)('V4L2 M2M encoder
   });
 
   it.skipIf(VIM2M === undefined)('vim2m codes nothing but raw: refused for m2m-image', async () => {
-    const failure = openCamera({ source: DEVICE, format: 'yuyv', width: WIDTH, height: HEIGHT, encoder: 'm2m-image', encoderDevice: VIM2M });
+    const failure = openCamera({
+      source: DEVICE,
+      format: 'yuyv',
+      width: WIDTH,
+      height: HEIGHT,
+      encoder: 'm2m-image',
+      encoderDevice: VIM2M,
+    });
     await expect(failure).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_FORMAT', path: VIM2M });
   });
 });

@@ -49,11 +49,18 @@ describe.skipIf(unavailable !== null)('camera MJPEG from a V4L2 node (v4l2loopba
     const file = '/tmp/turbocam-loopback.mjpeg';
     writeFileSync(file, Buffer.concat(fed));
     // -c copy: ffmpeg splits the file on SOI and writes each JPEG untouched, one write() per frame.
-    writer = spawn('ffmpeg', ['-v', 'error', '-re', '-stream_loop', '-1', '-f', 'mjpeg', '-framerate', '10', '-i', file,
-      '-c', 'copy', '-f', 'v4l2', LOOPBACK], { stdio: ['ignore', 'ignore', 'inherit'] });
+    writer = spawn(
+      'ffmpeg',
+      ['-v', 'error', '-re', '-stream_loop', '-1', '-f', 'mjpeg', '-framerate', '10', '-i', file, '-c', 'copy', '-f', 'v4l2', LOOPBACK],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     // The node offers a capture format once the writer has set one and written a frame.
-    await waitUntil(`${LOOPBACK} offering mjpeg`, async () =>
-      (await listDevices()).find((d) => d.path === LOOPBACK)?.formats.some((f) => f.format === 'mjpeg'), 60_000, 200);
+    await waitUntil(
+      `${LOOPBACK} offering mjpeg`,
+      async () => (await listDevices()).find((d) => d.path === LOOPBACK)?.formats.some((f) => f.format === 'mjpeg'),
+      60_000,
+      200,
+    );
   }, 90_000);
   afterAll(() => {
     writer?.kill('SIGKILL');
@@ -72,10 +79,14 @@ describe.skipIf(unavailable !== null)('camera MJPEG from a V4L2 node (v4l2loopba
     camera.on('frame', (frame: Frame) => frames.push(frame));
     const seen = () => new Set(frames.map((f) => fedIndex(f.data)));
     // Both kinds of fed frame, however many the latest-frame hand-off skipped under emulation.
-    await waitUntil('a complete and an EOI-less fed frame', () => {
-      const s = seen();
-      return [...s].some((i) => WITHOUT_EOI.has(i)) && [...s].some((i) => i >= 0 && !WITHOUT_EOI.has(i));
-    }, 60_000);
+    await waitUntil(
+      'a complete and an EOI-less fed frame',
+      () => {
+        const s = seen();
+        return [...s].some((i) => WITHOUT_EOI.has(i)) && [...s].some((i) => i >= 0 && !WITHOUT_EOI.has(i));
+      },
+      60_000,
+    );
     camera.removeAllListeners('frame');
     // Every frame is one that was fed, byte for byte: nothing re-encoded it.
     expect(frames.filter((f) => fedIndex(f.data) === -1).map((f) => f.data.length)).toEqual([]);
@@ -104,18 +115,28 @@ describe.skipIf(unavailable !== null)('camera MJPEG from a V4L2 node (v4l2loopba
 
     it('serves the fed JPEGs unchanged and reports MJPEG, nothing encoded', async () => {
       const snapshots = new Set<number>();
-      await waitUntil('a snapshot of each kind of fed frame', async () => {
-        const answer = await fetchRaw({ port: cli.port }, '/snapshot');
-        expect(answer.status).toBe(200);
-        const index = fedIndex(answer.body);
-        expect(index, `a /snapshot of ${answer.body.length} bytes that was not fed`).not.toBe(-1);
-        snapshots.add(index);
-        return [...snapshots].some((i) => WITHOUT_EOI.has(i)) && [...snapshots].some((i) => !WITHOUT_EOI.has(i));
-      }, 60_000, 100);
+      await waitUntil(
+        'a snapshot of each kind of fed frame',
+        async () => {
+          const answer = await fetchRaw({ port: cli.port }, '/snapshot');
+          expect(answer.status).toBe(200);
+          const index = fedIndex(answer.body);
+          expect(index, `a /snapshot of ${answer.body.length} bytes that was not fed`).not.toBe(-1);
+          snapshots.add(index);
+          return [...snapshots].some((i) => WITHOUT_EOI.has(i)) && [...snapshots].some((i) => !WITHOUT_EOI.has(i));
+        },
+        60_000,
+        100,
+      );
       const state = JSON.parse((await fetchRaw({ port: cli.port }, '/state')).body.toString()) as {
         result: { source: { format: string; subsampling: string | null; encode_ms: number; repaired: number; resolution: object } };
       };
-      expect(state.result.source).toMatchObject({ format: 'mjpeg', subsampling: null, encode_ms: 0, resolution: { width: WIDTH, height: HEIGHT } });
+      expect(state.result.source).toMatchObject({
+        format: 'mjpeg',
+        subsampling: null,
+        encode_ms: 0,
+        resolution: { width: WIDTH, height: HEIGHT },
+      });
       expect(state.result.source.repaired).toBeGreaterThan(0);
     }, 90_000);
   });

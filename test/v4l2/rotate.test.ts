@@ -20,7 +20,15 @@ function readFromOutside(name: string): number {
 }
 
 async function frameOf(options: Partial<Parameters<typeof openCamera>[0]>): Promise<{ camera: Camera; image: DecodedImage; frame: Frame }> {
-  const camera = await openCamera({ source: DEVICE, width: 320, height: 180, fps: 30, format: 'yuyv', controls: { osd_text_mode: 2 }, ...options });
+  const camera = await openCamera({
+    source: DEVICE,
+    width: 320,
+    height: 180,
+    fps: 30,
+    format: 'yuyv',
+    controls: { osd_text_mode: 2 },
+    ...options,
+  });
   open.push(camera);
   let seen = 0;
   for await (const frame of camera) {
@@ -32,7 +40,7 @@ async function frameOf(options: Partial<Parameters<typeof openCamera>[0]>): Prom
 const close = (a: [number, number, number], b: [number, number, number]): boolean => a.every((v, i) => Math.abs(v - b[i]!) < 24);
 
 describe.skipIf(unavailable !== null)('rotation and flip on vivid', () => {
-  it('--flip h uses the device\'s horizontal_flip: the bars come mirrored', async () => {
+  it("--flip h uses the device's horizontal_flip: the bars come mirrored", async () => {
     const upright = sampleBars((await frameOf({})).image, 0.3, 0.7);
     await Promise.all(open.splice(0).map((camera) => camera.close()));
     const { camera, image } = await frameOf({ flip: 'h' });

@@ -15,7 +15,24 @@ import { DEVICE, v4l2ctl, vividUnavailable } from '../helpers/vivid.js';
 
 const unavailable = await vividUnavailable();
 const www = mkdtempSync(join(tmpdir(), 'ustreamer-www-'));
-const CROWSNEST = ['--host', '127.0.0.1', '--port', '8080', '--resolution', '640x480', '--desired-fps', '15', '--allow-origin', '*', '--static', www, '--device', DEVICE, '--device-timeout', '2'];
+const CROWSNEST = [
+  '--host',
+  '127.0.0.1',
+  '--port',
+  '8080',
+  '--resolution',
+  '640x480',
+  '--desired-fps',
+  '15',
+  '--allow-origin',
+  '*',
+  '--static',
+  www,
+  '--device',
+  DEVICE,
+  '--device-timeout',
+  '2',
+];
 
 function readFromOutside(name: string): number {
   return Number(execFileSync('v4l2-ctl', ['-d', DEVICE, '-C', name], { encoding: 'utf8' }).split(':')[1]);
@@ -33,7 +50,7 @@ function defaults(): Record<string, number> {
 
 /** Width and height from a JPEG's SOF marker. */
 function jpegSize(data: Buffer): [number, number] {
-  for (let i = 2; i + 9 < data.length; ) {
+  for (let i = 2; i + 9 < data.length;) {
     const marker = data[i + 1]!;
     if (marker >= 0xc0 && marker <= 0xc3) return [data.readUInt16BE(i + 7), data.readUInt16BE(i + 5)];
     i += 2 + data.readUInt16BE(i + 2);
@@ -106,7 +123,11 @@ describe.skipIf(unavailable !== null)("crowsnest's µStreamer line on vivid", ()
     v4l2ctl('brightness=10', 'contrast=20', 'saturation=30');
     const cli = await startCli([...CROWSNEST, '--image-default', '--hue', '5'], process.env, USTREAMER_CLI);
     const d = defaults();
-    expect([readFromOutside('brightness'), readFromOutside('contrast'), readFromOutside('saturation')]).toEqual([d.brightness, d.contrast, d.saturation]);
+    expect([readFromOutside('brightness'), readFromOutside('contrast'), readFromOutside('saturation')]).toEqual([
+      d.brightness,
+      d.contrast,
+      d.saturation,
+    ]);
     expect(readFromOutside('hue')).toBe(5);
     await cli.stop('SIGTERM');
     v4l2ctl(`hue=${d.hue!}`);

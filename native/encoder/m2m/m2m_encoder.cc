@@ -36,8 +36,8 @@ void M2mEncoder::encode(const RawFrame& frame, const Sink& sink) {
   size_t stride = frame.stride ? frame.stride : defaultStride(frame.format, frame.width);
   for (;;) {
     try {
-      if (fd_ >= 0 && (frame.width != width_ || frame.height != height_ || frame.format != format_ || stride != stride_ ||
-                       (frame.dmabuf >= 0) != sharedFrames_))
+      if (fd_ >= 0 && (frame.width != width_ || frame.height != height_ || frame.format != format_ ||
+                       stride != stride_ || (frame.dmabuf >= 0) != sharedFrames_))
         tearDown();
       if (fd_ < 0) setUp(frame);
       encodeOnce(frame, sink);
@@ -51,8 +51,8 @@ void M2mEncoder::encode(const RawFrame& frame, const Sink& sink) {
         dmabufRefused_ = true;  // retried at once, copying
         continue;
       }
-      if (error.code() == "ERR_UNSUPPORTED_FORMAT" || error.code() == "ERR_NOT_M2M_DEVICE" || error.code() == "ENOENT" ||
-          ++failuresInRow_ > options_.maxRebuilds)
+      if (error.code() == "ERR_UNSUPPORTED_FORMAT" || error.code() == "ERR_NOT_M2M_DEVICE" ||
+          error.code() == "ENOENT" || ++failuresInRow_ > options_.maxRebuilds)
         throw;
       stats_.rebuilds++;
     }
@@ -72,7 +72,8 @@ void M2mEncoder::prepare(const RawFrame& shape) {
 void M2mEncoder::setUp(const RawFrame& frame) {
   fd_ = openM2mNode(path_);
   M2mProbe probe;
-  if (!queryM2m(fd_, &probe)) throw Error("ERR_NOT_M2M_DEVICE", path_ + " is not a V4L2 memory-to-memory device", path_);
+  if (!queryM2m(fd_, &probe))
+    throw Error("ERR_NOT_M2M_DEVICE", path_ + " is not a V4L2 memory-to-memory device", path_);
   multiplanar_ = probe.multiplanar;
   outType_ = multiplanar_ ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE : V4L2_BUF_TYPE_VIDEO_OUTPUT;
   capType_ = multiplanar_ ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE;
@@ -103,11 +104,14 @@ void M2mEncoder::setUp(const RawFrame& frame) {
     uint32_t got = multiplanar_ ? fmt.fmt.pix_mp.pixelformat : fmt.fmt.pix.pixelformat;
     if (got != fourcc) {
       throw Error("ERR_UNSUPPORTED_FORMAT",
-                  path_ + " gave " + fourccToString(got) + " when asked for " + what + " " + fourccToString(fourcc), path_);
+                  path_ + " gave " + fourccToString(got) + " when asked for " + what + " " + fourccToString(fourcc),
+                  path_);
     }
     if (multiplanar_ && fmt.fmt.pix_mp.num_planes != 1) {
-      throw Error("ERR_UNSUPPORTED_FORMAT", path_ + " wants " + fourccToString(got) + " in " +
-                                                std::to_string(fmt.fmt.pix_mp.num_planes) + " planes; one is supported", path_);
+      throw Error("ERR_UNSUPPORTED_FORMAT",
+                  path_ + " wants " + fourccToString(got) + " in " + std::to_string(fmt.fmt.pix_mp.num_planes) +
+                      " planes; one is supported",
+                  path_);
     }
     return fmt;
   };
@@ -148,8 +152,10 @@ void M2mEncoder::setUp(const RawFrame& frame) {
     v4l2_streamparm parm{};
     parm.type = outType_;
     parm.parm.output.timeperframe = {1, static_cast<uint32_t>(options_.fps)};
-    if (m2mIoctl(fd_, VIDIOC_S_PARM, &parm) == 0) stats_.frameRateSet = true;
-    else if (errno != ENOTTY && errno != EINVAL) fail("cannot set the frame rate of");
+    if (m2mIoctl(fd_, VIDIOC_S_PARM, &parm) == 0)
+      stats_.frameRateSet = true;
+    else if (errno != ENOTTY && errno != EINVAL)
+      fail("cannot set the frame rate of");
   }
 
   // Zero-copy when the source's buffer is laid out exactly as OUTPUT wants it (same stride, no
@@ -316,8 +322,11 @@ void M2mEncoder::encodeOnce(const RawFrame& frame, const Sink& sink) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeoutMs);
   auto waitFor = [&](short events) {
     for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-      if (left <= 0) throw Error("ETIMEDOUT", path_ + " produced no frame within " + std::to_string(options_.timeoutMs) + " ms", path_, ETIMEDOUT);
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0)
+        throw Error("ETIMEDOUT", path_ + " produced no frame within " + std::to_string(options_.timeoutMs) + " ms",
+                    path_, ETIMEDOUT);
       pollfd p{fd_, events, 0};
       int r = poll(&p, 1, static_cast<int>(left));
       if (r < 0 && errno != EINTR) fail("cannot poll");

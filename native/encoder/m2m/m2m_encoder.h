@@ -1,7 +1,8 @@
 // A V4L2 memory-to-memory (stateful) encoder: raw frames in on the OUTPUT queue, coded frames out
 // on CAPTURE. Codec-neutral: the coded format is a parameter (JPEG on a Pi's bcm2835-codec,
 // FWHT on the kernel's vicodec), with the controls to set for it from its table
-// (m2m_coded_formats.h). Works with both the single- and the multi-planar API. One M2mEncoder per worker thread; not thread-safe.
+// (m2m_coded_formats.h). Works with both the single- and the multi-planar API. One M2mEncoder per worker thread; not
+// thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -90,10 +91,10 @@ class M2mEncoder {
   uint32_t outType_ = 0, capType_ = 0;
   int width_ = 0, height_ = 0;
   PixelFormat format_ = PixelFormat::YUYV;
-  size_t stride_ = 0;         // the source's
-  size_t driverStride_ = 0;   // OUTPUT's bytesperline
-  size_t driverImage_ = 0;    // OUTPUT's sizeimage
-  int driverHeight_ = 0;      // OUTPUT's height: the frame's, or aligned above it (then cropped)
+  size_t stride_ = 0;        // the source's
+  size_t driverStride_ = 0;  // OUTPUT's bytesperline
+  size_t driverImage_ = 0;   // OUTPUT's sizeimage
+  int driverHeight_ = 0;     // OUTPUT's height: the frame's, or aligned above it (then cropped)
   std::vector<Buffer> outBuffers_, capBuffers_;
   std::vector<bool> outFree_;
   bool sharedFrames_ = false;   // frames of this context come with a DMABUF

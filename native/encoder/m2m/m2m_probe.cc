@@ -23,9 +23,9 @@ int m2mIoctl(int fd, unsigned long request, void* arg) {
 
 namespace {
 
-std::string cstr(const uint8_t* s, size_t n) { return std::string(reinterpret_cast<const char*>(s), strnlen(reinterpret_cast<const char*>(s), n)); }
-
-
+std::string cstr(const uint8_t* s, size_t n) {
+  return std::string(reinterpret_cast<const char*>(s), strnlen(reinterpret_cast<const char*>(s), n));
+}
 
 std::vector<uint32_t> enumFormats(int fd, uint32_t type) {
   std::vector<uint32_t> out;
@@ -65,8 +65,10 @@ M2mProbe probeM2m(const std::string& path) {
   probe.path = path;
   bool ok = queryM2m(fd, &probe);
   if (ok) {
-    probe.rawFormats = enumFormats(fd, probe.multiplanar ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE : V4L2_BUF_TYPE_VIDEO_OUTPUT);
-    probe.codedFormats = enumFormats(fd, probe.multiplanar ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE);
+    probe.rawFormats =
+        enumFormats(fd, probe.multiplanar ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE : V4L2_BUF_TYPE_VIDEO_OUTPUT);
+    probe.codedFormats =
+        enumFormats(fd, probe.multiplanar ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE);
   }
   ::close(fd);
   if (!ok) throw Error("ERR_NOT_M2M_DEVICE", path + " is not a V4L2 memory-to-memory device", path);
@@ -88,7 +90,9 @@ std::optional<M2mProbe> findM2mNode(uint32_t codedFourcc, uint32_t rawFourcc) {
   for (const std::string& node : nodes) {
     try {
       M2mProbe probe = probeM2m(node);
-      auto has = [](const std::vector<uint32_t>& list, uint32_t f) { return std::find(list.begin(), list.end(), f) != list.end(); };
+      auto has = [](const std::vector<uint32_t>& list, uint32_t f) {
+        return std::find(list.begin(), list.end(), f) != list.end();
+      };
       if (has(probe.codedFormats, codedFourcc) && has(probe.rawFormats, rawFourcc)) return probe;
     } catch (const Error&) {
       // Busy, gone or not M2M: not a candidate.

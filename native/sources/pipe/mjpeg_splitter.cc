@@ -26,7 +26,8 @@ bool MjpegSplitter::nextFrame(std::vector<uint8_t>* frame) {
         state_ = State::SeekSoi;
         continue;
       }
-      frame->assign(buffer_.begin() + static_cast<std::ptrdiff_t>(start_), buffer_.begin() + static_cast<std::ptrdiff_t>(pos_));
+      frame->assign(buffer_.begin() + static_cast<std::ptrdiff_t>(start_),
+                    buffer_.begin() + static_cast<std::ptrdiff_t>(pos_));
       start_ = pos_;
       state_ = State::SeekSoi;
       return true;

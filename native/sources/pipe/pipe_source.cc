@@ -18,7 +18,8 @@ constexpr int kPipeBytes = 1 << 20;
 
 }  // namespace
 
-PipeSource::PipeSource(int fd, const std::string& name, PixelFormat format, int width, int height, double fps, int timeoutMs)
+PipeSource::PipeSource(int fd, const std::string& name, PixelFormat format, int width, int height, double fps,
+                       int timeoutMs)
     : fd_(fd), timeoutMs_(timeoutMs) {
   format_.kind = "pipe";
   format_.name = name;
@@ -61,7 +62,8 @@ bool PipeSource::readSome(uint8_t* dst, size_t size, size_t* got, int stopFd) {
       throw errnoError(errno, "poll", format_.name);
     }
     if (ready == 0) {
-      throw Error("ETIMEDOUT", format_.name + ": no input for " + std::to_string(timeoutMs_) + " ms", format_.name, ETIMEDOUT);
+      throw Error("ETIMEDOUT", format_.name + ": no input for " + std::to_string(timeoutMs_) + " ms", format_.name,
+                  ETIMEDOUT);
     }
     if (fds[1].revents) return false;
     ssize_t n = ::read(fd_, dst, size);

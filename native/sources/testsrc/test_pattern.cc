@@ -91,10 +91,12 @@ void renderBackground(PixelFormat format, int width, int height, uint8_t* dst) {
       const Rgb c = clamped(backgroundAt(x, y, width, height));
       switch (format) {
         case PixelFormat::RGB24:
-          line[3 * x] = static_cast<uint8_t>(c.r), line[3 * x + 1] = static_cast<uint8_t>(c.g), line[3 * x + 2] = static_cast<uint8_t>(c.b);
+          line[3 * x] = static_cast<uint8_t>(c.r), line[3 * x + 1] = static_cast<uint8_t>(c.g),
+                   line[3 * x + 2] = static_cast<uint8_t>(c.b);
           break;
         case PixelFormat::BGR24:
-          line[3 * x] = static_cast<uint8_t>(c.b), line[3 * x + 1] = static_cast<uint8_t>(c.g), line[3 * x + 2] = static_cast<uint8_t>(c.r);
+          line[3 * x] = static_cast<uint8_t>(c.b), line[3 * x + 1] = static_cast<uint8_t>(c.g),
+                   line[3 * x + 2] = static_cast<uint8_t>(c.r);
           break;
         case PixelFormat::YUYV:
         case PixelFormat::UYVY: {
@@ -152,10 +154,12 @@ void fillRect(PixelFormat format, int width, int height, uint8_t* dst, int x, in
     for (int col = x0; col < x1; col++) {
       switch (format) {
         case PixelFormat::RGB24:
-          line[3 * col] = static_cast<uint8_t>(colour.r), line[3 * col + 1] = static_cast<uint8_t>(colour.g), line[3 * col + 2] = static_cast<uint8_t>(colour.b);
+          line[3 * col] = static_cast<uint8_t>(colour.r), line[3 * col + 1] = static_cast<uint8_t>(colour.g),
+                   line[3 * col + 2] = static_cast<uint8_t>(colour.b);
           break;
         case PixelFormat::BGR24:
-          line[3 * col] = static_cast<uint8_t>(colour.b), line[3 * col + 1] = static_cast<uint8_t>(colour.g), line[3 * col + 2] = static_cast<uint8_t>(colour.r);
+          line[3 * col] = static_cast<uint8_t>(colour.b), line[3 * col + 1] = static_cast<uint8_t>(colour.g),
+                   line[3 * col + 2] = static_cast<uint8_t>(colour.r);
           break;
         case PixelFormat::YUYV:
           line[2 * col] = c.y;
@@ -203,11 +207,12 @@ void drawCounter(PixelFormat format, int width, int height, uint8_t* dst, uint64
     const int ox = margin + i * (dw + gap), oy = margin;
     const struct {
       int x, y, w, h;
-    } rects[7] = {{t, 0, dw - 2 * t, t},        {dw - t, 0, t, half},    {dw - t, half, t, dh - half},
-                  {t, dh - t, dw - 2 * t, t},   {0, half, t, dh - half}, {0, 0, t, half},
+    } rects[7] = {{t, 0, dw - 2 * t, t},           {dw - t, 0, t, half},    {dw - t, half, t, dh - half},
+                  {t, dh - t, dw - 2 * t, t},      {0, half, t, dh - half}, {0, 0, t, half},
                   {t, half - t / 2, dw - 2 * t, t}};
     for (int s = 0; s < 7; s++) {
-      if (seg & (1 << s)) fillRect(format, width, height, dst, ox + rects[s].x, oy + rects[s].y, rects[s].w, rects[s].h, on);
+      if (seg & (1 << s))
+        fillRect(format, width, height, dst, ox + rects[s].x, oy + rects[s].y, rects[s].w, rects[s].h, on);
     }
   }
 }
@@ -257,7 +262,8 @@ BackgroundCache& backgroundCache() {
 
 size_t testPatternSize(PixelFormat format, int width, int height) {
   const PixelFormatInfo& info = formatInfo(format);
-  if (format == PixelFormat::MJPEG) throw Error("ERR_UNSUPPORTED_FORMAT", "the test pattern renders raw formats, not mjpeg");
+  if (format == PixelFormat::MJPEG)
+    throw Error("ERR_UNSUPPORTED_FORMAT", "the test pattern renders raw formats, not mjpeg");
   if (width <= 0 || height <= 0 || width > kMaxDimension || height > kMaxDimension) {
     throw Error("ERR_INVALID_ARG", "test pattern size " + std::to_string(width) + "x" + std::to_string(height) +
                                        " is outside 1.." + std::to_string(kMaxDimension));

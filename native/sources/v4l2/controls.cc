@@ -13,15 +13,24 @@ namespace {
 
 const char* typeName(uint32_t type) {
   switch (type) {
-    case V4L2_CTRL_TYPE_INTEGER: return "integer";
-    case V4L2_CTRL_TYPE_BOOLEAN: return "boolean";
-    case V4L2_CTRL_TYPE_MENU: return "menu";
-    case V4L2_CTRL_TYPE_INTEGER_MENU: return "integer_menu";
-    case V4L2_CTRL_TYPE_BUTTON: return "button";
-    case V4L2_CTRL_TYPE_INTEGER64: return "integer64";
-    case V4L2_CTRL_TYPE_BITMASK: return "bitmask";
-    case V4L2_CTRL_TYPE_STRING: return "string";
-    default: return "other";
+    case V4L2_CTRL_TYPE_INTEGER:
+      return "integer";
+    case V4L2_CTRL_TYPE_BOOLEAN:
+      return "boolean";
+    case V4L2_CTRL_TYPE_MENU:
+      return "menu";
+    case V4L2_CTRL_TYPE_INTEGER_MENU:
+      return "integer_menu";
+    case V4L2_CTRL_TYPE_BUTTON:
+      return "button";
+    case V4L2_CTRL_TYPE_INTEGER64:
+      return "integer64";
+    case V4L2_CTRL_TYPE_BITMASK:
+      return "bitmask";
+    case V4L2_CTRL_TYPE_STRING:
+      return "string";
+    default:
+      return "other";
   }
 }
 
@@ -70,7 +79,8 @@ v4l2_query_ext_ctrl findControl(const V4l2Device& device, const std::string& nam
     if (!known.empty()) known += ", ";
     known += normaliseControlName(q.name);
   }
-  throw Error("ERR_INVALID_ARG", device.path() + " has no control '" + name + "'; it has: " + (known.empty() ? "none" : known),
+  throw Error("ERR_INVALID_ARG",
+              device.path() + " has no control '" + name + "'; it has: " + (known.empty() ? "none" : known),
               device.path());
 }
 
@@ -123,7 +133,8 @@ std::vector<ControlDescription> listControls(const V4l2Device& device) {
 int64_t getControl(const V4l2Device& device, const std::string& name) {
   v4l2_query_ext_ctrl q = findControl(device, name);
   int64_t value = 0;
-  if (!readable(q)) throw Error("ERR_INVALID_ARG", device.path() + ": control '" + name + "' has no readable value", device.path());
+  if (!readable(q))
+    throw Error("ERR_INVALID_ARG", device.path() + ": control '" + name + "' has no readable value", device.path());
   if (!readValue(device, q.id, &value)) throw errnoError(errno, "VIDIOC_G_EXT_CTRLS " + name, device.path());
   return value;
 }
@@ -134,17 +145,22 @@ void setControl(const V4l2Device& device, const std::string& name, int64_t value
     throw Error("ERR_INVALID_ARG", device.path() + ": control '" + name + "' is read-only", device.path());
   }
   if (q.type != V4L2_CTRL_TYPE_BUTTON && (value < q.minimum || value > q.maximum)) {
-    throw Error("ERR_INVALID_ARG", device.path() + ": " + name + " must be in " + std::to_string(q.minimum) + ".." +
-                std::to_string(q.maximum) + ", got " + std::to_string(value), device.path());
+    throw Error("ERR_INVALID_ARG",
+                device.path() + ": " + name + " must be in " + std::to_string(q.minimum) + ".." +
+                    std::to_string(q.maximum) + ", got " + std::to_string(value),
+                device.path());
   }
   v4l2_ext_control ctrl{};
   ctrl.id = q.id;
-  if (q.type == V4L2_CTRL_TYPE_INTEGER64) ctrl.value64 = value;
-  else ctrl.value = static_cast<int32_t>(value);
+  if (q.type == V4L2_CTRL_TYPE_INTEGER64)
+    ctrl.value64 = value;
+  else
+    ctrl.value = static_cast<int32_t>(value);
   v4l2_ext_controls ctrls = currentValueOf(&ctrl);
   if (device.tryIoctl(VIDIOC_S_EXT_CTRLS, &ctrls) != 0) {
     if (errno == ERANGE || errno == EINVAL) {
-      throw Error("ERR_INVALID_ARG", device.path() + ": the driver refused " + name + "=" + std::to_string(value), device.path());
+      throw Error("ERR_INVALID_ARG", device.path() + ": the driver refused " + name + "=" + std::to_string(value),
+                  device.path());
     }
     throw errnoError(errno, "VIDIOC_S_EXT_CTRLS " + name, device.path());
   }

@@ -21,7 +21,8 @@ DvTimings applyDetectedDvTimings(const V4l2Device& device) {
   v4l2_dv_timings timings{};
   if (device.tryIoctl(VIDIOC_QUERY_DV_TIMINGS, &timings) != 0) {
     if (errno == ENOLINK || errno == ENOLCK || errno == ERANGE) {
-      throw Error("ERR_NO_SIGNAL", device.path() + ": no stable input signal (VIDIOC_QUERY_DV_TIMINGS)", device.path(), errno);
+      throw Error("ERR_NO_SIGNAL", device.path() + ": no stable input signal (VIDIOC_QUERY_DV_TIMINGS)", device.path(),
+                  errno);
     }
     throw errnoError(errno, "VIDIOC_QUERY_DV_TIMINGS", device.path());
   }

@@ -23,8 +23,10 @@ std::vector<double> enumerateRates(const V4l2Device& device, uint32_t fourcc, in
       if (ival.discrete.numerator > 0) rates.push_back(double(ival.discrete.denominator) / ival.discrete.numerator);
     } else {
       // Continuous or stepwise: the fastest and the slowest rate bound the range.
-      if (ival.stepwise.min.numerator > 0) rates.push_back(double(ival.stepwise.min.denominator) / ival.stepwise.min.numerator);
-      if (ival.stepwise.max.numerator > 0) rates.push_back(double(ival.stepwise.max.denominator) / ival.stepwise.max.numerator);
+      if (ival.stepwise.min.numerator > 0)
+        rates.push_back(double(ival.stepwise.min.denominator) / ival.stepwise.min.numerator);
+      if (ival.stepwise.max.numerator > 0)
+        rates.push_back(double(ival.stepwise.max.denominator) / ival.stepwise.max.numerator);
       break;
     }
   }
@@ -36,7 +38,9 @@ std::vector<double> enumerateRates(const V4l2Device& device, uint32_t fourcc, in
 bool offersSize(const DeviceFormatInfo& format, int width, int height) {
   for (const auto& size : format.sizes) {
     if (!size.stepwise && size.width == width && size.height == height) return true;
-    if (size.stepwise && width >= size.minWidth && width <= size.width && height >= size.minHeight && height <= size.height) return true;
+    if (size.stepwise && width >= size.minWidth && width <= size.width && height >= size.minHeight &&
+        height <= size.height)
+      return true;
   }
   return false;
 }
@@ -56,7 +60,9 @@ const DeviceFormatInfo* chooseFormat(const std::vector<DeviceFormatInfo>& offer,
   bool sized = request.width > 0 && request.height > 0;
   for (const auto& f : offer) {
     const PixelFormatInfo* info = findFormatByFourcc(f.fourcc);
-    if (!request.rawOnly && info && info->format == PixelFormat::MJPEG && (!sized || offersSize(f, request.width, request.height))) return &f;
+    if (!request.rawOnly && info && info->format == PixelFormat::MJPEG &&
+        (!sized || offersSize(f, request.width, request.height)))
+      return &f;
   }
   const DeviceFormatInfo* firstRaw = nullptr;
   for (const auto& f : offer) {
@@ -69,7 +75,8 @@ const DeviceFormatInfo* chooseFormat(const std::vector<DeviceFormatInfo>& offer,
   for (const auto& f : offer) {
     if (findFormatByFourcc(f.fourcc)) return &f;
   }
-  throw Error("ERR_UNSUPPORTED_FORMAT", path + " offers no format turbocam can capture; it offers: " + describeOffer(offer), path);
+  throw Error("ERR_UNSUPPORTED_FORMAT",
+              path + " offers no format turbocam can capture; it offers: " + describeOffer(offer), path);
 }
 
 [[noreturn]] void rethrowBusy(const V4l2Device& device, int errnum, const char* what) {
@@ -162,8 +169,10 @@ CaptureFormat negotiateFormat(const V4l2Device& device, const FormatRequest& req
   if (device.multiplanar()) {
     const auto& mp = fmt.fmt.pix_mp;
     if (mp.num_planes != 1) {
-      throw Error("ERR_UNSUPPORTED_FORMAT", device.path() + ": " + fourccToString(mp.pixelformat) +
-                  " uses separate memory planes, which turbocam does not capture", device.path());
+      throw Error("ERR_UNSUPPORTED_FORMAT",
+                  device.path() + ": " + fourccToString(mp.pixelformat) +
+                      " uses separate memory planes, which turbocam does not capture",
+                  device.path());
     }
     chosenBy(mp);
     out.stride = mp.plane_fmt[0].bytesperline;
@@ -173,12 +182,16 @@ CaptureFormat negotiateFormat(const V4l2Device& device, const FormatRequest& req
   }
   const PixelFormatInfo* actual = findFormatByFourcc(actualFourcc);
   if (!actual || actual->format != info->format) {
-    throw Error("ERR_UNSUPPORTED_FORMAT", device.path() + " refused " + info->name + " and chose " +
-                fourccToString(actualFourcc) + "; it offers: " + describeOffer(offer), device.path());
+    throw Error("ERR_UNSUPPORTED_FORMAT",
+                device.path() + " refused " + info->name + " and chose " + fourccToString(actualFourcc) +
+                    "; it offers: " + describeOffer(offer),
+                device.path());
   }
   out.format = actual->format;
-  if (out.format == PixelFormat::MJPEG) out.stride = 0;
-  else if (out.stride == 0) out.stride = defaultStride(out.format, out.width);
+  if (out.format == PixelFormat::MJPEG)
+    out.stride = 0;
+  else if (out.stride == 0)
+    out.stride = defaultStride(out.format, out.width);
 
   v4l2_streamparm parm{};
   parm.type = device.bufferType();

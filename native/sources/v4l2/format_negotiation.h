@@ -35,8 +35,8 @@ struct FormatRequest {
   std::string format = "auto";  // "auto" or a pixel-format name
   int width = 0;                // 0: keep the device's current size
   int height = 0;
-  double fps = 0;               // 0: keep the device's current rate
-  bool rawOnly = false;         // auto skips the camera's MJPEG: the caller wants raw frames
+  double fps = 0;        // 0: keep the device's current rate
+  bool rawOnly = false;  // auto skips the camera's MJPEG: the caller wants raw frames
 };
 
 // Chooses the format (auto: the device's MJPEG when it offers the requested size, else its first

@@ -127,7 +127,8 @@ bool MmapBuffers::dequeue(DequeuedBuffer* out) {
   if (out->offset > mapped) out->offset = mapped;
   if (out->bytesused > mapped - out->offset) out->bytesused = mapped - out->offset;
   out->error = (buf.flags & V4L2_BUF_FLAG_ERROR) != 0;
-  out->timestampMs = static_cast<double>(buf.timestamp.tv_sec) * 1000.0 + static_cast<double>(buf.timestamp.tv_usec) / 1000.0;
+  out->timestampMs =
+      static_cast<double>(buf.timestamp.tv_sec) * 1000.0 + static_cast<double>(buf.timestamp.tv_usec) / 1000.0;
   return true;
 }
 

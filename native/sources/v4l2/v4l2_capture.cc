@@ -10,9 +10,13 @@
 
 namespace turbocam {
 
-V4l2Capture::V4l2Capture(std::unique_ptr<V4l2Device> device, CaptureFormat format, int timeoutMs, bool watchSourceChange)
-    : device_(std::move(device)), format_(std::move(format)), timeoutMs_(timeoutMs),
-      watchSourceChange_(watchSourceChange), buffers_(*device_) {}
+V4l2Capture::V4l2Capture(std::unique_ptr<V4l2Device> device, CaptureFormat format, int timeoutMs,
+                         bool watchSourceChange)
+    : device_(std::move(device)),
+      format_(std::move(format)),
+      timeoutMs_(timeoutMs),
+      watchSourceChange_(watchSourceChange),
+      buffers_(*device_) {}
 
 V4l2Capture::~V4l2Capture() { buffers_.release(); }
 
@@ -42,8 +46,10 @@ void V4l2Capture::release(int index) {
 void V4l2Capture::retryRequeues() {
   std::lock_guard<std::mutex> lock(requeueMutex_);
   for (auto it = requeue_.begin(); it != requeue_.end();) {
-    if (buffers_.queue(*it) == 0) it = requeue_.erase(it);
-    else ++it;
+    if (buffers_.queue(*it) == 0)
+      it = requeue_.erase(it);
+    else
+      ++it;
   }
 }
 
@@ -63,7 +69,8 @@ bool V4l2Capture::next(SourceFrame* frame, int stopFd) {
     pollfd fds[2] = {{device_->fd(), POLLIN | POLLPRI, 0}, {stopFd, POLLIN, 0}};
     double left = timeoutMs_ - (monotonicMs() - waitedSince);
     if (left <= 0) {
-      throw Error("ETIMEDOUT", device_->path() + ": no frame for " + std::to_string(timeoutMs_) + " ms", device_->path(), ETIMEDOUT);
+      throw Error("ETIMEDOUT", device_->path() + ": no frame for " + std::to_string(timeoutMs_) + " ms",
+                  device_->path(), ETIMEDOUT);
     }
     int ready = poll(fds, 2, static_cast<int>(left) + 1);
     if (ready < 0) {
@@ -94,7 +101,8 @@ bool V4l2Capture::next(SourceFrame* frame, int stopFd) {
     if (!any) {
       if (fds[0].revents & (POLLERR | POLLHUP)) {
         // vb2 reports POLLERR when the queue failed or holds no buffers; a failed queue stays failed.
-        if (fds[0].revents & POLLHUP) throw Error("ENODEV", device_->path() + ": the device is gone", device_->path(), ENODEV);
+        if (fds[0].revents & POLLHUP)
+          throw Error("ENODEV", device_->path() + ": the device is gone", device_->path(), ENODEV);
         std::lock_guard<std::mutex> lock(requeueMutex_);
         if (requeue_.empty()) {
           throw Error("EIO", device_->path() + ": the driver reported a streaming error", device_->path(), EIO);

@@ -16,10 +16,14 @@ std::unique_ptr<V4l2Device> V4l2Device::open(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw errnoError(errno, "cannot open", path);
   if (!S_ISCHR(st.st_mode)) {
-    throw Error("ERR_NOT_CAPTURE_DEVICE",
-                path + " is " + (S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a regular file") +
-                    ", not a V4L2 device (to read frames from it, give `format`: mjpeg, or a raw format with width and height)",
-                path);
+    throw Error(
+        "ERR_NOT_CAPTURE_DEVICE",
+        path + " is " +
+            (S_ISDIR(st.st_mode)    ? "a directory"
+             : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                    : "a regular file") +
+            ", not a V4L2 device (to read frames from it, give `format`: mjpeg, or a raw format with width and height)",
+        path);
   }
   int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw errnoError(errno, "cannot open", path);
@@ -32,10 +36,12 @@ std::unique_ptr<V4l2Device> V4l2Device::open(const std::string& path) {
   }
   uint32_t caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
   if (!(caps & (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE))) {
-    throw Error("ERR_NOT_CAPTURE_DEVICE", path + " (" + reinterpret_cast<const char*>(cap.card) + ") cannot capture video", path);
+    throw Error("ERR_NOT_CAPTURE_DEVICE",
+                path + " (" + reinterpret_cast<const char*>(cap.card) + ") cannot capture video", path);
   }
   if (!(caps & V4L2_CAP_STREAMING)) {
-    throw Error("ERR_NOT_CAPTURE_DEVICE", path + " (" + reinterpret_cast<const char*>(cap.card) + ") has no streaming I/O", path);
+    throw Error("ERR_NOT_CAPTURE_DEVICE",
+                path + " (" + reinterpret_cast<const char*>(cap.card) + ") has no streaming I/O", path);
   }
   device->multiplanar_ = !(caps & V4L2_CAP_VIDEO_CAPTURE);
   device->identity_.driver = reinterpret_cast<const char*>(cap.driver);

@@ -59,7 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The output is final: normalising it again changes nothing and repairs nothing.
   std::vector<uint8_t> again(turbocam::normalisedMjpegMaxSize(lenientLength));
   turbocam::MjpegRepair againRepair = turbocam::MjpegRepair::None;
-  const size_t againLength = turbocam::normaliseMjpeg(lenient.data(), lenientLength, again.data(), again.size(), false, &againRepair);
+  const size_t againLength =
+      turbocam::normaliseMjpeg(lenient.data(), lenientLength, again.data(), again.size(), false, &againRepair);
   check(againRepair == turbocam::MjpegRepair::None);
   check(againLength == lenientLength);
   check(std::equal(lenient.begin(), lenient.begin() + static_cast<std::ptrdiff_t>(lenientLength), again.begin()));

@@ -151,6 +151,9 @@ CaptureFormat negotiateFormat(const V4l2Device& device, const FormatRequest& req
   if (device.multiplanar()) {
     ask(fmt.fmt.pix_mp);
     fmt.fmt.pix_mp.num_planes = 1;
+    // G_FMT returns the last session's stride, which a driver keeps if asked: ask for the minimum.
+    fmt.fmt.pix_mp.plane_fmt[0].bytesperline = 0;
+    fmt.fmt.pix_mp.plane_fmt[0].sizeimage = 0;
   } else {
     ask(fmt.fmt.pix);
     fmt.fmt.pix.bytesperline = 0;

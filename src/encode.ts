@@ -2,7 +2,7 @@
 // on a libuv worker thread (encode) or the calling thread (encodeSync) and returns a Buffer whose
 // memory is the encoder's pooled output buffer (no copy), or, while JS still holds every pooled
 // buffer (they return when the GC collects their Buffers), a copy of exactly the JPEG's bytes.
-import { native, type NativeEncoderStats } from './native.js';
+import { native, type NativeEncodeArgs, type NativeEncoderStats } from './native.js';
 import type { Flip, PixelFormatName, RawPixelFormatName, Rotation, Subsampling } from './types.js';
 import {
   checkObject,
@@ -44,18 +44,6 @@ export interface TestPatternOptions {
 
 /** Counters of the encoder's output-buffer pool and of rejected mjpeg frames. */
 export type EncoderStats = NativeEncoderStats;
-
-type NativeEncodeArgs = [
-  Uint8Array,
-  number,
-  number,
-  PixelFormatName,
-  number,
-  Subsampling | undefined,
-  number | undefined,
-  number,
-  Flip | undefined,
-];
 
 function encodeArgs(where: string, frame: unknown, options: unknown): NativeEncodeArgs {
   if (!(frame instanceof Uint8Array)) throw invalidArg(where, 'frame', 'a Buffer or Uint8Array', typeof frame);

@@ -72,6 +72,19 @@ export interface NativeDevice {
 }
 
 /** The addon's exports. Each binding file of native/napi adds its part here. */
+/** encode, encodeSync and orientedPlanesForTest take the same arguments, checked by src/encode.ts. */
+export type NativeEncodeArgs = [
+  frame: Uint8Array,
+  width: number,
+  height: number,
+  format: string,
+  quality: number,
+  subsampling: string | undefined,
+  stride: number | undefined,
+  rotate: number,
+  flip: string | undefined,
+];
+
 export interface NativeAddon {
   /** The class native errors are made of (native/napi/js_error.cc). */
   setErrorClass(errorClass: typeof TurbocamError): void;
@@ -88,40 +101,15 @@ export interface NativeAddon {
   releaseBuffer(buffer: ArrayBufferLike): void;
   listDevices(): Promise<NativeDevice[]>;
   // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.
-  encode(
-    frame: Uint8Array,
-    width: number,
-    height: number,
-    format: string,
-    quality: number,
-    subsampling: string | undefined,
-    stride: number | undefined,
-    rotate: number,
-    flip: string | undefined,
-  ): Promise<Buffer>;
-  encodeSync(
-    frame: Uint8Array,
-    width: number,
-    height: number,
-    format: string,
-    quality: number,
-    subsampling: string | undefined,
-    stride: number | undefined,
-    rotate: number,
-    flip: string | undefined,
-  ): Buffer;
+  encode(...args: NativeEncodeArgs): Promise<Buffer>;
+  encodeSync(...args: NativeEncodeArgs): Buffer;
   /** The planes an oriented raw frame is compressed from, for tests (same arguments as encodeSync). */
-  orientedPlanesForTest(
-    frame: Uint8Array,
-    width: number,
-    height: number,
-    format: string,
-    quality: number,
-    subsampling: string | undefined,
-    stride: number | undefined,
-    rotate: number,
-    flip: string | undefined,
-  ): { width: number; height: number; samp: number; planes: Array<{ width: number; height: number; data: Buffer }> };
+  orientedPlanesForTest(...args: NativeEncodeArgs): {
+    width: number;
+    height: number;
+    samp: number;
+    planes: Array<{ width: number; height: number; data: Buffer }>;
+  };
   testPattern(width: number, height: number, format: string, frame: number): Buffer;
   encoderStats(): NativeEncoderStats;
   // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.

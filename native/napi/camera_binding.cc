@@ -10,7 +10,9 @@
 #include "error.h"
 #include "napi/addon_data.h"
 #include "napi/bindings.h"
+#include "napi/camera_state.h"
 #include "napi/external_buffer.h"
+#include "napi/h264_binding.h"
 #include "napi/js_error.h"
 #include "napi/promise_worker.h"
 #include "pipeline/capture_pipeline.h"
@@ -21,18 +23,6 @@
 namespace turbocam {
 
 namespace {
-
-// Shared by the JS handle and the thread-safe function; outlives whichever goes first.
-struct CameraState {
-  std::unique_ptr<CapturePipeline> pipeline;
-  // Held by control calls on the pool while they use the device, and by close while it destroys it.
-  std::mutex deviceMutex;
-  Napi::FunctionReference onFailure;
-  Napi::FunctionReference onRawFrame;  // raw output only
-  bool closed = false;
-  // The device's own flip/rotate controls do the requested orientation; the encoder does none.
-  bool orientedByDevice = false;
-};
 
 // Sets the device's own flips (or rotate control) when together they give the whole orientation,
 // which then costs nothing; false (and nothing set) when they cannot. Turns that trade width and
@@ -231,7 +221,11 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
                      InstanceMethod("setPaused", &CaptureHandle::guardedMethod<&CaptureHandle::SetPaused>),
                      InstanceMethod("listControls", &CaptureHandle::guardedMethod<&CaptureHandle::ListControls>),
                      InstanceMethod("getControl", &CaptureHandle::guardedMethod<&CaptureHandle::GetControl>),
-                     InstanceMethod("setControl", &CaptureHandle::guardedMethod<&CaptureHandle::SetControl>)});
+                     InstanceMethod("setControl", &CaptureHandle::guardedMethod<&CaptureHandle::SetControl>),
+                     InstanceMethod("startH264", &CaptureHandle::h264Method<StartH264>),
+                     InstanceMethod("stopH264", &CaptureHandle::h264Method<StopH264>),
+                     InstanceMethod("requestKeyframe", &CaptureHandle::h264Method<RequestKeyframe>),
+                     InstanceMethod("h264Stats", &CaptureHandle::h264Method<H264Stats>)});
     addonData(env).captureHandle = Napi::Persistent(ctor);
   }
 
@@ -257,6 +251,15 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     return guardJs(info.Env(), [&] { return (this->*Method)(info); });
   }
 
+  // The H.264 methods (napi/h264_binding.cc), guarded the same way.
+  template <Napi::Value (*Method)(CameraState&, const Napi::CallbackInfo&)>
+  Napi::Value h264Method(const Napi::CallbackInfo& info) {
+    return guardJs(info.Env(), [&] {
+      if (!state_) throw Error("ERR_CLOSED", "camera is closed");
+      return Method(*state_, info);
+    });
+  }
+
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Object out = formatToJs(info.Env(), pipeline().format(), pipeline().encodeOptions());
     out.Set("orientedByDevice", state_->orientedByDevice);
@@ -278,18 +281,21 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
       deferred.Resolve(env.Undefined());
       return deferred.Promise();
     }
+    std::shared_ptr<H264Session> h264 = detachH264(*state_);
     state_->closed = true;
     std::shared_ptr<CameraState> state = state_;
     FrameTsfn tsfn = tsfn_;
     return PromiseWorker::run(
         env,
-        [state] {
+        [state, h264] {
+          if (h264) stopDetachedH264(*h264);
           state->pipeline->stop();
           // Destroying the pipeline closes the device: it can be opened again at once.
           std::lock_guard<std::mutex> lock(state->deviceMutex);
           state->pipeline.reset();
         },
-        [state, tsfn](Napi::Env e) mutable {
+        [state, tsfn, h264](Napi::Env e) mutable {
+          if (h264) releaseH264(*h264);
           tsfn.Release();
           state->onFailure.Reset();
           state->onRawFrame.Reset();

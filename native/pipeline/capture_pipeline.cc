@@ -141,6 +141,12 @@ void CapturePipeline::captureLoop() {
       break;
     }
     captured_++;
+    std::shared_ptr<FrameTap> tap;
+    {
+      std::lock_guard<std::mutex> lock(tapMutex_);
+      tap = tap_;
+    }
+    if (tap) tap->offer(frame);
     // Paused, raw output goes on: only the JPEGs stop (a served camera pauses when its last viewer
     // leaves, and its raw consumers must not notice).
     if (paused_ && output_ == FrameOutput::Jpeg) {
@@ -333,8 +339,25 @@ void CapturePipeline::noteMjpeg(MjpegRepair repair) {
 
 void CapturePipeline::setPaused(bool paused) {
   paused_ = paused;
-  // The test pattern stops drawing while paused: only when no raw frames are wanted from it.
-  if (output_ == FrameOutput::Jpeg) source_->setPaused(paused);
+  pauseSource();
+}
+
+void CapturePipeline::setFrameTap(std::shared_ptr<FrameTap> tap) {
+  {
+    std::lock_guard<std::mutex> lock(tapMutex_);
+    tap_ = std::move(tap);
+  }
+  pauseSource();
+}
+
+void CapturePipeline::pauseSource() {
+  bool tapped;
+  {
+    std::lock_guard<std::mutex> lock(tapMutex_);
+    tapped = tap_ != nullptr;
+  }
+  // The test pattern stops drawing while paused: only when no raw frames (nor H.264) want it.
+  source_->setPaused(paused_ && output_ == FrameOutput::Jpeg && !tapped);
 }
 
 std::optional<EncodedFrame> CapturePipeline::takeFrame() {

@@ -68,6 +68,14 @@ struct PipelineStats {
   RawOutputStats raw{};
 };
 
+// Something beside the workers that sees every captured frame, paused or not (the H.264 stream).
+// offer() runs on the capture thread while the frame's buffer is held: it copies what it keeps.
+class FrameTap {
+ public:
+  virtual ~FrameTap() = default;
+  virtual void offer(const SourceFrame& frame) = 0;
+};
+
 class CapturePipeline {
  public:
   struct Callbacks {
@@ -99,6 +107,9 @@ class CapturePipeline {
   // streaming, its timeout stays armed, a pipe's writer never blocks) but gives each one straight
   // back instead of encoding it. Thread-safe; takes effect with the next captured frame.
   void setPaused(bool paused);
+  // Every frame captured from now on also goes to tap (nullptr: none). Thread-safe; the capture
+  // thread holds its own reference while it offers, so a tap replaced mid-offer stays alive.
+  void setFrameTap(std::shared_ptr<FrameTap> tap);
 
   // For the consumer: the newest frame, if any. Counts it as delivered.
   std::optional<EncodedFrame> takeFrame();
@@ -125,6 +136,8 @@ class CapturePipeline {
   // through the sequencer to their slots; `ticket` is the job's place in the order workers took jobs.
   void deliver(uint64_t ticket, std::optional<EncodedFrame> frame, std::optional<EncodedFrame> raw);
   void noteMjpeg(MjpegRepair repair);
+  // The test pattern stops drawing only when nothing at all wants its frames.
+  void pauseSource();
 
   std::unique_ptr<CaptureSource> source_;
   int workerCount_;
@@ -144,6 +157,8 @@ class CapturePipeline {
   int stopFd_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> paused_{false};
+  std::mutex tapMutex_;
+  std::shared_ptr<FrameTap> tap_;  // under tapMutex_
   bool started_ = false;
   std::thread captureThread_;
   std::vector<std::thread> workers_;

@@ -1,0 +1,216 @@
+#include "pipeline/h264_stream.h"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "sources/monotonic_clock.h"
+
+namespace turbocam {
+
+namespace {
+
+// Units waiting for JS: a second at 30 fps is about what a stalled event loop may owe before
+// its viewers are better served by a fresh keyframe than by the backlog.
+constexpr size_t kQueuedUnits = 30;
+constexpr double kBitrateWindowMs = 1000;
+
+}  // namespace
+
+VideoEncoderAvailability h264EncoderAvailability(const std::string& encoder) {
+  if (encoder == "m2m") {
+    VideoEncoderAvailability none;
+    none.reason = "no V4L2 M2M H.264 encoder in this build: h264.encoder 'openh264' (or 'auto') codes on the CPU";
+    return none;
+  }
+  return openh264Availability();
+}
+
+std::unique_ptr<VideoEncoder> makeH264Encoder(const H264Request& request, const CaptureFormat& format,
+                                              Orientation orientation) {
+  if (format.format == PixelFormat::MJPEG) {
+    throw Error("ERR_UNSUPPORTED_FORMAT",
+                format.name + " gives mjpeg; H.264 is coded from a raw pixel format (format: 'yuyv', 'nv12', ...)",
+                format.name);
+  }
+  VideoEncoderSettings settings;
+  settings.width = format.width;
+  settings.height = format.height;
+  settings.format = format.format;
+  settings.stride = format.stride;
+  settings.orientation = orientation;
+  settings.fps = format.fps > 0 ? static_cast<int>(format.fps + 0.5) : 30;
+  settings.bitrateKbps = request.bitrateKbps;
+  settings.keyframeInterval = request.keyframeInterval;
+  // Where 'm2m' (and 'auto', first) would take the M2M encoder (encoder/m2m/) once it codes H.264.
+  if (request.encoder == "m2m") {
+    throw Error("ERR_NO_M2M_ENCODER",
+                (request.device.empty() ? std::string("no V4L2 M2M node") : request.device) +
+                    " codes H.264 in this build: h264.encoder 'openh264' (or 'auto') codes on the CPU",
+                request.device);
+  }
+  return std::make_unique<OpenH264Encoder>(settings);
+}
+
+H264Stream::H264Stream(const CaptureFormat& format, std::unique_ptr<VideoEncoder> encoder, Callbacks callbacks)
+    : format_(format),
+      frameBytes_(minFrameSize(format.format, format.width, format.height, format.stride)),
+      encoder_(std::move(encoder)),
+      callbacks_(std::move(callbacks)) {
+  for (auto& frame : frames_) frame.resize(frameBytes_);
+}
+
+H264Stream::~H264Stream() { stop(); }
+
+void H264Stream::start() {
+  stats_.running = true;
+  thread_ = std::thread([this] { loop(); });
+  pthread_setname_np(thread_.native_handle(), "tc-h264");
+}
+
+void H264Stream::stop() {
+  {
+    std::lock_guard<std::mutex> lock(frameMutex_);
+    stopping_ = true;
+  }
+  frameReady_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lock(unitMutex_);
+  stats_.running = false;
+}
+
+void H264Stream::offer(const SourceFrame& frame) {
+  if (frame.size < frameBytes_) {
+    std::lock_guard<std::mutex> lock(unitMutex_);
+    stats_.droppedFrames++;
+    return;
+  }
+  int filling = -1;
+  {
+    std::lock_guard<std::mutex> lock(frameMutex_);
+    if (stopping_) return;
+    for (int i = 0; i < 3 && filling < 0; i++) {
+      if (i != coding_ && i != waiting_) filling = i;
+    }
+  }
+  // Only the capture thread fills, so the third buffer is this one's alone while it copies.
+  std::memcpy(frames_[filling].data(), frame.data, frameBytes_);
+  bool replaced = false;
+  {
+    std::lock_guard<std::mutex> lock(frameMutex_);
+    replaced = waiting_ >= 0;
+    waiting_ = filling;
+    timestamps_[filling] = frame.timestampMs;
+  }
+  frameReady_.notify_one();
+  if (replaced) {
+    std::lock_guard<std::mutex> lock(unitMutex_);
+    stats_.droppedFrames++;
+  }
+}
+
+void H264Stream::loop() {
+  for (;;) {
+    int index;
+    double timestampMs;
+    {
+      std::unique_lock<std::mutex> lock(frameMutex_);
+      frameReady_.wait(lock, [this] { return stopping_ || waiting_ >= 0; });
+      if (stopping_) return;
+      index = coding_ = waiting_;
+      waiting_ = -1;
+      timestampMs = timestamps_[index];
+    }
+    const bool requested = keyframeRequested_.exchange(false);
+    const bool force = first_ || recover_ || requested;
+    first_ = recover_ = false;
+    RawFrame raw;
+    raw.data = frames_[index].data();
+    raw.size = frameBytes_;
+    raw.width = format_.width;
+    raw.height = format_.height;
+    raw.format = format_.format;
+    raw.stride = format_.stride;
+    auto begin = std::chrono::steady_clock::now();
+    try {
+      encoder_->encode(raw, static_cast<uint64_t>(timestampMs * 1000), force,
+                       [&](const CodedVideoFrame& coded) { queue(coded, timestampMs, requested); });
+    } catch (const Error& error) {
+      if (callbacks_.failed) callbacks_.failed(error);
+      return;
+    } catch (const std::exception& error) {
+      if (callbacks_.failed) callbacks_.failed(Error("ERR_H264_ENCODE", error.what()));
+      return;
+    }
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - begin);
+    {
+      std::lock_guard<std::mutex> lock(unitMutex_);
+      encodeNs_ += static_cast<uint64_t>(ns.count());
+      coded_++;
+    }
+    std::lock_guard<std::mutex> lock(frameMutex_);
+    coding_ = -1;
+  }
+}
+
+void H264Stream::queue(const CodedVideoFrame& coded, double timestampMs, bool requested) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(unitMutex_);
+    const uint64_t sequence = sequence_++;
+    stats_.units++;
+    stats_.bytes += coded.length;
+    if (coded.keyframe) {
+      stats_.keyframes++;
+      if (requested) stats_.forcedKeyframes++;
+    }
+    recent_.emplace_back(timestampMs, coded.length);
+    while (!recent_.empty() && recent_.front().first < timestampMs - kBitrateWindowMs) recent_.pop_front();
+    if (dropping_ && !coded.keyframe) {
+      stats_.droppedUnits++;
+      return;
+    }
+    if (units_.size() >= kQueuedUnits) {
+      // JS is behind: what it has not taken stays, and the stream resumes at a fresh keyframe.
+      stats_.droppedUnits++;
+      dropping_ = true;
+      recover_ = true;
+      return;
+    }
+    dropping_ = false;
+    H264Unit unit;
+    unit.data.assign(coded.data, coded.data + coded.length);
+    unit.keyframe = coded.keyframe;
+    unit.timestampMs = timestampMs;
+    unit.sequence = sequence;
+    units_.push_back(std::move(unit));
+    wake = !wakePending_;
+    wakePending_ = true;
+  }
+  if (wake && callbacks_.unitsReady) callbacks_.unitsReady();
+}
+
+std::deque<H264Unit> H264Stream::takeUnits() {
+  std::lock_guard<std::mutex> lock(unitMutex_);
+  wakePending_ = false;
+  std::deque<H264Unit> out;
+  out.swap(units_);
+  return out;
+}
+
+H264StreamStats H264Stream::stats() {
+  std::lock_guard<std::mutex> lock(unitMutex_);
+  H264StreamStats s = stats_;
+  // Units of the last second, ending now: a stream whose frames stopped falls to zero.
+  const double now = monotonicMs();
+  size_t bytes = 0;
+  for (const auto& [timestamp, length] : recent_) {
+    if (timestamp >= now - kBitrateWindowMs) bytes += length;
+  }
+  s.bitrateKbps = static_cast<double>(bytes) * 8 / kBitrateWindowMs;
+  s.encodeMs = coded_ > 0 ? static_cast<double>(encodeNs_) / 1e6 / static_cast<double>(coded_) : 0;
+  return s;
+}
+
+}  // namespace turbocam

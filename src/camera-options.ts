@@ -1,10 +1,12 @@
 // What openCamera takes: the options, their checks, what the addon is handed, and what a Camera
 // can tell of its source before it negotiates.
+import type { H264Options } from './sources/h264-output.js';
 import type { SourceInfo, SourceKind } from './sources/source.js';
 import type { Flip, PixelFormatName, Rotation, Subsampling } from './types.js';
 import {
   BUFFERS,
   checkOrientation,
+  checkH264,
   checkOutput,
   type OutputName,
   checkPixelFormat,
@@ -76,6 +78,10 @@ export interface OpenCameraOptions {
    *  `both`, raw frames and JPEGs of the same capture. Raw frames need a raw format (`auto`
    *  then skips a camera's MJPEG). */
   output?: OutputName;
+  /** The Camera's H.264 stream (startH264): `{ encoder, device, bitrateKbps, keyframeInterval }`,
+   *  each optional (auto: OpenH264 until an M2M H.264 encoder is wired; 2000 kbit/s; an IDR every
+   *  two seconds of the negotiated rate), or false for none (h264Availability then says so). */
+  h264?: H264Options;
   /** Closes the Camera when it aborts (as close() does); already aborted, openCamera rejects
    *  with ERR_ABORTED without opening the source. */
   signal?: AbortSignal;
@@ -98,6 +104,7 @@ export function checkCameraOptions(options: OpenCameraOptions): void {
   checkOrientation('openCamera', options.rotate, options.flip);
   checkSubsampling('openCamera', options.subsampling);
   checkOutput('openCamera', options.output, options.format);
+  checkH264('openCamera', options.h264);
   if (options.encoder !== undefined && !ENCODERS.includes(options.encoder)) {
     throw invalidArg('openCamera', 'encoder', ENCODERS.join(', '), options.encoder);
   }
@@ -113,8 +120,8 @@ export function checkCameraOptions(options: OpenCameraOptions): void {
 
 /** The options as the addon takes them, with src/validate.ts's defaults (not the addon's fallbacks). */
 export function nativeCaptureOptions(options: OpenCameraOptions): Record<string, unknown> {
-  // The signal is the Camera's to watch, not the addon's.
-  const { signal: _signal, ...given } = options;
+  // The signal is the Camera's to watch, and H.264 settings go to startH264, not the open.
+  const { signal: _signal, h264: _h264, ...given } = options;
   const out: Record<string, unknown> = { quality: QUALITY.default, deviceTimeout: DEVICE_TIMEOUT_MS, ...given };
   if (options.controls) out.controls = Object.entries(options.controls).map(([name, value]) => [name, Number(value)]);
   return out;

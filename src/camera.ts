@@ -7,12 +7,14 @@ import { isCodedError, TurbocamError } from './errors.js';
 import { abortError, closeOnAbort, throwIfAborted } from './lifetime.js';
 import { native, openCapture } from './native.js';
 import type { NativeCapture, NativeDevice } from './native.js';
+import { H264Output } from './sources/h264-output.js';
+import type { H264Availability, H264EncoderName, H264Producer, H264Stats, H264Unit } from './sources/h264-source.js';
 import { FrameIterators } from './sources/latest-iterator.js';
 import { mayTrim, orientedInfo, sizedInfo } from './sources/orientation.js';
 import { RawOutput } from './sources/raw-output.js';
 import { addStats, type CameraControls, emptyStats, type FrameSource, type SourceInfo, type SourceStats } from './sources/source.js';
 import type { Frame, RawFrame } from './types.js';
-import { RETRY_INTERVAL_MS } from './validate.js';
+import { H264_BITRATE_KBPS, H264_KEYFRAME_SECONDS, RETRY_INTERVAL_MS } from './validate.js';
 
 /** A V4L2 capture device with its formats, sizes and frame rates, as the addon lists it. */
 export type DeviceDescription = NativeDevice;
@@ -37,7 +39,7 @@ export interface CameraEvents {
 
 const FAILURES_WORTH_RETRYING = new Set(['ENODEV', 'ETIMEDOUT', 'EIO', 'ENOENT', 'ENXIO', 'EBUSY', 'ERR_END_OF_STREAM']);
 
-export class Camera extends EventEmitter<CameraEvents> implements FrameSource, AsyncDisposable {
+export class Camera extends EventEmitter<CameraEvents> implements FrameSource, H264Producer, AsyncDisposable {
   #options: OpenCameraOptions;
   #capture: NativeCapture | null = null;
   #info: SourceInfo;
@@ -51,6 +53,7 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
   #past: SourceStats = emptyStats();
   #iterators = new FrameIterators();
   #raw = new RawOutput(this, (buffer) => native.releaseBuffer(buffer));
+  #h264: H264Output;
   /** An MJPEG pipe's frames carry their size, whatever width and height were declared. */
   #sizeFromFrame = false;
   #closing: Promise<void> | undefined;
@@ -62,6 +65,8 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
     super();
     this.#options = options;
     this.#info = this.#oriented(awaitedInfo(options), false);
+    const h264Defaults = { bitrateKbps: H264_BITRATE_KBPS.default, keyframeSeconds: H264_KEYFRAME_SECONDS };
+    this.#h264 = new H264Output(options.h264, h264Defaults, (encoder) => native.h264Availability(encoder));
     this.controls = {
       list: async () => this.#live().listControls(),
       get: async (name) => this.#live().getControl(String(name)),
@@ -102,6 +107,32 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
     return stats;
   }
 
+  /** Whether startH264 can work, and if not what to install or change. */
+  get h264Availability(): H264Availability {
+    return this.#h264.availability;
+  }
+
+  /** Codes H.264 on a thread of its own from the newest raw frame, paused or not, until stopH264:
+   *  units reach `onUnit` in order, the first a keyframe (SPS, PPS, IDR); a persistent Camera
+   *  goes on after a reconnect. ERR_H264_UNAVAILABLE (with the remedy), ERR_UNSUPPORTED_FORMAT
+   *  for an mjpeg source, ERR_NO_M2M_ENCODER for `encoder: 'm2m'` without one. */
+  startH264(onUnit: (unit: H264Unit) => void, onError: (error: Error) => void): void {
+    if (this.#closed) throw new TurbocamError('ERR_CLOSED', `${this.#info.name}: camera is closed`, { path: this.#info.name });
+    this.#h264.start(onUnit, onError);
+  }
+
+  stopH264(): void {
+    this.#h264.stop();
+  }
+
+  requestKeyframe(): void {
+    this.#h264.requestKeyframe();
+  }
+
+  h264Stats(): H264Stats {
+    return this.#h264.stats();
+  }
+
   /** Stops capture and releases the source; resolves (and emits `close`) once it can be opened
    *  again. */
   close(): Promise<void> {
@@ -117,11 +148,13 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
     const capture = this.#capture;
+    const h264 = this.#h264.end();
     if (capture) {
       this.#past = this.stats();
       this.#capture = null;
       await capture.close();
     }
+    await h264;
     this.#iterators.end(null);
     this.#raw.end(null);
     this.emit('close');
@@ -178,6 +211,7 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
     this.#info = this.#oriented(negotiated, orientedByDevice === true);
     this.#raw.negotiate((this.#options.output ?? 'jpeg') !== 'jpeg', negotiated, stride);
     this.#sizeFromFrame = this.#info.kind === 'pipe' && this.#info.format === 'mjpeg';
+    this.#h264.attach(capture, negotiated);
     attach(
       (data, sequence, timestamp) => {
         if (this.#capture === capture) this.#deliver(data, sequence, timestamp);
@@ -246,6 +280,7 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
     const code = isCodedError(error) ? error.code : 'EIO';
     const capture = this.#capture;
     this.#capture = null;
+    this.#h264.detach();
     if (capture) this.#past = addStats(this.#past, capture.stats());
     const closing = capture ? capture.close() : Promise.resolve();
     // A new HDMI signal is renegotiated whatever the mode: it is not a failure of the device.
@@ -256,6 +291,7 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
     }
     this.#closed = true;
     this.#unwatchSignal();
+    this.#h264.fail(error);
     void closing.finally(() => {
       // An iterator rethrows the error to its consumer; an unheard 'error' event would crash.
       const iterated = this.#iterators.size + this.#raw.iteratorCount > 0;
@@ -290,6 +326,12 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, A
 export async function openCamera(options: OpenCameraOptions): Promise<Camera> {
   checkCameraOptions(options);
   return Camera.open(options);
+}
+
+/** Whether H.264 can be coded here with this encoder (default auto), without opening a camera;
+ *  if not, `reason` names the remedy (`libopenh264.so.7 not found: apt-get install libopenh264-7`). */
+export function h264Availability(encoder: H264EncoderName = 'auto'): H264Availability {
+  return native.h264Availability(encoder);
 }
 
 /** Every V4L2 capture device with its formats, sizes and frame rates. */

@@ -2,7 +2,9 @@
 export type { Frame, PixelFormatName, RawFrame, RawPixelFormatName, Subsampling } from './types.js';
 export type { OutputName } from './validate.js';
 export { TurbocamError, type ErrorCode } from './errors.js';
-export { Camera, openCamera, listDevices, type CameraEvents } from './camera.js';
+export { Camera, openCamera, listDevices, h264Availability, type CameraEvents } from './camera.js';
+export type { H264Availability, H264EncoderName, H264Producer, H264Settings, H264Stats, H264Unit } from './sources/h264-source.js';
+export type { H264Options } from './sources/h264-output.js';
 export type { DeviceDescription } from './camera.js';
 export type { OpenCameraOptions } from './camera-options.js';
 export { encode, encodeSync, testPattern, encoderStats } from './encode.js';

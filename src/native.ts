@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 import { loadAddon } from './addon-loader.js';
 import { TurbocamError } from './errors.js';
+import type { H264Capture } from './sources/h264-output.js';
+import type { H264Availability, H264EncoderName } from './sources/h264-source.js';
 import type { ControlInfo, DropReason, RawDropReason, SourceInfo, SourceStats } from './sources/source.js';
 import type { Subsampling } from './types.js';
 
@@ -52,7 +54,8 @@ export interface NativeEncoderStats {
   corruptFrames: number;
 }
 
-export interface NativeCapture {
+/** The H.264 stream's methods (startH264, stopH264, requestKeyframe, h264Stats) are napi/h264_binding.cc's. */
+export interface NativeCapture extends H264Capture {
   info(): NativeCaptureInfo;
   stats(): NativeCaptureStats;
   close(): Promise<void>;
@@ -100,6 +103,8 @@ export interface NativeAddon {
   /** Detaches a leased Buffer's ArrayBuffer: its lease goes back to its pool without waiting for the GC. */
   releaseBuffer(buffer: ArrayBufferLike): void;
   listDevices(): Promise<NativeDevice[]>;
+  /** Whether this encoder can code H.264 here, and if not the remedy (no camera needed). */
+  h264Availability(encoder?: H264EncoderName): H264Availability;
   // Encoder (native/napi/encode_binding.cc); arguments are checked by src/encode.ts.
   encode(...args: NativeEncodeArgs): Promise<Buffer>;
   encodeSync(...args: NativeEncodeArgs): Buffer;

@@ -22,6 +22,15 @@ export type EncoderName = (typeof ENCODERS)[number];
 /** What a camera hands to JS (openCamera `output`): JPEG frames, raw frames, or both of one capture. */
 export const OUTPUTS = ['jpeg', 'raw', 'both'] as const;
 export type OutputName = (typeof OUTPUTS)[number];
+/** What codes a camera's H.264 (openCamera `h264.encoder`, --h264-encoder; `none` is the CLI's off). */
+export const H264_ENCODERS = ['auto', 'openh264', 'm2m'] as const;
+/** Target bitrate, kbit/s (openCamera `h264.bitrateKbps`, --h264-bitrate). */
+export const H264_BITRATE_KBPS = { min: 50, max: 100_000, integer: true, default: 2000 } as const;
+/** Frames from one IDR to the next (`h264.keyframeInterval`, --h264-keyframe-interval); the
+ *  default is two seconds of the source's frames. */
+export const H264_KEYFRAME_INTERVAL = { min: 1, max: 10_000, integer: true } as const;
+export const H264_KEYFRAME_SECONDS = 2;
+
 /** Milliseconds without a frame before a device counts as stalled (openCamera, --device-timeout). */
 export const DEVICE_TIMEOUT_MS = 5000;
 /** Milliseconds between a persistent Camera's reopen attempts. */
@@ -82,6 +91,22 @@ export function checkOrientation(where: string, rotate: unknown, flip: unknown):
   if (rotate !== undefined && rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270)
     throw invalidArg(where, 'rotate', '0, 90, 180 or 270', rotate);
   if (flip !== undefined && flip !== 'h' && flip !== 'v') throw invalidArg(where, 'flip', "'h' or 'v'", flip);
+}
+
+/** openCamera's `h264`: false (off), or any of encoder, device, bitrateKbps, keyframeInterval. */
+export function checkH264(where: string, value: unknown): void {
+  if (value === undefined || value === false) return;
+  checkObject(where, 'h264', value);
+  const { encoder, device, bitrateKbps, keyframeInterval, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined)
+    throw invalidArg(where, `h264.${unknown}`, 'absent (h264 takes encoder, device, bitrateKbps, keyframeInterval)', rest[unknown]);
+  if (encoder !== undefined && !(H264_ENCODERS as readonly unknown[]).includes(encoder))
+    throw invalidArg(where, 'h264.encoder', H264_ENCODERS.join(', '), encoder);
+  if (device !== undefined && (typeof device !== 'string' || device === ''))
+    throw invalidArg(where, 'h264.device', 'a device path', device);
+  if (bitrateKbps !== undefined) checkRange(where, 'h264.bitrateKbps', bitrateKbps, H264_BITRATE_KBPS);
+  if (keyframeInterval !== undefined) checkRange(where, 'h264.keyframeInterval', keyframeInterval, H264_KEYFRAME_INTERVAL);
 }
 
 /** openCamera's `output`, and the format it needs: raw frames come only from a raw format. */

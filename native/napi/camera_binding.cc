@@ -222,10 +222,10 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
                      InstanceMethod("listControls", &CaptureHandle::guardedMethod<&CaptureHandle::ListControls>),
                      InstanceMethod("getControl", &CaptureHandle::guardedMethod<&CaptureHandle::GetControl>),
                      InstanceMethod("setControl", &CaptureHandle::guardedMethod<&CaptureHandle::SetControl>),
-                     InstanceMethod("startH264", &CaptureHandle::h264Method<StartH264>),
-                     InstanceMethod("stopH264", &CaptureHandle::h264Method<StopH264>),
-                     InstanceMethod("requestKeyframe", &CaptureHandle::h264Method<RequestKeyframe>),
-                     InstanceMethod("h264Stats", &CaptureHandle::h264Method<H264Stats>)});
+                     InstanceMethod("startH264", &CaptureHandle::guardedMethod<&CaptureHandle::StartH264>),
+                     InstanceMethod("stopH264", &CaptureHandle::guardedMethod<&CaptureHandle::StopH264>),
+                     InstanceMethod("requestKeyframe", &CaptureHandle::guardedMethod<&CaptureHandle::RequestKeyframe>),
+                     InstanceMethod("h264Stats", &CaptureHandle::guardedMethod<&CaptureHandle::H264Stats>)});
     addonData(env).captureHandle = Napi::Persistent(ctor);
   }
 
@@ -251,14 +251,15 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     return guardJs(info.Env(), [&] { return (this->*Method)(info); });
   }
 
-  // The H.264 methods (napi/h264_binding.cc), guarded the same way.
-  template <Napi::Value (*Method)(CameraState&, const Napi::CallbackInfo&)>
-  Napi::Value h264Method(const Napi::CallbackInfo& info) {
-    return guardJs(info.Env(), [&] {
-      if (!state_) throw Error("ERR_CLOSED", "camera is closed");
-      return Method(*state_, info);
-    });
+  // The H.264 methods are napi/h264_binding.cc's.
+  CameraState& state() {
+    if (!state_) throw Error("ERR_CLOSED", "camera is closed");
+    return *state_;
   }
+  Napi::Value StartH264(const Napi::CallbackInfo& info) { return h264Start(state(), info); }
+  Napi::Value StopH264(const Napi::CallbackInfo& info) { return h264Stop(state(), info); }
+  Napi::Value RequestKeyframe(const Napi::CallbackInfo& info) { return h264RequestKeyframe(state(), info); }
+  Napi::Value H264Stats(const Napi::CallbackInfo& info) { return h264StatsOf(state(), info); }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Object out = formatToJs(info.Env(), pipeline().format(), pipeline().encodeOptions());

@@ -96,7 +96,7 @@ CapturePipeline& livePipeline(CameraState& state) {
 
 }  // namespace
 
-Napi::Value StartH264(CameraState& state, const Napi::CallbackInfo& info) {
+Napi::Value h264Start(CameraState& state, const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction())
     throw Error("ERR_INVALID_ARG", "startH264(settings, onUnit, onError)");
@@ -139,7 +139,7 @@ void releaseH264(H264Session& session) {
   session.onError.Reset();
 }
 
-Napi::Value StopH264(CameraState& state, const Napi::CallbackInfo& info) {
+Napi::Value h264Stop(CameraState& state, const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::shared_ptr<H264Session> session = detachH264(state);
   if (!session) {
@@ -156,12 +156,12 @@ Napi::Value StopH264(CameraState& state, const Napi::CallbackInfo& info) {
       [session] { releaseH264(*session); });
 }
 
-Napi::Value RequestKeyframe(CameraState& state, const Napi::CallbackInfo& info) {
+Napi::Value h264RequestKeyframe(CameraState& state, const Napi::CallbackInfo& info) {
   if (state.h264) state.h264->stream->requestKeyframe();
   return info.Env().Undefined();
 }
 
-Napi::Value H264Stats(CameraState& state, const Napi::CallbackInfo& info) {
+Napi::Value h264StatsOf(CameraState& state, const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   H264StreamStats s = state.h264 ? state.h264->stream->stats() : H264StreamStats{};
   Napi::Object out = Napi::Object::New(env);

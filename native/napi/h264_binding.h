@@ -11,11 +11,11 @@
 namespace turbocam {
 
 // startH264(settings, onUnit(data, keyframe, timestamp, sequence), onError(error)).
-Napi::Value StartH264(CameraState& state, const Napi::CallbackInfo& info);
+Napi::Value h264Start(CameraState& state, const Napi::CallbackInfo& info);
 // Resolves once the stream's thread has stopped; no unit is delivered after the call.
-Napi::Value StopH264(CameraState& state, const Napi::CallbackInfo& info);
-Napi::Value RequestKeyframe(CameraState& state, const Napi::CallbackInfo& info);
-Napi::Value H264Stats(CameraState& state, const Napi::CallbackInfo& info);
+Napi::Value h264Stop(CameraState& state, const Napi::CallbackInfo& info);
+Napi::Value h264RequestKeyframe(CameraState& state, const Napi::CallbackInfo& info);
+Napi::Value h264StatsOf(CameraState& state, const Napi::CallbackInfo& info);
 
 // For close(): detachH264 (JS thread) takes the running stream, if any, off the capture;
 // stopDetachedH264 joins it (pool thread); releaseH264 lets its callbacks go (JS thread).

@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TurbocamError } from '../errors.js';
+import type { H264Options } from '../sources/h264-output.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { PIXEL_FORMATS, SUBSAMPLINGS, type PixelFormatName, type Subsampling } from '../types.js';
 import {
@@ -10,6 +11,9 @@ import {
   describeRange,
   ENCODERS,
   type EncoderName,
+  H264_BITRATE_KBPS,
+  H264_ENCODERS,
+  H264_KEYFRAME_INTERVAL,
   inRange,
   PAUSE_AFTER_MS,
   QUALITY,
@@ -27,6 +31,8 @@ export interface CliConfig {
   quality: number;
   encoder: EncoderName;
   encoderDevice: string | undefined;
+  /** The Camera's H.264 settings; false with --h264-encoder none. */
+  h264: H264Options;
   rotate: 0 | 90 | 180 | 270;
   flip: 'h' | 'v' | undefined;
   subsampling: Subsampling;
@@ -83,6 +89,13 @@ Source
                                encoder coding MJPEG to a bitrate (the Pi's /dev/video11); auto uses
                                m2m-image when a node is present
       --encoder-device PATH    the M2M node (default: the first /dev/video* that encodes the format)
+      --h264-encoder NAME      ${[...H264_ENCODERS, 'none'].join(', ')} (default auto): what codes the H.264
+                               stream for WebRTC and MSE viewers; openh264 (libopenh264-7) on the CPU,
+                               m2m on a V4L2 M2M H.264 encoder (the Pi's /dev/video11); none: off
+      --h264-bitrate KBPS      H.264 target bitrate in kbit/s (default ${H264_BITRATE_KBPS.default})
+      --h264-keyframe-interval FRAMES
+                               frames from one H.264 keyframe to the next (default: 2 s of frames)
+      --h264-device PATH       the M2M H.264 node (default: the first that codes the format)
       --rotate DEG             turn the picture clockwise: 0, 90, 180 or 270 (camera MJPEG losslessly)
       --flip h|v               mirror it left-right (h) or top-bottom (v), after --rotate
       --subsampling S          420, 422, 444 or gray for raw formats (default 420; 422 keeps the
@@ -180,6 +193,10 @@ export function parseCli(argv: string[]): CliConfig {
         quality: { type: 'string', short: 'q' },
         encoder: { type: 'string' },
         'encoder-device': { type: 'string' },
+        'h264-encoder': { type: 'string' },
+        'h264-bitrate': { type: 'string' },
+        'h264-keyframe-interval': { type: 'string' },
+        'h264-device': { type: 'string' },
         rotate: { type: 'string' },
         flip: { type: 'string' },
         subsampling: { type: 'string' },
@@ -242,6 +259,19 @@ export function parseCli(argv: string[]): CliConfig {
   const encoder = v.encoder ?? 'cpu';
   if (!(ENCODERS as readonly string[]).includes(encoder)) throw bad(`--encoder wants one of ${ENCODERS.join(', ')}, got '${encoder}'`);
   if (v['encoder-device'] === '') throw bad('--encoder-device wants a device path');
+  const h264Encoder = v['h264-encoder'] ?? 'auto';
+  if (![...H264_ENCODERS, 'none'].includes(h264Encoder))
+    throw bad(`--h264-encoder wants one of ${[...H264_ENCODERS, 'none'].join(', ')}, got '${h264Encoder}'`);
+  if (v['h264-device'] === '') throw bad('--h264-device wants a device path');
+  let h264: H264Options = false;
+  if (h264Encoder !== 'none') {
+    h264 = { encoder: h264Encoder as (typeof H264_ENCODERS)[number] };
+    const bitrateKbps = number('h264-bitrate', v['h264-bitrate'], H264_BITRATE_KBPS);
+    const keyframeInterval = number('h264-keyframe-interval', v['h264-keyframe-interval'], H264_KEYFRAME_INTERVAL);
+    if (bitrateKbps !== undefined) h264.bitrateKbps = bitrateKbps;
+    if (keyframeInterval !== undefined) h264.keyframeInterval = keyframeInterval;
+    if (v['h264-device'] !== undefined) h264.device = v['h264-device'];
+  }
   const rotate = v.rotate === undefined ? 0 : Number(v.rotate);
   if (rotate !== 0 && rotate !== 90 && rotate !== 180 && rotate !== 270)
     throw bad(`--rotate wants 0, 90, 180 or 270, got '${v.rotate ?? ''}'`);
@@ -279,6 +309,7 @@ export function parseCli(argv: string[]): CliConfig {
     quality: number('quality', v.quality, QUALITY) ?? QUALITY.default,
     encoder: encoder as EncoderName,
     encoderDevice: v['encoder-device'],
+    h264,
     rotate,
     flip: v.flip as CliConfig['flip'],
     subsampling,

@@ -59,6 +59,7 @@ async function openSource(config: CliConfig, log: ReturnType<typeof createLog>):
     deviceTimeout: config.deviceTimeoutMs,
     retryInterval: config.retryIntervalMs,
     allowTruncatedFrames: config.allowTruncatedFrames,
+    h264: config.h264,
   };
   // `auto` is the Camera's own default, and pipes pick theirs (mjpeg) only when none is given.
   if (config.format !== 'auto') options.format = config.format;

@@ -114,6 +114,13 @@ describe('parseCli', () => {
     });
   });
 
+  it('reads the H.264 flags; none turns H.264 off', () => {
+    expect(parseCli([]).h264).toEqual({ encoder: 'auto' });
+    const args = ['--h264-encoder', 'm2m', '--h264-bitrate', '800', '--h264-keyframe-interval', '90', '--h264-device', '/dev/video11'];
+    expect(parseCli(args).h264).toEqual({ encoder: 'm2m', bitrateKbps: 800, keyframeInterval: 90, device: '/dev/video11' });
+    expect(parseCli(['--h264-encoder', 'none', '--h264-bitrate', '800']).h264).toBe(false);
+  });
+
   it.each([
     [['--fps', '0'], /--fps/],
     [['--resolution', '0x480'], /--resolution/],
@@ -128,6 +135,10 @@ describe('parseCli', () => {
     [['--source', 'a', '--device', 'b'], /--source and --device/],
     [['--port'], /--port/],
     [['--subsampling', '411'], /--subsampling/],
+    [['--h264-encoder', 'x264'], /--h264-encoder/],
+    [['--h264-bitrate', '10'], /--h264-bitrate/],
+    [['--h264-keyframe-interval', '0'], /--h264-keyframe-interval/],
+    [['--h264-device', ''], /--h264-device/],
     [['-x'], /-x/],
   ])('refuses %j naming the flag', (args, pattern) => {
     expect(() => parseCli(args)).toThrow(pattern);

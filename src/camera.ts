@@ -112,10 +112,10 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, H
     return this.#h264.availability;
   }
 
-  /** Codes H.264 on a thread of its own from the newest raw frame, paused or not, until stopH264:
-   *  units reach `onUnit` in order, the first a keyframe (SPS, PPS, IDR); a persistent Camera
-   *  goes on after a reconnect. ERR_H264_UNAVAILABLE (with the remedy), ERR_UNSUPPORTED_FORMAT
-   *  for an mjpeg source, ERR_NO_M2M_ENCODER for `encoder: 'm2m'` without one. */
+  /** Codes H.264 on a thread of its own from the newest frame (camera MJPEG decoded first), paused
+   *  or not, until stopH264: units reach `onUnit` in order, the first a keyframe (SPS, PPS, IDR);
+   *  a persistent Camera goes on after a reconnect. ERR_H264_UNAVAILABLE (with the remedy),
+   *  ERR_NO_M2M_ENCODER for `encoder: 'm2m'` without one, ERR_UNSUPPORTED_FORMAT for odd sizes. */
   startH264(onUnit: (unit: H264Unit) => void, onError: (error: Error) => void): void {
     if (this.#closed) throw new TurbocamError('ERR_CLOSED', `${this.#info.name}: camera is closed`, { path: this.#info.name });
     this.#h264.start(onUnit, onError);

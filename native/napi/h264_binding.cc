@@ -103,8 +103,14 @@ Napi::Value h264Start(CameraState& state, const Napi::CallbackInfo& info) {
   CapturePipeline& pipeline = livePipeline(state);
   if (state.h264) throw Error("ERR_INVALID_ARG", "startH264: the H.264 stream is already running");
   const H264Request request = parseSettings(info[0].As<Napi::Object>());
-  std::unique_ptr<VideoEncoder> encoder =
-      makeH264Encoder(request, pipeline.format(), pipeline.encodeOptions().orientation);
+  const CaptureFormat format = pipeline.format();
+  const Orientation orientation = pipeline.encodeOptions().orientation;
+  H264Stream::EncoderFactory makeEncoder = [request, format, orientation](int width, int height) {
+    CaptureFormat sized = format;
+    sized.width = width;
+    sized.height = height;
+    return makeH264Encoder(request, sized, orientation);
+  };
 
   auto session = std::make_shared<H264Session>();
   session->onError = Napi::Persistent(info[2].As<Napi::Function>());
@@ -115,7 +121,7 @@ Napi::Value h264Start(CameraState& state, const Napi::CallbackInfo& info) {
   H264Stream::Callbacks callbacks;
   callbacks.unitsReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Wake*>(nullptr)); };
   callbacks.failed = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Wake{error}); };
-  session->stream = std::make_shared<H264Stream>(pipeline.format(), std::move(encoder), std::move(callbacks));
+  session->stream = std::make_shared<H264Stream>(format, std::move(makeEncoder), std::move(callbacks));
   session->stream->start();
   pipeline.setFrameTap(session->stream);
   state.h264 = session;

@@ -15,6 +15,8 @@ namespace {
 // its viewers are better served by a fresh keyframe than by the backlog.
 constexpr size_t kQueuedUnits = 30;
 constexpr double kBitrateWindowMs = 1000;
+// An MJPEG frame beyond this is not a camera's: dropped rather than copied.
+constexpr size_t kMaxJpegBytes = 32u << 20;
 
 }  // namespace
 
@@ -29,16 +31,12 @@ VideoEncoderAvailability h264EncoderAvailability(const std::string& encoder) {
 
 std::unique_ptr<VideoEncoder> makeH264Encoder(const H264Request& request, const CaptureFormat& format,
                                               Orientation orientation) {
-  if (format.format == PixelFormat::MJPEG) {
-    throw Error("ERR_UNSUPPORTED_FORMAT",
-                format.name + " gives mjpeg; H.264 is coded from a raw pixel format (format: 'yuyv', 'nv12', ...)",
-                format.name);
-  }
   VideoEncoderSettings settings;
   settings.width = format.width;
   settings.height = format.height;
-  settings.format = format.format;
-  settings.stride = format.stride;
+  const bool mjpeg = format.format == PixelFormat::MJPEG;
+  settings.format = mjpeg ? PixelFormat::I420 : format.format;
+  settings.stride = mjpeg ? 0 : format.stride;
   settings.orientation = orientation;
   settings.fps = format.fps > 0 ? static_cast<int>(format.fps + 0.5) : 30;
   settings.bitrateKbps = request.bitrateKbps;
@@ -53,11 +51,15 @@ std::unique_ptr<VideoEncoder> makeH264Encoder(const H264Request& request, const 
   return std::make_unique<OpenH264Encoder>(settings);
 }
 
-H264Stream::H264Stream(const CaptureFormat& format, std::unique_ptr<VideoEncoder> encoder, Callbacks callbacks)
+H264Stream::H264Stream(const CaptureFormat& format, EncoderFactory makeEncoder, Callbacks callbacks)
     : format_(format),
       frameBytes_(minFrameSize(format.format, format.width, format.height, format.stride)),
-      encoder_(std::move(encoder)),
-      callbacks_(std::move(callbacks)) {
+      makeEncoder_(std::move(makeEncoder)),
+      encoder_(makeEncoder_(format.width, format.height)),
+      name_(encoder_->name()),
+      callbacks_(std::move(callbacks)),
+      codedWidth_(format.width),
+      codedHeight_(format.height) {
   for (auto& frame : frames_) frame.resize(frameBytes_);
 }
 
@@ -80,12 +82,18 @@ void H264Stream::stop() {
   stats_.running = false;
 }
 
+void H264Stream::noteDroppedFrame() {
+  std::lock_guard<std::mutex> lock(unitMutex_);
+  stats_.droppedFrames++;
+}
+
 void H264Stream::offer(const SourceFrame& frame) {
-  if (frame.size < frameBytes_) {
-    std::lock_guard<std::mutex> lock(unitMutex_);
-    stats_.droppedFrames++;
+  const bool mjpeg = format_.format == PixelFormat::MJPEG;
+  if (frame.size < frameBytes_ || (mjpeg && (frame.size == 0 || frame.size > kMaxJpegBytes))) {
+    noteDroppedFrame();
     return;
   }
+  const size_t length = mjpeg ? frame.size : frameBytes_;
   int filling = -1;
   {
     std::lock_guard<std::mutex> lock(frameMutex_);
@@ -94,20 +102,46 @@ void H264Stream::offer(const SourceFrame& frame) {
       if (i != coding_ && i != waiting_) filling = i;
     }
   }
-  // Only the capture thread fills, so the third buffer is this one's alone while it copies.
-  std::memcpy(frames_[filling].data(), frame.data, frameBytes_);
+  // Only the capture thread fills, so the third buffer is this one's alone while it copies (and
+  // grows, for an MJPEG frame larger than any before it).
+  if (frames_[filling].size() < length) frames_[filling].resize(length);
+  std::memcpy(frames_[filling].data(), frame.data, length);
   bool replaced = false;
   {
     std::lock_guard<std::mutex> lock(frameMutex_);
     replaced = waiting_ >= 0;
     waiting_ = filling;
     timestamps_[filling] = frame.timestampMs;
+    lengths_[filling] = length;
   }
   frameReady_.notify_one();
-  if (replaced) {
-    std::lock_guard<std::mutex> lock(unitMutex_);
-    stats_.droppedFrames++;
+  if (replaced) noteDroppedFrame();
+}
+
+bool H264Stream::prepare(int index, RawFrame* raw, bool* force) {
+  raw->width = format_.width;
+  raw->height = format_.height;
+  raw->format = format_.format;
+  raw->stride = format_.stride;
+  raw->data = frames_[index].data();
+  raw->size = lengths_[index];
+  if (format_.format != PixelFormat::MJPEG) return true;
+  int width = 0, height = 0;
+  if (!decoder_.decode(raw->data, raw->size, decoded_, &width, &height)) return false;
+  if (width != codedWidth_ || height != codedHeight_) {
+    // A pipe's frames carry their own size, whatever was declared: code them at that size.
+    encoder_ = makeEncoder_(width, height);
+    codedWidth_ = width;
+    codedHeight_ = height;
+    *force = true;
   }
+  raw->data = decoded_.data();
+  raw->size = decoded_.size();
+  raw->width = width;
+  raw->height = height;
+  raw->format = PixelFormat::I420;
+  raw->stride = static_cast<size_t>(width);
+  return true;
 }
 
 void H264Stream::loop() {
@@ -122,18 +156,19 @@ void H264Stream::loop() {
       waiting_ = -1;
       timestampMs = timestamps_[index];
     }
-    const bool requested = keyframeRequested_.exchange(false);
-    const bool force = first_ || recover_ || requested;
-    first_ = recover_ = false;
-    RawFrame raw;
-    raw.data = frames_[index].data();
-    raw.size = frameBytes_;
-    raw.width = format_.width;
-    raw.height = format_.height;
-    raw.format = format_.format;
-    raw.stride = format_.stride;
     auto begin = std::chrono::steady_clock::now();
     try {
+      RawFrame raw;
+      bool force = first_ || recover_;
+      if (!prepare(index, &raw, &force)) {
+        noteDroppedFrame();
+        std::lock_guard<std::mutex> lock(frameMutex_);
+        coding_ = -1;
+        continue;
+      }
+      const bool requested = keyframeRequested_.exchange(false);
+      force = force || requested;
+      first_ = recover_ = false;
       encoder_->encode(raw, static_cast<uint64_t>(timestampMs * 1000), force,
                        [&](const CodedVideoFrame& coded) { queue(coded, timestampMs, requested); });
     } catch (const Error& error) {

@@ -3,7 +3,8 @@
 // three (coding, waiting, being filled), so no capture buffer waits on the encoder and a newer
 // frame replaces one not yet coded (dropped frames). Coded units wait for JS in a bounded queue,
 // in order (each unit depends on those before it): when JS falls behind and the queue is full,
-// units are dropped up to the next keyframe, which is forced at once (dropped units).
+// units are dropped up to the next keyframe, which is forced at once (dropped units). An MJPEG
+// camera's frames are decoded to I420 on the stream's thread first.
 #pragma once
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "encoder/h264/openh264_encoder.h"
+#include "encoder/jpeg_to_i420.h"
 #include "encoder/video_encoder.h"
 #include "error.h"
 #include "pipeline/capture_pipeline.h"
@@ -32,8 +34,9 @@ struct H264Request {
   int keyframeInterval = 60;
 };
 
-// The encoder the request names, for this source; the one place that picks. Throws
-// ERR_H264_UNAVAILABLE, ERR_NO_M2M_ENCODER or ERR_UNSUPPORTED_FORMAT.
+// The encoder the request names, for this source; the one place that picks. An mjpeg source's
+// encoder takes the I420 its frames decode to. Throws ERR_H264_UNAVAILABLE, ERR_NO_M2M_ENCODER
+// or ERR_UNSUPPORTED_FORMAT.
 std::unique_ptr<VideoEncoder> makeH264Encoder(const H264Request& request, const CaptureFormat& format,
                                               Orientation orientation);
 // Whether the request's encoder can be had at all (no source needed).
@@ -63,7 +66,11 @@ class H264Stream : public FrameTap {
     std::function<void(const Error&)> failed;
   };
 
-  H264Stream(const CaptureFormat& format, std::unique_ptr<VideoEncoder> encoder, Callbacks callbacks);
+  // An encoder for frames of this size (makeH264Encoder with the request bound): the stream makes
+  // one at once, so a bad request throws here, and a new one when an MJPEG camera's size changes.
+  using EncoderFactory = std::function<std::unique_ptr<VideoEncoder>(int width, int height)>;
+
+  H264Stream(const CaptureFormat& format, EncoderFactory makeEncoder, Callbacks callbacks);
   ~H264Stream() override;
 
   void start();
@@ -76,22 +83,32 @@ class H264Stream : public FrameTap {
   // Every queued unit, oldest first; the next unit queued calls unitsReady again.
   std::deque<H264Unit> takeUnits();
   H264StreamStats stats();
-  std::string encoderName() const { return encoder_->name(); }
+  std::string encoderName() const { return name_; }
 
  private:
   void loop();
   void queue(const CodedVideoFrame& coded, double timestampMs, bool requested);
+  // The frame in buffer `index` as the encoder takes it: itself, or an MJPEG frame decoded (and
+  // the encoder remade for a new size). False when it cannot be decoded (counted as dropped).
+  bool prepare(int index, RawFrame* raw, bool* force);
+  void noteDroppedFrame();
 
   CaptureFormat format_;
   size_t frameBytes_;
+  EncoderFactory makeEncoder_;
   std::unique_ptr<VideoEncoder> encoder_;
+  std::string name_;
   Callbacks callbacks_;
+  JpegToI420 decoder_;                    // mjpeg only; the stream's thread's
+  std::vector<uint8_t> decoded_;          // the last MJPEG frame as I420
+  int codedWidth_ = 0, codedHeight_ = 0;  // what encoder_ was made for
   std::thread thread_;
 
   std::mutex frameMutex_;
   std::condition_variable frameReady_;
   std::vector<uint8_t> frames_[3];
   double timestamps_[3] = {0, 0, 0};
+  size_t lengths_[3] = {0, 0, 0};  // bytes of each frame (an MJPEG frame's own size)
   int coding_ = -1, waiting_ = -1;
   bool stopping_ = false;
 

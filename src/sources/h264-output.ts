@@ -20,7 +20,6 @@ export interface H264Capture {
 /** What the capture negotiated, as far as H.264 cares. */
 export interface H264Source {
   name: string;
-  format: string;
   fps: number;
 }
 
@@ -84,21 +83,12 @@ export class H264Output {
   }
 
   get availability(): H264Availability {
-    return this.#unavailable() ?? this.#library(this.#encoder);
+    if (this.#options === false) return { available: false, encoder: null, reason: 'H.264 is off for this camera (h264: false)' };
+    return this.#library(this.#encoder);
   }
 
   get #encoder(): H264EncoderName {
     return (this.#options !== false && this.#options.encoder) || 'auto';
-  }
-
-  #unavailable(): (H264Availability & { code: string }) | null {
-    if (this.#options === false)
-      return { available: false, encoder: null, reason: 'H.264 is off for this camera (h264: false)', code: 'ERR_H264_UNAVAILABLE' };
-    if (this.#source?.format === 'mjpeg') {
-      const reason = `${this.#source.name} gives mjpeg; H.264 is coded from a raw pixel format (format: 'yuyv', 'nv12', ...)`;
-      return { available: false, encoder: null, reason, code: 'ERR_UNSUPPORTED_FORMAT' };
-    }
-    return null;
   }
 
   /** The settings a native stream is started with, defaults filled in from the negotiated rate. */
@@ -116,10 +106,9 @@ export class H264Output {
 
   start(onUnit: (unit: H264Unit) => void, onError: (error: Error) => void): void {
     if (this.#consumer !== null) throw new TurbocamError('ERR_INVALID_ARG', 'startH264: already started (stopH264 first)');
-    const off = this.#unavailable();
-    const availability = off ?? this.#library(this.#encoder);
+    const availability = this.availability;
     if (!availability.available) {
-      const code = off?.code ?? (this.#encoder === 'm2m' ? 'ERR_NO_M2M_ENCODER' : 'ERR_H264_UNAVAILABLE');
+      const code = this.#options !== false && this.#encoder === 'm2m' ? 'ERR_NO_M2M_ENCODER' : 'ERR_H264_UNAVAILABLE';
       throw new TurbocamError(code, `startH264: ${availability.reason ?? 'H.264 is unavailable'}`, { path: this.#source?.name });
     }
     this.#consumer = { onUnit, onError };

@@ -8,7 +8,7 @@ import { open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCamera, testPattern, type H264Unit } from '../../src/index.js';
+import { encodeSync, openCamera, testPattern, type H264Unit } from '../../src/index.js';
 import { native } from '../../src/native.js';
 import { closesCameras } from '../helpers/camera.js';
 import { collectUnits, decodeUnits, nalTypes, probe } from '../helpers/h264.js';
@@ -272,4 +272,53 @@ describe('Camera H.264 from every raw format and orientation', () => {
       expect(best).toBeGreaterThanOrEqual(MIN_Y_PSNR_DB);
     }
   });
+});
+
+describe('Camera H.264 from camera MJPEG', () => {
+  it.each(['422', '420'] as const)(
+    `decodes %s JPEGs on the H.264 thread and codes them at the JPEGs' own size (Y and U PSNR >= ${MIN_Y_PSNR_DB} dB against the pattern)`,
+    async (subsampling) => {
+      const width = 320;
+      const height = 240;
+      const frameIndices = [0, 7, 14, 21, 28, 35];
+      const pattern = (frame: number): Buffer => testPattern({ width, height, format: 'yuyv', frame });
+      const fifo = join(dir, `mjpeg-${subsampling}.fifo`);
+      execFileSync('mkfifo', [fifo]);
+      const writer = openFile(fifo, 'w');
+      // Declared smaller than the frames are: a pipe's JPEGs carry their own size.
+      const camera = track(await openCamera({ source: fifo, format: 'mjpeg', width: 160, height: 120, fps: 30 }));
+      camera.on('error', () => undefined); // the FIFO's end
+      expect(camera.h264Availability.available).toBe(true);
+      const { units, errors } = collectUnits(camera);
+      const handle = await writer;
+      for (const frame of frameIndices) {
+        await handle.write(encodeSync(pattern(frame), { width, height, format: 'yuyv', quality: 95, subsampling }));
+        await sleep(40);
+      }
+      await waitUntil(
+        'every frame coded or replaced',
+        () => camera.h264Stats().units + camera.h264Stats().dropped.frames >= frameIndices.length,
+      );
+      camera.stopH264();
+      await handle.close();
+      expect(errors).toEqual([]);
+      expect(units[0]!.keyframe).toBe(true);
+      const file = join(dir, `mjpeg-${subsampling}.h264`);
+      const decoded = decodeUnits(units, width, height, file);
+      expect(probe(file)).toEqual({ profile: 'Constrained Baseline', width, height });
+      expect(decoded.length).toBe(units.length);
+      expect(units.length).toBeGreaterThanOrEqual(3);
+      // The pattern's own 4:2:0 planes: luma, and chroma averaged down as the JPEG's was.
+      const expected = frameIndices.map(
+        (frame) => native.orientedPlanesForTest(pattern(frame), width, height, 'yuyv', 80, '420', undefined, 0, undefined).planes,
+      );
+      const luma = width * height;
+      for (const picture of decoded) {
+        const scores = expected.map((planes) => psnr(picture.subarray(0, luma), planes[0]!.data));
+        const best = scores.indexOf(Math.max(...scores));
+        expect(scores[best]).toBeGreaterThanOrEqual(MIN_Y_PSNR_DB);
+        expect(psnr(picture.subarray(luma, luma + luma / 4), expected[best]![1]!.data)).toBeGreaterThanOrEqual(MIN_Y_PSNR_DB);
+      }
+    },
+  );
 });

@@ -322,3 +322,45 @@ describe('Camera H.264 from camera MJPEG', () => {
     },
   );
 });
+
+describe('Camera H.264 across a reconnect', () => {
+  it('a persistent camera goes on coding after its source comes back: a keyframe, numbering carried on', async () => {
+    const width = 160;
+    const height = 120;
+    const fifo = join(dir, 'persistent.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const camera = track(await openCamera({ source: fifo, format: 'yuyv', width, height, fps: 30, persistent: true, retryInterval: 100 }));
+    const { units, errors } = collectUnits(camera);
+    /** One writer: opens the FIFO (retrying while the old reader closes), writes frames, closes. */
+    const writeFrames = async (from: number): Promise<void> => {
+      for (;;) {
+        try {
+          const handle = await openFile(fifo, 'w');
+          for (let i = 0; i < 5; i++) {
+            await handle.write(testPattern({ width, height, format: 'yuyv', frame: from + i }));
+            await sleep(40);
+          }
+          await handle.close();
+          return;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+        }
+      }
+    };
+    const disconnected = new Promise((resolve) => camera.once('disconnect', resolve));
+    await writeFrames(0);
+    await disconnected;
+    const before = units.length;
+    expect(before).toBeGreaterThan(0);
+    const reconnected = new Promise((resolve) => camera.once('reconnect', resolve));
+    const writing = writeFrames(100);
+    await reconnected;
+    await writing;
+    await waitUntil('units after the reconnect', () => units.length > before);
+    expect(errors).toEqual([]);
+    expect(units[before]!.keyframe).toBe(true);
+    expect(units[before]!.sequence).toBeGreaterThan(units[before - 1]!.sequence);
+    expect(camera.h264Stats().units).toBeGreaterThanOrEqual(units.length);
+    expect(camera.h264Stats().running).toBe(true);
+  });
+});

@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   ERR_TRUNCATED_FRAMES: 'a warning, capture going on: most mjpeg frames are cut short and dropped; `allowTruncatedFrames` serves them',
   ERR_ENCODE: 'libjpeg-turbo refused the frame',
   ERR_NO_M2M_ENCODER:
-    "`--encoder m2m-image` (or m2m-video) and no V4L2 M2M node (or not the one given) encodes the camera's format to JPEG (MJPEG)",
+    "`--encoder m2m-image` (or m2m-video) and no V4L2 M2M node (or not the one given) encodes the camera's format to JPEG (MJPEG, H.264)",
   ERR_NOT_M2M_DEVICE: 'an encoder node that is not a V4L2 memory-to-memory device',
   ERR_DMABUF:
     "an M2M encoder refused the camera's DMABUF; it is copied into the encoder's buffers instead (not raised: the frame is retried at once)",

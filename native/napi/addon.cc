@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     turbocam::InitEncode(env, exports);
     turbocam::InitSocket(env, exports);
     turbocam::InitLimits(env, exports);
+    turbocam::InitM2mStream(env, exports);
     return exports;
   });
 }

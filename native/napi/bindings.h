@@ -11,5 +11,6 @@ void InitDevices(Napi::Env env, Napi::Object exports);
 void InitEncode(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitLimits(Napi::Env env, Napi::Object exports);
+void InitM2mStream(Napi::Env env, Napi::Object exports);
 
 }  // namespace turbocam

@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   ERR_TRUNCATED_FRAMES: 'a warning, capture going on: most mjpeg frames are cut short and dropped; `allowTruncatedFrames` serves them',
   ERR_ENCODE: 'libjpeg-turbo refused the frame',
   ERR_NO_M2M_ENCODER:
-    "`--encoder m2m-image` (or m2m-video) and no V4L2 M2M node (or not the one given) encodes the camera's format to JPEG (MJPEG)",
+    "`--encoder m2m-image` (or m2m-video) and no V4L2 M2M node (or not the one given) encodes the camera's format to JPEG (MJPEG, H.264)",
   ERR_H264_UNAVAILABLE:
     'H.264 asked of a camera that cannot code it: no OpenH264 (the message names the package to install), no M2M H.264 encoder, or `h264: false`',
   ERR_H264_ENCODE: 'the H.264 encoder refused the settings or a frame; the stream stops and its `onError` hears why',

@@ -88,6 +88,42 @@ export type NativeEncodeArgs = [
   flip: string | undefined,
 ];
 
+/** m2mVideoStreamForTest's options; device empty or absent: the first node that codes the format. */
+export interface NativeM2mStreamOptions {
+  device?: string;
+  coded: 'h264' | 'fwht' | 'yuyv';
+  width: number;
+  height: number;
+  format: string;
+  stride?: number;
+  fps?: number;
+  bitrateKbps?: number;
+  keyframeInterval?: number;
+  timeoutMs?: number;
+  maxRebuilds?: number;
+  /** Sleep between frames, so a test can act on the device mid-stream. */
+  intervalMs?: number;
+}
+
+export interface NativeM2mStreamRun {
+  name: string;
+  units: { data: Buffer; keyframe: boolean; timestampUs: number }[];
+  stats: {
+    frames: number;
+    units: number;
+    keyframes: number;
+    forcedKeyframes: number;
+    keyframeRestarts: number;
+    skipped: number;
+    lost: number;
+    rebuilds: number;
+    staleOutputs: number;
+    headerBuffers: number;
+    maxHeld: number;
+    controls: { set: string[]; unsupported: string[] };
+  };
+}
+
 export interface NativeAddon {
   /** The class native errors are made of (native/napi/js_error.cc). */
   setErrorClass(errorClass: typeof TurbocamError): void;
@@ -117,6 +153,9 @@ export interface NativeAddon {
   };
   testPattern(width: number, height: number, format: string, frame: number): Buffer;
   encoderStats(): NativeEncoderStats;
+  /** For tests and the Pi smoke script (native/napi/m2m_stream_binding.cc): raw frames through one
+   *  V4L2 M2M video stream encoder, frames in order, a keyframe forced at each index of forceAt. */
+  m2mVideoStreamForTest(options: NativeM2mStreamOptions, frames: Uint8Array[], forceAt: number[]): Promise<NativeM2mStreamRun>;
   // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.
   setSendBuffer(fd: number, bytes: number): number;
   // Limits (native/napi/limits_binding.cc): RLIMIT_NOFILE, the soft one raised to the hard one when asked.

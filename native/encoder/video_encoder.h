@@ -32,6 +32,7 @@ struct CodedVideoFrame {
   const uint8_t* data = nullptr;
   size_t length = 0;
   bool keyframe = false;
+  uint64_t timestampUs = 0;  // of the frame it codes, as given to encode()
 };
 
 class VideoEncoder {
@@ -39,8 +40,11 @@ class VideoEncoder {
   using Sink = std::function<void(const CodedVideoFrame&)>;
   virtual ~VideoEncoder() = default;
   // Codes one frame shaped as the settings say; sink receives its access unit, or is not called
-  // when rate control skipped the frame. forceKeyframe: make this one an IDR (a viewer joined, or
-  // a browser asked for one). Throws turbocam::Error (ERR_H264_ENCODE) on a failure.
+  // when rate control skipped the frame. An encoder that holds a frame or two (a V4L2 M2M one)
+  // hands its units to later calls, in order, each with its own frame's timestamp. forceKeyframe:
+  // make this one an IDR (a viewer joined, or a browser asked for one). Throws turbocam::Error on
+  // a failure: ERR_H264_ENCODE from software, the device's errno code (ENODEV, EBUSY, ETIMEDOUT)
+  // from an M2M node.
   virtual void encode(const RawFrame& frame, uint64_t timestampUs, bool forceKeyframe, const Sink& sink) = 0;
   // For /state: "openh264 2.3.1", "m2m /dev/video11".
   virtual std::string name() const = 0;

@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     turbocam::InitSocket(env, exports);
     turbocam::InitLimits(env, exports);
     turbocam::InitH264(env, exports);
+    turbocam::InitM2mStream(env, exports);
     return exports;
   });
 }

@@ -12,5 +12,6 @@ void InitEncode(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitLimits(Napi::Env env, Napi::Object exports);
 void InitH264(Napi::Env env, Napi::Object exports);
+void InitM2mStream(Napi::Env env, Napi::Object exports);
 
 }  // namespace turbocam

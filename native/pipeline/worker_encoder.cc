@@ -31,6 +31,11 @@ EncoderChoice chooseEncoder(const EncoderRequest& request, const CaptureFormat& 
   const M2mCodedFormat* coded = findM2mCodedFormat(codedName);
   if (coded == nullptr)
     throw Error("ERR_INVALID_ARG", "unknown M2M coded format '" + codedName + "' (jpeg, mjpeg, fwht or yuyv)");
+  if (coded->streamOnly) {
+    throw Error("ERR_INVALID_ARG", "the M2M coded format '" + codedName +
+                                       "' has frames that depend on each other: the H.264 stream codes it, not the "
+                                       "JPEG workers");
+  }
   if (!m2mCodedFormatFits(*coded, video)) {
     throw Error("ERR_INVALID_ARG", "the M2M coded format '" + codedName + "' is not for " +
                                        (video ? "a video" : "an image") +

@@ -1,6 +1,6 @@
 // scripts/pi-smoke.mjs (npm run pi-smoke) as users run it: on a machine without the Pi's encoder
 // nodes it says so and exits 0; a node that is there but does not encode fails its checks (exit 1)
-// while the CPU rows are still measured and printed.
+// while the CPU rows are still measured and printed; the H.264 rows run on the video node only.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -40,5 +40,16 @@ describe('npm run pi-smoke', () => {
     expect(result.stdout).toContain('FAILED: m2m-image /dev/null 1280x720 yuyv: ERR_NO_M2M_ENCODER');
     expect(result.stdout).toContain('FAILED: m2m-image /dev/null 1920x1080 uyvy: ERR_NO_M2M_ENCODER');
     expect(result.stdout).toMatch(/pi-smoke: 2 check\(s\) failed\n$/);
+  });
+
+  it('a video node that is no encoder fails its MJPEG and its H.264 checks, each naming the node', async () => {
+    const result = await smoke(['--image-device', '/dev/video-absent-31', '--video-device', '/dev/null', '--seconds', '0.5']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('FAILED: m2m-video /dev/null 1280x720 yuyv: ERR_NO_M2M_ENCODER');
+    expect(result.stdout).toContain(
+      'FAILED: h264 /dev/null 1280x720 i420: ERR_NO_M2M_ENCODER: no V4L2 M2M encoder from YU12 to H264 at /dev/null',
+    );
+    expect(result.stdout).toContain('FAILED: h264 /dev/null 1920x1080 yuyv: ERR_NO_M2M_ENCODER');
+    expect(result.stdout).toMatch(/pi-smoke: 4 check\(s\) failed\n$/);
   });
 });

@@ -1,9 +1,11 @@
 // For the M2M encoder suites in test/v4l2: the harness's memory-to-memory nodes (vicodec, vim2m)
 // by name, reloading their modules with other options, and checking vicodec's FWHT output by
 // decoding it with vicodec's own decoder against a raw frame captured from vivid.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DIST } from './cli.js';
 import { DEVICE } from './vivid.js';
 
 /** /dev/videoN of the video4linux node with this name (vicodec's nodes are named by role). */
@@ -48,14 +50,15 @@ export function vividReference(work: string, width: number, height: number): Buf
   return readFileSync(file);
 }
 
-/** An FWHT frame decoded by vicodec's stateful decoder (to I420, the format it was coded from). */
-export function decodeFwht(work: string, decoder: string, coded: Uint8Array): Buffer {
+/** FWHT frames decoded by vicodec's stateful decoder (to I420, the format they were coded from):
+ *  one frame, or `count` frames of a stream (a GOP's P-frames need the frames before them). */
+export function decodeFwht(work: string, decoder: string, coded: Uint8Array, count = 1): Buffer {
   const input = join(work, 'frame.fwht');
   const output = join(work, 'decoded.yuv');
   writeFileSync(input, coded);
   execFileSync(
     'v4l2-ctl',
-    ['-d', decoder, '--stream-mmap', '--stream-out-mmap', `--stream-from=${input}`, `--stream-to=${output}`, '--stream-count=1'],
+    ['-d', decoder, '--stream-mmap', '--stream-out-mmap', `--stream-from=${input}`, `--stream-to=${output}`, `--stream-count=${count}`],
     { stdio: 'pipe', timeout: 60_000 },
   );
   return readFileSync(output);
@@ -79,4 +82,47 @@ export function capsOf(node: string): string[] {
   const caps = info.split('Device Caps')[1]?.split('\n').slice(1) ?? [];
   const end = caps.findIndex((line) => !line.startsWith('\t\t'));
   return caps.slice(0, end === -1 ? undefined : end).map((line) => line.trim());
+}
+
+/** An ioctl the fault-ioctl shim fails with EBUSY: after the first `skip` calls, `count` times
+ *  (default: always). */
+export interface Fault {
+  request: 'STREAMON' | 'S_FMT';
+  skip?: number;
+  count?: number;
+}
+
+/** The fault-ioctl shim (fault-ioctl.c), built into dir for this machine with cc at test time (no
+ *  binary is committed); its path. */
+export function compileFaultShim(dir: string): string {
+  const shim = join(dir, 'fault-ioctl.so');
+  const source = fileURLToPath(new URL('./fault-ioctl.c', import.meta.url));
+  const result = spawnSync('cc', ['-shared', '-fPIC', '-O1', '-o', shim, source, '-ldl'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`cc failed: ${result.stderr}`);
+  return shim;
+}
+
+/** Runs argv under node with the shim preloaded, faulting on device's file descriptors only;
+ *  stdout, stderr and how many faults it injected. */
+export function runWithFault(
+  shim: string,
+  device: string,
+  argv: string[],
+  fault: Fault,
+): { status: number | null; stdout: string; stderr: string; faults: number } {
+  const result = spawnSync(process.execPath, argv, {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: {
+      ...process.env,
+      LD_PRELOAD: shim,
+      TURBOCAM_DIST: DIST,
+      TURBOCAM_FAULT_DEVICE: device,
+      TURBOCAM_FAULT_REQUEST: fault.request,
+      TURBOCAM_FAULT_SKIP: String(fault.skip ?? 0),
+      TURBOCAM_FAULT_COUNT: String(fault.count ?? -1),
+    },
+  });
+  const faults = result.stderr.split('\n').filter((line) => line === 'turbocam-fault: EBUSY').length;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, faults };
 }

@@ -5,21 +5,21 @@
 // at open (the library rejects, the CLI exits with one line, each naming the node), busy for a
 // while at run time (the context is rebuilt, frames stay hardware-coded, no warning), and busy
 // for good at run time (a bounded number of rebuilds, then the CPU with one warning, streaming on).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, DIST, ensureBuilt } from '../helpers/cli.js';
-import { nodeNamed } from '../helpers/m2m.js';
+import { CLI, ensureBuilt } from '../helpers/cli.js';
+import { compileFaultShim, nodeNamed, runWithFault } from '../helpers/m2m.js';
+import type { Fault } from '../helpers/m2m.js';
 import { DEVICE, vividUnavailable } from '../helpers/vivid.js';
 
 const unavailable = await vividUnavailable();
 const ENCODER = unavailable === null ? nodeNamed('stateful-encoder') : undefined;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'turbocam-m2m-busy-'));
-const shim = join(work, 'fault-ioctl.so');
+let shim = '';
 const FWHT = '4f4f4f4f';
 const options = {
   source: DEVICE,
@@ -34,37 +34,9 @@ const options = {
   workers: 1,
 };
 
-interface Fault {
-  request: 'STREAMON' | 'S_FMT';
-  skip?: number;
-  count?: number;
-}
-
-/** Runs argv under node with the shim preloaded; stdout, stderr and how many faults it injected. */
-function preloaded(argv: string[], fault: Fault): { status: number | null; stdout: string; stderr: string; faults: number } {
-  const result = spawnSync(process.execPath, argv, {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: {
-      ...process.env,
-      LD_PRELOAD: shim,
-      TURBOCAM_DIST: DIST,
-      TURBOCAM_FAULT_DEVICE: ENCODER,
-      TURBOCAM_FAULT_REQUEST: fault.request,
-      TURBOCAM_FAULT_SKIP: String(fault.skip ?? 0),
-      TURBOCAM_FAULT_COUNT: String(fault.count ?? -1),
-    },
-  });
-  const faults = result.stderr.split('\n').filter((line) => line === 'turbocam-fault: EBUSY').length;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, faults };
-}
-
-/** The shim, built for this machine at test time (no binary is committed). */
-function compileShim(): void {
-  const result = spawnSync('cc', ['-shared', '-fPIC', '-O1', '-o', shim, join(here, '../helpers/fault-ioctl.c'), '-ldl'], {
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`cc failed: ${result.stderr}`);
+/** Runs argv under node with the shim preloaded, faulting on the encoder's node. */
+function preloaded(argv: string[], fault: Fault) {
+  return runWithFault(shim, ENCODER!, argv, fault);
 }
 
 function child(fault: Fault, frames: number) {
@@ -76,7 +48,7 @@ function child(fault: Fault, frames: number) {
 describe.skipIf(unavailable !== null || ENCODER === undefined)('a busy M2M encoder (EBUSY injected on its node)', () => {
   beforeAll(() => {
     ensureBuilt();
-    compileShim();
+    shim = compileFaultShim(work);
   }, 180_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

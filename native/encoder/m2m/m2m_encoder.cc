@@ -12,15 +12,11 @@
 #include <chrono>
 #include <cstring>
 
+#include "encoder/m2m/m2m_layout.h"
 #include "encoder/m2m/m2m_probe.h"
 #include "error.h"
 
 namespace turbocam {
-
-namespace {
-constexpr unsigned kOutputBuffers = 2;
-constexpr unsigned kCaptureBuffers = 2;
-}  // namespace
 
 M2mEncoder::M2mEncoder(std::string path, M2mOptions options) : path_(std::move(path)), options_(options) {
   if (!options_.coded || !m2mCodedFormatFits(*options_.coded, options_.video))
@@ -31,15 +27,19 @@ M2mEncoder::~M2mEncoder() { close(); }
 
 void M2mEncoder::fail(const std::string& what) { throw errnoError(errno, what, path_); }
 
+void M2mEncoder::setUpFor(const RawFrame& frame) {
+  size_t stride = frame.stride ? frame.stride : defaultStride(frame.format, frame.width);
+  if (fd_ >= 0 && (frame.width != width_ || frame.height != height_ || frame.format != format_ || stride != stride_ ||
+                   (frame.dmabuf >= 0) != sharedFrames_))
+    tearDown();
+  if (fd_ < 0) setUp(frame);
+}
+
 void M2mEncoder::encode(const RawFrame& frame, const Sink& sink) {
   JpegEncoder::validate(frame, EncodeOptions{});
-  size_t stride = frame.stride ? frame.stride : defaultStride(frame.format, frame.width);
   for (;;) {
     try {
-      if (fd_ >= 0 && (frame.width != width_ || frame.height != height_ || frame.format != format_ ||
-                       stride != stride_ || (frame.dmabuf >= 0) != sharedFrames_))
-        tearDown();
-      if (fd_ < 0) setUp(frame);
+      setUpFor(frame);
       encodeOnce(frame, sink);
       failuresInRow_ = 0;
       stats_.frames++;
@@ -51,12 +51,14 @@ void M2mEncoder::encode(const RawFrame& frame, const Sink& sink) {
         dmabufRefused_ = true;  // retried at once, copying
         continue;
       }
-      if (error.code() == "ERR_UNSUPPORTED_FORMAT" || error.code() == "ERR_NOT_M2M_DEVICE" ||
-          error.code() == "ENOENT" || ++failuresInRow_ > options_.maxRebuilds)
-        throw;
+      if (!worthRebuilding(error) || ++failuresInRow_ > options_.maxRebuilds) throw;
       stats_.rebuilds++;
     }
   }
+}
+
+bool M2mEncoder::worthRebuilding(const Error& error) {
+  return error.code() != "ERR_UNSUPPORTED_FORMAT" && error.code() != "ERR_NOT_M2M_DEVICE" && error.code() != "ENOENT";
 }
 
 void M2mEncoder::prepare(const RawFrame& shape) {
@@ -81,72 +83,8 @@ void M2mEncoder::setUp(const RawFrame& frame) {
   height_ = frame.height;
   format_ = frame.format;
   stride_ = frame.stride ? frame.stride : defaultStride(frame.format, frame.width);
-  const uint32_t rawFourcc = formatInfo(frame.format).fourcc;
 
-  // A stateful encoder takes the coded format first (it decides what OUTPUT offers), then the raw
-  // one; each is read back, because drivers substitute what they lack without an error.
-  auto setFormat = [&](uint32_t type, uint32_t fourcc, size_t bytesperline, const char* what) {
-    v4l2_format fmt{};
-    fmt.type = type;
-    if (multiplanar_) {
-      fmt.fmt.pix_mp.width = static_cast<uint32_t>(width_);
-      fmt.fmt.pix_mp.height = static_cast<uint32_t>(height_);
-      fmt.fmt.pix_mp.pixelformat = fourcc;
-      fmt.fmt.pix_mp.num_planes = 1;
-      fmt.fmt.pix_mp.plane_fmt[0].bytesperline = static_cast<uint32_t>(bytesperline);
-    } else {
-      fmt.fmt.pix.width = static_cast<uint32_t>(width_);
-      fmt.fmt.pix.height = static_cast<uint32_t>(height_);
-      fmt.fmt.pix.pixelformat = fourcc;
-      fmt.fmt.pix.bytesperline = static_cast<uint32_t>(bytesperline);
-    }
-    if (m2mIoctl(fd_, VIDIOC_S_FMT, &fmt) != 0) fail(std::string("cannot set the ") + what + " format of");
-    uint32_t got = multiplanar_ ? fmt.fmt.pix_mp.pixelformat : fmt.fmt.pix.pixelformat;
-    if (got != fourcc) {
-      throw Error("ERR_UNSUPPORTED_FORMAT",
-                  path_ + " gave " + fourccToString(got) + " when asked for " + what + " " + fourccToString(fourcc),
-                  path_);
-    }
-    if (multiplanar_ && fmt.fmt.pix_mp.num_planes != 1) {
-      throw Error("ERR_UNSUPPORTED_FORMAT",
-                  path_ + " wants " + fourccToString(got) + " in " + std::to_string(fmt.fmt.pix_mp.num_planes) +
-                      " planes; one is supported",
-                  path_);
-    }
-    return fmt;
-  };
-  setFormat(capType_, options_.coded->fourcc, 0, "coded");
-  v4l2_format out = setFormat(outType_, rawFourcc, stride_, "raw");
-  uint32_t gotWidth = multiplanar_ ? out.fmt.pix_mp.width : out.fmt.pix.width;
-  uint32_t gotHeight = multiplanar_ ? out.fmt.pix_mp.height : out.fmt.pix.height;
-  auto sizeError = [&](const std::string& extra) {
-    return Error("ERR_UNSUPPORTED_FORMAT",
-                 path_ + " gave " + std::to_string(gotWidth) + "x" + std::to_string(gotHeight) + " when asked for " +
-                     std::to_string(width_) + "x" + std::to_string(height_) + extra,
-                 path_);
-  };
-  if (gotWidth < static_cast<uint32_t>(width_) || gotHeight < static_cast<uint32_t>(height_)) throw sizeError("");
-  if (gotWidth != static_cast<uint32_t>(width_) || gotHeight != static_cast<uint32_t>(height_)) {
-    // Encoders align the buffer (vicodec to 8 lines, the Pi's to 16: 1080 becomes 1088) and code
-    // the visible part given by the OUTPUT crop.
-    v4l2_selection sel{};
-    sel.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
-    sel.target = V4L2_SEL_TGT_CROP;
-    sel.r = {0, 0, static_cast<uint32_t>(width_), static_cast<uint32_t>(height_)};
-    int r = m2mIoctl(fd_, VIDIOC_S_SELECTION, &sel);
-    if (r != 0 && multiplanar_) {
-      sel.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
-      sel.r = {0, 0, static_cast<uint32_t>(width_), static_cast<uint32_t>(height_)};
-      r = m2mIoctl(fd_, VIDIOC_S_SELECTION, &sel);
-    }
-    if (r != 0 || sel.r.width != static_cast<uint32_t>(width_) || sel.r.height != static_cast<uint32_t>(height_)) {
-      throw sizeError(" and cannot crop to it");
-    }
-  }
-  driverHeight_ = static_cast<int>(gotHeight);
-  driverStride_ = multiplanar_ ? out.fmt.pix_mp.plane_fmt[0].bytesperline : out.fmt.pix.bytesperline;
-  driverImage_ = multiplanar_ ? out.fmt.pix_mp.plane_fmt[0].sizeimage : out.fmt.pix.sizeimage;
-
+  layout_ = negotiateM2m(fd_, multiplanar_, path_, options_.coded->fourcc, frame);
   setControls();
   if (options_.fps > 0) {
     v4l2_streamparm parm{};
@@ -166,11 +104,11 @@ void M2mEncoder::setUp(const RawFrame& frame) {
     off_t end = lseek(frame.dmabuf, 0, SEEK_END);
     if (end > 0) dmabufSize_ = static_cast<size_t>(end);
   }
-  zeroCopy_ = sharedFrames_ && !dmabufRefused_ && driverStride_ == stride_ && driverHeight_ == frame.height &&
-              dmabufSize_ >= driverImage_;
-  outBuffers_ = allocate(outType_, kOutputBuffers, zeroCopy_);
+  zeroCopy_ = sharedFrames_ && !dmabufRefused_ && layout_.stride == stride_ && layout_.height == frame.height &&
+              dmabufSize_ >= layout_.image;
+  outBuffers_ = allocate(outType_, options_.buffers, zeroCopy_);
   outFree_.assign(outBuffers_.size(), true);
-  capBuffers_ = allocate(capType_, kCaptureBuffers);
+  capBuffers_ = allocate(capType_, options_.buffers);
   for (uint32_t i = 0; i < capBuffers_.size(); i++) queue(capType_, i, 0, 0);
   for (uint32_t type : {outType_, capType_}) {
     int t = static_cast<int>(type);
@@ -182,19 +120,30 @@ void M2mEncoder::setControls() {
   stats_.controlsSet.clear();
   stats_.controlsUnsupported.clear();
   const M2mControlTable& table = options_.video ? options_.coded->video : options_.coded->image;
+  M2mControlInputs inputs;
+  inputs.quality = options_.quality;
+  inputs.bitrateKbps = options_.bitrateKbps;
+  inputs.keyframeInterval = options_.keyframeInterval;
+  inputs.width = width_;
+  inputs.height = height_;
+  inputs.fps = options_.fps > 0 ? options_.fps : 30;
   for (size_t i = 0; i < table.count; i++) {
     const M2mControl& c = table.controls[i];
-    v4l2_control control{};
-    control.id = c.id;
-    control.value = m2mControlValue(c, options_.quality);
-    if (m2mIoctl(fd_, VIDIOC_S_CTRL, &control) == 0) {
+    if (setControl(c.id, m2mControlValue(c, inputs)))
       stats_.controlsSet.emplace_back(c.name);
-    } else if (errno == EINVAL) {
+    else
       stats_.controlsUnsupported.emplace_back(c.name);
-    } else {
-      fail(std::string("cannot set ") + c.name + " on");
-    }
   }
+}
+
+bool M2mEncoder::setControl(uint32_t id, int value) {
+  v4l2_control control{};
+  control.id = id;
+  control.value = value;
+  if (m2mIoctl(fd_, VIDIOC_S_CTRL, &control) == 0) return true;
+  // EINVAL: no such control (or, for a menu, not that item); ERANGE: out of this driver's range.
+  if (errno == EINVAL || errno == ERANGE) return false;
+  fail("cannot set control " + std::to_string(id) + " on");
 }
 
 std::vector<M2mEncoder::Buffer> M2mEncoder::allocate(uint32_t type, unsigned count, bool dmabuf) {
@@ -278,110 +227,129 @@ bool M2mEncoder::dequeue(uint32_t type, uint32_t* index, uint64_t* timestampUs, 
   return true;
 }
 
-void M2mEncoder::fill(const Buffer& buffer, const RawFrame& frame, size_t* used) {
-  const size_t need = minFrameSize(frame.format, frame.width, driverHeight_, driverStride_);
-  if (need > buffer.length) throw Error("ERR_FRAME_SIZE", path_ + " has OUTPUT buffers too small for the frame", path_);
-  auto* dst = static_cast<uint8_t*>(buffer.data);
-  if (driverStride_ == stride_ && driverHeight_ == frame.height) {
-    std::memcpy(dst, frame.data, need);
-  } else {
-    // Line by line, plane by plane: the layout minFrameSize describes, at the driver's stride and
-    // (aligned) height.
-    const size_t rowBytes = std::min(stride_, driverStride_);
-    auto copyPlane = [](const uint8_t* src, size_t srcStride, uint8_t* out, size_t outStride, int rows, size_t bytes) {
-      for (int y = 0; y < rows; y++) std::memcpy(out + y * outStride, src + y * srcStride, bytes);
-    };
-    const uint8_t* src = frame.data;
-    copyPlane(src, stride_, dst, driverStride_, frame.height, rowBytes);
-    src += stride_ * static_cast<size_t>(frame.height);
-    dst += driverStride_ * static_cast<size_t>(driverHeight_);
-    const int chromaRows = (frame.height + 1) / 2;
-    const size_t driverChromaRows = static_cast<size_t>(driverHeight_ + 1) / 2;
-    if (frame.format == PixelFormat::NV12) {
-      copyPlane(src, stride_, dst, driverStride_, chromaRows, rowBytes);
-    } else if (frame.format == PixelFormat::I420) {
-      for (int p = 0; p < 2; p++) {
-        copyPlane(src, stride_ / 2, dst, driverStride_ / 2, chromaRows, rowBytes / 2);
-        src += stride_ / 2 * static_cast<size_t>(chromaRows);
-        dst += driverStride_ / 2 * driverChromaRows;
+void M2mEncoder::reclaimOutputs() {
+  uint32_t index = 0, flags = 0;
+  uint64_t ts = 0;
+  size_t bytes = 0;
+  while (dequeue(outType_, &index, &ts, &bytes, &flags)) outFree_[index] = true;
+}
+
+short M2mEncoder::pollFor(short events, int ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    pollfd p{fd_, events, 0};
+    int r = poll(&p, 1, static_cast<int>(std::max<decltype(left)>(left, 0)));
+    if (r < 0 && errno != EINTR) fail("cannot poll");
+    if (r > 0) {
+      if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+        errno = (p.revents & POLLHUP) ? ENODEV : EIO;
+        fail("encoder failed:");
       }
+      return p.revents;
     }
+    if (r == 0 || left <= 0) return 0;
   }
-  *used = std::max(need, std::min(driverImage_, buffer.length));
+}
+
+void M2mEncoder::waitFor(short events, Deadline deadline) {
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+  if (left <= 0 || pollFor(events, static_cast<int>(left)) == 0)
+    throw Error("ETIMEDOUT", path_ + " produced no frame within " + std::to_string(options_.timeoutMs) + " ms", path_,
+                ETIMEDOUT);
+}
+
+size_t M2mEncoder::collectReady(const CodedSink& sink) {
+  uint32_t index = 0, flags = 0;
+  uint64_t ts = 0;
+  size_t bytes = 0, count = 0;
+  while (dequeue(capType_, &index, &ts, &bytes, &flags)) {
+    count++;
+    try {
+      sink({static_cast<const uint8_t*>(capBuffers_[index].data), std::min(bytes, capBuffers_[index].length), ts,
+            flags});
+    } catch (...) {
+      queue(capType_, index, 0, 0);
+      throw;
+    }
+    queue(capType_, index, 0, 0);
+  }
+  return count;
+}
+
+size_t M2mEncoder::collect(int waitMs, const CodedSink& sink) {
+  if (fd_ < 0) return 0;
+  size_t count = collectReady(sink);
+  if (count == 0 && waitMs > 0 && pollFor(POLLIN, waitMs) != 0) count = collectReady(sink);
+  return count;
+}
+
+// Waits for a free OUTPUT slot (handing coded buffers that come back meanwhile to sink, so a
+// driver whose CAPTURE queue is full can go on) and queues the frame there.
+uint32_t M2mEncoder::queueFrame(const RawFrame& frame, uint64_t timestampUs, Deadline deadline, const CodedSink& sink) {
+  reclaimOutputs();
+  auto freeSlot = [&] {
+    uint32_t slot = 0;
+    while (slot < outFree_.size() && !outFree_[slot]) slot++;
+    return slot;
+  };
+  uint32_t slot = freeSlot();
+  while (slot == outFree_.size()) {
+    waitFor(POLLOUT | POLLIN, deadline);
+    collectReady(sink);
+    reclaimOutputs();
+    slot = freeSlot();
+  }
+  if (zeroCopy_) {
+    queue(outType_, slot, timestampUs, std::max(layout_.image, frame.size), frame.dmabuf);
+  } else {
+    const Buffer& buffer = outBuffers_[slot];
+    const size_t used = copyIntoM2m(static_cast<uint8_t*>(buffer.data), buffer.length, frame, stride_, layout_, path_);
+    queue(outType_, slot, timestampUs, used);
+  }
+  outFree_[slot] = false;
+  return slot;
+}
+
+void M2mEncoder::submit(const RawFrame& frame, uint64_t timestampUs, const CodedSink& sink) {
+  JpegEncoder::validate(frame, EncodeOptions{});
+  RawFrame copied = frame;
+  copied.dmabuf = -1;  // the driver may keep the frame past this call: never the camera's buffer
+  setUpFor(copied);
+  queueFrame(copied, timestampUs, std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeoutMs),
+             sink);
+  stats_.frames++;
+  stats_.copies++;
 }
 
 void M2mEncoder::encodeOnce(const RawFrame& frame, const Sink& sink) {
-  uint32_t index = 0;
-  uint64_t ts = 0;
-  size_t bytes = 0;
-  uint32_t flags = 0;
-  // Reclaim OUTPUT buffers the driver has finished with.
-  while (dequeue(outType_, &index, &ts, &bytes, &flags)) outFree_[index] = true;
-  uint32_t slot = 0;
-  while (slot < outFree_.size() && !outFree_[slot]) slot++;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeoutMs);
-  auto waitFor = [&](short events) {
-    for (;;) {
-      auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-      if (left <= 0)
-        throw Error("ETIMEDOUT", path_ + " produced no frame within " + std::to_string(options_.timeoutMs) + " ms",
-                    path_, ETIMEDOUT);
-      pollfd p{fd_, events, 0};
-      int r = poll(&p, 1, static_cast<int>(left));
-      if (r < 0 && errno != EINTR) fail("cannot poll");
-      if (r > 0) {
-        if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) {
-          errno = (p.revents & POLLHUP) ? ENODEV : EIO;
-          fail("encoder failed:");
-        }
-        return p.revents;
-      }
-    }
-  };
-  while (slot == outFree_.size()) {
-    waitFor(POLLOUT);
-    while (dequeue(outType_, &index, &ts, &bytes, &flags)) outFree_[index] = true;
-    slot = 0;
-    while (slot < outFree_.size() && !outFree_[slot]) slot++;
-  }
   const uint64_t timestamp = nextTimestampUs_++;
-  if (zeroCopy_) {
-    queue(outType_, slot, timestamp, std::max(driverImage_, frame.size), frame.dmabuf);
-  } else {
-    size_t used = 0;
-    fill(outBuffers_[slot], frame, &used);
-    queue(outType_, slot, timestamp, used);
-  }
-  outFree_[slot] = false;
-
+  bool done = false;
   // The coded frame carries its raw frame's timestamp: anything else is stale (an encoder may
   // first hand back an old buffer) and goes straight back.
-  for (;;) {
-    waitFor(POLLIN);
-    while (dequeue(capType_, &index, &ts, &bytes, &flags)) {
-      if (ts != timestamp || (flags & V4L2_BUF_FLAG_ERROR)) {
-        if (ts != timestamp) stats_.staleOutputs++;
-        bool error = ts == timestamp;
-        queue(capType_, index, 0, 0);
-        if (error) throw Error("ERR_ENCODE", path_ + " flagged the coded frame as failed", path_);
-        continue;
-      }
-      try {
-        sink(static_cast<const uint8_t*>(capBuffers_[index].data), std::min(bytes, capBuffers_[index].length));
-      } catch (...) {
-        queue(capType_, index, 0, 0);
-        throw;
-      }
-      queue(capType_, index, 0, 0);
-      // The source's buffer goes back to the camera once encode() returns: its OUTPUT slot must
-      // be the driver's no longer.
-      while (zeroCopy_ && !outFree_[slot]) {
-        while (dequeue(outType_, &index, &ts, &bytes, &flags)) outFree_[index] = true;
-        if (!outFree_[slot]) waitFor(POLLOUT);
-      }
+  const CodedSink take = [&](const Coded& coded) {
+    if (coded.timestampUs != timestamp) {
+      stats_.staleOutputs++;
       return;
     }
+    if (coded.flags & V4L2_BUF_FLAG_ERROR)
+      throw Error("ERR_ENCODE", path_ + " flagged the coded frame as failed", path_);
+    sink(coded.data, coded.length);
+    done = true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeoutMs);
+  const uint32_t slot = queueFrame(frame, timestamp, deadline, take);
+  while (!done) {
+    waitFor(POLLIN, deadline);
+    collectReady(take);
+  }
+  // The source's buffer goes back to the camera once encode() returns: its OUTPUT slot must be the
+  // driver's no longer.
+  while (zeroCopy_ && !outFree_[slot]) {
+    reclaimOutputs();
+    if (!outFree_[slot]) waitFor(POLLOUT, deadline);
   }
 }
 

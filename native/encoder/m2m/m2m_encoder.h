@@ -1,10 +1,11 @@
 // A V4L2 memory-to-memory (stateful) encoder: raw frames in on the OUTPUT queue, coded frames out
 // on CAPTURE. Codec-neutral: the coded format is a parameter (JPEG on a Pi's bcm2835-codec,
 // FWHT on the kernel's vicodec), with the controls to set for it from its table
-// (m2m_coded_formats.h). Works with both the single- and the multi-planar API. One M2mEncoder per worker thread; not
-// thread-safe.
+// (m2m_coded_formats.h). Works with both the single- and the multi-planar API. One M2mEncoder per
+// worker thread, or per stream (submit/collect, for m2m_video_stream.h); not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -14,6 +15,8 @@
 
 #include "encoder/jpeg_encoder.h"
 #include "encoder/m2m/m2m_coded_formats.h"
+#include "encoder/m2m/m2m_layout.h"
+#include "error.h"
 #include "formats/pixel_format.h"
 
 namespace turbocam {
@@ -22,9 +25,12 @@ struct M2mOptions {
   const M2mCodedFormat* coded = nullptr;  // required
   bool video = false;                     // a video encoder's control table (bitrate, GOP)
   int quality = 80;                       // 1..100, through the format's control table
+  int bitrateKbps = 0;                    // video: 0 takes it from the quality
+  int keyframeInterval = 1;               // video: the GOP (1: every frame stands alone)
   int fps = 0;                            // S_PARM on OUTPUT when > 0 and the driver has it
   int timeoutMs = 2000;                   // one frame's deadline
   int maxRebuilds = 3;                    // consecutive failed frames before encode() gives up
+  unsigned buffers = 2;                   // on each queue: frames the driver may hold at once
 };
 
 struct M2mStats {
@@ -61,21 +67,53 @@ class M2mEncoder {
   // format or size fails here, at open, rather than at the first frame.
   void prepare(const RawFrame& shape);
 
+  // One coded buffer as dequeued, still the driver's until the sink returns: its bytes, the
+  // timestamp its raw frame was queued with, and its V4L2_BUF_FLAG_* flags.
+  struct Coded {
+    const uint8_t* data;
+    size_t length;
+    uint64_t timestampUs;
+    uint32_t flags;
+  };
+  using CodedSink = std::function<void(const Coded&)>;
+
+  // For a stream, whose encoder may hold a frame or two: queues the frame under this timestamp
+  // (non-zero, rising) and returns without waiting for its coded buffer; those that come back
+  // meanwhile go to sink. Sets the context up on first use and when the geometry changes. The
+  // frame is copied (its memory is the caller's again on return). A failure throws and leaves the
+  // context to close(): what to rebuild is the stream's choice.
+  void submit(const RawFrame& frame, uint64_t timestampUs, const CodedSink& sink);
+  // Hands each coded buffer that is ready to sink, waiting up to waitMs for the first; how many.
+  size_t collect(int waitMs, const CodedSink& sink);
+  // On a set-up context: false when the driver lacks the control (EINVAL).
+  bool setControl(uint32_t id, int value);
+  bool running() const { return fd_ >= 0; }
+  const std::string& path() const { return path_; }
+
   // Drains (V4L2_ENC_CMD_STOP until LAST or EPIPE) and releases the context; encode() sets it up
   // again. The destructor calls it.
   void close();
 
   const M2mStats& stats() const { return stats_; }
+  // A failure a fresh context may cure (busy, a stall, a flagged frame), unlike a substituted
+  // format or a node that is gone.
+  static bool worthRebuilding(const Error& error);
 
  private:
   struct Buffer {
     void* data = nullptr;
     size_t length = 0;
   };
+  using Deadline = std::chrono::steady_clock::time_point;
+  void setUpFor(const RawFrame& frame);
   void setUp(const RawFrame& frame);
   void tearDown();
   void encodeOnce(const RawFrame& frame, const Sink& sink);
-  void fill(const Buffer& buffer, const RawFrame& frame, size_t* used);
+  uint32_t queueFrame(const RawFrame& frame, uint64_t timestampUs, Deadline deadline, const CodedSink& sink);
+  size_t collectReady(const CodedSink& sink);
+  void reclaimOutputs();
+  short pollFor(short events, int ms);
+  void waitFor(short events, Deadline deadline);
   bool dequeue(uint32_t type, uint32_t* index, uint64_t* timestampUs, size_t* bytesused, uint32_t* flags);
   void queue(uint32_t type, uint32_t index, uint64_t timestampUs, size_t bytesused, int dmabuf = -1);
   std::vector<Buffer> allocate(uint32_t type, unsigned count, bool dmabuf = false);
@@ -91,10 +129,8 @@ class M2mEncoder {
   uint32_t outType_ = 0, capType_ = 0;
   int width_ = 0, height_ = 0;
   PixelFormat format_ = PixelFormat::YUYV;
-  size_t stride_ = 0;        // the source's
-  size_t driverStride_ = 0;  // OUTPUT's bytesperline
-  size_t driverImage_ = 0;   // OUTPUT's sizeimage
-  int driverHeight_ = 0;     // OUTPUT's height: the frame's, or aligned above it (then cropped)
+  size_t stride_ = 0;  // the source's
+  M2mLayout layout_;   // OUTPUT's
   std::vector<Buffer> outBuffers_, capBuffers_;
   std::vector<bool> outFree_;
   bool sharedFrames_ = false;   // frames of this context come with a DMABUF

@@ -2,7 +2,7 @@
 // Paths follow µStreamer (/stream, /snapshot, /state) and mjpg-streamer (/?action=...), so tools
 // scripted for either find turbocam a drop-in replacement.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { H264ViewerHub } from '../h264/viewer.js';
+import type { H264Hub } from '../h264/hub.js';
 import type { FrameHub } from '../hub.js';
 import type { Log } from '../log.js';
 import { sourceControls } from '../sources/source.js';
@@ -32,10 +32,8 @@ export interface RouteContext extends ServerView {
   closing: () => boolean;
   /** Told of each stream client that starts and leaves (the server's client events). */
   clientEvents?: Pick<RouteHooks, 'connected' | 'disconnected'>;
-  /** The H.264 stream's hub (WHEP, camera-streamer's /webrtc); undefined: no H.264 (503). */
-  h264Hub?: H264ViewerHub;
-  /** Why there is no H.264, with the remedy. */
-  h264Unavailable?: string;
+  /** The H.264 stream's hub (WHEP, camera-streamer's /webrtc); none: H.264 requests get 503. */
+  h264Hub?: H264Hub;
 }
 
 type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static' | 'whep' | 'whep-session' | 'webrtc';
@@ -135,7 +133,11 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
   const whep = createWhepRoute(
     {
       hub: ctx.h264Hub,
-      unavailable: () => ctx.h264Unavailable ?? `${ctx.hub.info.name} codes no H.264`,
+      unavailable: () => {
+        const availability = ctx.h264Hub?.availability;
+        if (availability?.available === true) return undefined;
+        return `H.264 is unavailable: ${availability?.reason ?? `${ctx.hub.info.name} codes no H.264`}`;
+      },
       maxPeers: ctx.maxClients,
       log: ctx.log,
     },

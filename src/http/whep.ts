@@ -13,10 +13,10 @@ import { parseH264Offer } from '../webrtc/sdp.js';
 import { readBody } from './controls.js';
 
 export interface WhepOptions {
-  /** The H.264 stream's hub; undefined: the source codes no H.264 (503). */
+  /** The H.264 stream's hub; none: every call gets 503. */
   hub: H264ViewerHub | undefined;
-  /** Why there is no H.264, with the remedy (the 503's message). */
-  unavailable: () => string;
+  /** Why there is no H.264, with the remedy (the 503's message); undefined while there is. */
+  unavailable: () => string | undefined;
   /** WebRTC calls beyond this get 503 (0: no limit). */
   maxPeers: number;
   log: Log;
@@ -105,8 +105,10 @@ export function createWhepRoute(options: WhepOptions, respond: WhepResponder): W
     answered: boolean,
   ): Promise<{ id: string; sdp: string }> => {
     if (closed) throw new Refusal(503, 'ERR_CLOSED', 'shutting down');
-    const hub = options.hub;
-    if (hub === undefined) throw new Refusal(503, 'ERR_H264_UNAVAILABLE', options.unavailable());
+    const { hub } = options;
+    const unavailable = options.unavailable();
+    if (unavailable !== undefined || hub === undefined)
+      throw new Refusal(503, 'ERR_H264_UNAVAILABLE', unavailable ?? 'H.264 is unavailable');
     if (options.maxPeers > 0 && sessions.size + opening >= options.maxPeers)
       throw new Refusal(503, undefined, `too many WebRTC viewers (at most ${options.maxPeers})`);
     opening++;

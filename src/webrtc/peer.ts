@@ -197,6 +197,11 @@ export class WebrtcPeer implements H264Viewer {
     }
   }
 
+  /** The stream ended (the producer failed, or the server's hub closed). */
+  end(error?: Error): void {
+    this.close(error === undefined ? 'the stream ended' : `the stream failed: ${error.message}`);
+  }
+
   /** libdatachannel writes media straight to its UDP socket, so nothing queues: this is 0 but
    *  for what the library reports buffered on the track. */
   get backlogBytes(): number {

@@ -34,6 +34,8 @@ export interface RouteContext extends ServerView {
   clientEvents?: Pick<RouteHooks, 'connected' | 'disconnected'>;
   /** The H.264 stream's hub (WHEP, camera-streamer's /webrtc); none: H.264 requests get 503. */
   h264Hub?: H264Hub;
+  /** A WebRTC call that does not connect, or stays disconnected, this long is closed (ms). */
+  webrtcTimeoutMs?: number;
 }
 
 type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static' | 'whep' | 'whep-session' | 'webrtc';
@@ -140,6 +142,7 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
       },
       maxPeers: ctx.maxClients,
       log: ctx.log,
+      ...(ctx.webrtcTimeoutMs === undefined ? {} : { iceTimeoutMs: ctx.webrtcTimeoutMs }),
     },
     {
       // A cross-origin WHEP client reads the session's URL from Location.

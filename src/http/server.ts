@@ -25,6 +25,9 @@ export interface ServerOptions extends FrameHubOptions {
   source: FrameSource;
   /** Codes H.264 for WebRTC (WHEP, /webrtc) viewers; default: the source, when it is an H264Producer. */
   h264?: H264Producer;
+  /** A WebRTC viewer must connect within this long, and one whose connection drops come back
+   *  within it, or its call is closed (ms, default 15 s). */
+  webrtcTimeoutMs?: number;
   /** Basic-auth users; none means no auth. */
   auth?: Credential[];
   /** Origins allowed by CORS (`*` for any); none means no CORS headers. */
@@ -136,6 +139,7 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
       closing: () => this.closing,
       clientEvents: { connected: (client) => this.emit('client', client), disconnected: (client) => this.emit('clientClose', client) },
       h264Hub: this.h264,
+      webrtcTimeoutMs: options.webrtcTimeoutMs ?? 15_000,
     };
     this.serverTimeoutMs = options.serverTimeoutMs ?? 10_000;
     this.guard = new ConnectionGuard({

@@ -15,7 +15,8 @@ export interface PeerOptions {
   /** Names the peer in logs (the WHEP resource id). */
   id: string;
   log: Log;
-  /** The browser must connect within this long, and a disconnected one come back within it (ms). */
+  /** The browser must connect within this long, a disconnected one come back within it, and a
+   *  connected one send RTCP within it (ms). */
   iceTimeoutMs: number;
   /** Candidates gathered by then go into the SDP; host candidates take a few ms (ms). */
   gatherTimeoutMs: number;
@@ -61,6 +62,8 @@ export class WebrtcPeer implements H264Viewer {
   private started = false;
   private closed = false;
   private iceTimer: NodeJS.Timeout | undefined;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private lastRtcpAt = 0;
   private gathered: (() => void) | undefined;
   /** Units and bytes handed to the library. */
   units = 0;
@@ -94,10 +97,20 @@ export class WebrtcPeer implements H264Viewer {
       if (this.closed) return;
       this.open = true;
       log('debug', `webrtc ${id}: track open`);
+      // A closed tab sends no DTLS alert, and ICE consent takes 30 s to lapse; a receiving browser
+      // sends receiver reports every second or so, so their silence says it is gone sooner.
+      this.lastRtcpAt = performance.now();
+      this.silenceTimer = setInterval(
+        () => {
+          if (performance.now() - this.lastRtcpAt > options.iceTimeoutMs) this.close('no RTCP from the browser');
+        },
+        Math.max(100, options.iceTimeoutMs / 4),
+      );
       options.onOpen();
     });
     this.track.onMessage((message) => {
       // What reaches JS past the handlers is RTCP from the browser: receiver reports, PLI, FIR.
+      this.lastRtcpAt = performance.now();
       if (this.closed || !asksForKeyframe(message)) return;
       this.keyframeRequests++;
       options.onKeyframeRequest();
@@ -222,6 +235,7 @@ export class WebrtcPeer implements H264Viewer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.iceTimer);
+    clearInterval(this.silenceTimer);
     this.gathered?.();
     try {
       this.track.close();

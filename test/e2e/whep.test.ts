@@ -134,6 +134,14 @@ describe('POST /whep', () => {
     expect(errorOf(second).message).toMatch(/too many WebRTC viewers/);
   });
 
+  it('closes a call that never connects after webrtcTimeoutMs, and forgets it', async () => {
+    const port = await start({ webrtcTimeoutMs: 300 });
+    // The fixture's browser is long gone: nobody will answer ICE checks.
+    const location = (await post(port, OFFER)).headers.location as string;
+    await waitUntil('the call closed', () => lines.some((line) => line.includes('closed (ICE did not connect in time)')));
+    expect((await send(port, 'DELETE', location)).status).toBe(404);
+  });
+
   it('server close ends every session', async () => {
     const port = await start();
     await post(port, OFFER);

@@ -80,6 +80,20 @@ describe('POST /whep', () => {
     expect(reply.text).toContain('a=end-of-candidates');
   });
 
+  it('answers an offer with audio too (WHEP players often add it): video on its own mid, no audio stream', async () => {
+    const port = await start();
+    const reply = await post(port, readFileSync(new URL('../fixtures/chromium-audio-video-offer.sdp', import.meta.url), 'utf8'));
+    expect(reply.status).toBe(201);
+    const video = reply.text.slice(reply.text.indexOf('m=video'));
+    expect(video).toContain('a=mid:1');
+    expect(video).toContain('a=sendonly');
+    expect(answerPayloadType(reply.text)).toBe(108);
+    // Every offered section is answered (BUNDLE wants it); only video carries our stream.
+    const audio = reply.text.slice(reply.text.indexOf('m=audio'), reply.text.indexOf('m=video'));
+    expect(audio).toContain('a=mid:0');
+    expect(audio).not.toContain('a=ssrc:');
+  });
+
   it('DELETE on the Location ends the session (200), then 404; PATCH (trickle) is 405', async () => {
     const port = await start();
     const location = (await post(port, OFFER)).headers.location as string;

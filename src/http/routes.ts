@@ -202,7 +202,13 @@ export function createRequestHandler(ctx: RouteContext): RequestHandler {
     }
     switch (route) {
       case 'page':
-        sendText(req, res, route, 'text/html; charset=utf-8', renderPage(`${ctx.hub.info.name}`, { controls: pageShowsControls }));
+        sendText(
+          req,
+          res,
+          route,
+          'text/html; charset=utf-8',
+          renderPage(`${ctx.hub.info.name}`, { controls: pageShowsControls, h264: ctx.h264.hub.availability }),
+        );
         return;
       case 'state':
         sendJson(req, res, route, 200, buildState(ctx));

@@ -366,3 +366,15 @@ describe('WebSocket framing (RFC 6455)', () => {
     expect(ws.frames.find((f) => f.opcode === 8)!.payload.readUInt16BE(0)).toBe(1009);
   });
 });
+
+describe('a long MSE stream', () => {
+  it('outlives the server timeout and the request deadlines: only heads are timed', async () => {
+    // serverTimeoutMs 1000: heads within 1 s, Node's requestTimeout 3 s, checked every 250 ms.
+    const server = await start({ h264: new FfmpegH264Producer({ width: 160, height: 120 }), serverTimeoutMs: 1000 });
+    const mse = await client(server);
+    await sleep(4500);
+    const count = mse.messages.length;
+    await waitUntil('more fragments', () => mse.messages.length > count + 10);
+    expect(mse.ws.readyState).toBe(mse.ws.OPEN);
+  });
+});

@@ -190,6 +190,23 @@ describe('WebRTC in Chromium', () => {
     await waitUntil('the stream stopped', () => !server.h264.stats().running);
   });
 
+  it('the page at / plays WebRTC by WHEP and says so; leaving it ends the call', async () => {
+    const base = await start();
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(base);
+    await page.waitForFunction("document.querySelector('#transport').dataset.transport === 'webrtc'", undefined, { timeout: 20_000 });
+    expect(await page.locator('#transport').textContent()).toBe('WebRTC (WHEP)');
+    const frames = (): Promise<number> =>
+      page.evaluate("document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames") as Promise<number>;
+    const before = await frames();
+    await sleep(1000);
+    expect((await frames()) - before).toBeGreaterThan(FPS / 2);
+    expect(server.h264.stats().viewers.webrtc).toBe(1);
+    await page.goto('about:blank');
+    await waitUntil('the call gone', () => server.h264.stats().viewers.webrtc === 0);
+  });
+
   it("plays camera-streamer's /webrtc flow: request, the server's offer, the browser's answer and candidates", async () => {
     const base = await start();
     const page = await player(base);

@@ -30,20 +30,11 @@ export interface WhepResponder {
   accepted(status: number): void;
 }
 
-export interface WebrtcSessionStats {
-  id: string;
-  connected: boolean;
-  units: number;
-  bytes: number;
-  keyframeRequests: number;
-}
-
 export interface WhepRoute {
   post(req: IncomingMessage, res: ServerResponse): void;
   remove(req: IncomingMessage, res: ServerResponse, id: string): void;
   /** camera-streamer's POST /webrtc. */
   webrtc(req: IncomingMessage, res: ServerResponse): void;
-  sessions(): WebrtcSessionStats[];
   /** Ends every call; later requests get 503. */
   close(): void;
 }
@@ -269,14 +260,6 @@ export function createWhepRoute(options: WhepOptions, respond: WhepResponder): W
       session.peer.close('DELETE');
       json(req, res, {});
     },
-    sessions: () =>
-      [...sessions].map(([id, { peer }]) => ({
-        id,
-        connected: peer.connected,
-        units: peer.units,
-        bytes: peer.bytes,
-        keyframeRequests: peer.keyframeRequests,
-      })),
     close: () => {
       closed = true;
       for (const { peer } of [...sessions.values()]) peer.close('server closing');

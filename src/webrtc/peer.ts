@@ -1,6 +1,7 @@
 // One WebRTC viewer: a peer connection with one send-only H.264 track, fed access units by the
 // H.264 hub. Non-trickle: the SDP it hands back carries every ICE candidate gathered, so one HTTP
 // round trip (WHEP's POST) sets the call up. A browser's PLI or FIR asks the stream for a keyframe.
+import { TurbocamError } from '../errors.js';
 import type { H264Viewer } from '../h264/viewer.js';
 import type { Log } from '../log.js';
 import type { H264Unit } from '../sources/h264-source.js';
@@ -65,10 +66,8 @@ export class WebrtcPeer implements H264Viewer {
   private silenceTimer: NodeJS.Timeout | undefined;
   private lastRtcpAt = 0;
   private gathered: (() => void) | undefined;
-  /** Units and bytes handed to the library. */
-  units = 0;
-  bytes = 0;
-  keyframeRequests = 0;
+  /** Units handed to the library. */
+  private units = 0;
 
   constructor(
     lib: Datachannel,
@@ -112,7 +111,6 @@ export class WebrtcPeer implements H264Viewer {
       // What reaches JS past the handlers is RTCP from the browser: receiver reports, PLI, FIR.
       this.lastRtcpAt = performance.now();
       if (this.closed || !asksForKeyframe(message)) return;
-      this.keyframeRequests++;
       options.onKeyframeRequest();
     });
     this.track.onClosed(() => this.close('track closed'));
@@ -129,7 +127,14 @@ export class WebrtcPeer implements H264Viewer {
     const peer = new WebrtcPeer(lib, options, format);
     try {
       const gathered = peer.untilGathered();
-      peer.pc.setRemoteDescription(offerSdp, 'offer');
+      try {
+        peer.pc.setRemoteDescription(offerSdp, 'offer');
+      } catch (cause) {
+        // Past our checks, libdatachannel's own: ICE credentials, a DTLS fingerprint, BUNDLE.
+        throw new TurbocamError('ERR_BAD_OFFER', `the offer was refused: ${cause instanceof Error ? cause.message : String(cause)}`, {
+          cause,
+        });
+      }
       await gathered;
       return { peer, sdp: peer.localSdp() };
     } catch (error) {
@@ -203,7 +208,6 @@ export class WebrtcPeer implements H264Viewer {
     try {
       this.track.sendMessageBinary(unit.data);
       this.units++;
-      this.bytes += unit.data.length;
     } catch (error) {
       // The transport went away between the state callback and this unit.
       this.close(`send failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -224,10 +228,6 @@ export class WebrtcPeer implements H264Viewer {
     } catch {
       return 0;
     }
-  }
-
-  get connected(): boolean {
-    return this.open && !this.closed;
   }
 
   /** Ends the call (DELETE, ICE, server close). Idempotent. */

@@ -126,6 +126,11 @@ describe('POST /whep', () => {
     const refused = await post(port, vp8Only);
     expect(refused.status).toBe(400);
     expect(errorOf(refused)).toMatchObject({ code: 'ERR_BAD_OFFER', message: expect.stringMatching(/no H\.264/) });
+    // H.264 offered, but no DTLS fingerprint or ICE credentials: the library's own checks refuse it.
+    const unsigned = OFFER.replace(/^a=(fingerprint|ice-ufrag|ice-pwd):.*\r\n/gm, '');
+    const library = await post(port, unsigned);
+    expect(library.status).toBe(400);
+    expect(errorOf(library)).toMatchObject({ code: 'ERR_BAD_OFFER', message: expect.stringMatching(/the offer was refused/) });
     expect((await post(port, `${OFFER}${'a=x\r\n'.repeat(20_000)}`)).status).toBe(413);
     const get = await send(port, 'GET', '/whep');
     expect(get.status).toBe(405);

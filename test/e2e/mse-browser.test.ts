@@ -78,12 +78,24 @@ describe('MSE in Chromium', () => {
   it('falls back from WebRTC to MSE, says so, and plays: time advances, the picture is real and moving', async () => {
     const page = await browser.newPage();
     // WebRTC refused, whatever this build serves at /whep: the page must go on to MSE.
-    await page.route('**/whep', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"ok":false}' }));
+    const offers: Array<{ method: string; type: string | undefined; sdp: string }> = [];
+    await page.route('**/whep', (route) => {
+      const request = route.request();
+      offers.push({ method: request.method(), type: request.headers()['content-type'], sdp: request.postData() ?? '' });
+      return route.fulfill({ status: 503, contentType: 'application/json', body: '{"ok":false}' });
+    });
     await page.goto(base);
     await page.waitForFunction("document.querySelector('#transport').dataset.transport === 'mse'", undefined, { timeout: 20_000 });
     const said = await page.locator('#transport').textContent();
     expect(said).toMatch(/^MSE \(fMP4 over WebSocket\) \(WebRTC: POST whep answered 503/);
     expect(await page.locator('#stream').isHidden()).toBe(true);
+    // What it asked first: a WHEP offer, receive-only video, with its ICE candidates (no trickle).
+    expect(offers).toHaveLength(1);
+    expect(offers[0]).toMatchObject({ method: 'POST', type: 'application/sdp' });
+    expect(offers[0]!.sdp).toMatch(/^m=video /m);
+    expect(offers[0]!.sdp).toMatch(/^a=recvonly$/m);
+    expect(offers[0]!.sdp).toMatch(/^a=rtpmap:\d+ H264\/90000$/m);
+    expect(offers[0]!.sdp).toMatch(/^a=candidate:/m);
     const first = await picture(page);
     await sleep(1500);
     const second = await picture(page);

@@ -115,8 +115,15 @@ describe('MSE in Chromium', () => {
     await watching.goto(`${base}?mode=mse`);
     await watching.waitForFunction("document.querySelector('#transport').dataset.transport === 'mse'", undefined, { timeout: 20_000 });
     // Join halfway between keyframes (the fixture cannot code one on request, so the joiner
-    // waits for the next: the worst case a real encoder avoids).
-    await waitUntil('mid-interval', () => server.h264.stats().units % KEYFRAME_INTERVAL === KEYFRAME_INTERVAL / 2, 10_000, 5);
+    // waits for the next: the worst case a real encoder avoids). A viewer of the hub's own
+    // counts the units since the last keyframe.
+    let sinceKeyframe = -1;
+    const spy = server.h264.add({
+      kind: 'webrtc',
+      backlogBytes: 0,
+      send: (unit) => void (sinceKeyframe = unit.keyframe ? 0 : sinceKeyframe + 1),
+    });
+    await waitUntil('mid-interval', () => sinceKeyframe === KEYFRAME_INTERVAL / 2, 10_000, 5);
     const joiner = await browser.newPage();
     void joiner.goto(`${base}?mode=mse`);
     await waitUntil('the joiner connects', () => server.h264.stats().viewers.mse === 2, 20_000, 5);
@@ -127,6 +134,7 @@ describe('MSE in Chromium', () => {
     expect(unitsToPicture).toBeLessThanOrEqual(KEYFRAME_INTERVAL + 8);
     const shown = await picture(joiner);
     expect(shown.spread).toBeGreaterThan(30);
+    spy.close();
     await joiner.close();
     await watching.close();
   });

@@ -166,6 +166,28 @@ describe('MSE in Chromium', () => {
   });
 });
 
+describe('the page when H.264 fails', () => {
+  it('falls back to MJPEG and says why each H.264 transport failed', async () => {
+    // lavfi refuses a rate of 0: the producer is offered, and its stream fails at once.
+    const failing = createServer({ source, h264: new FfmpegH264Producer({ width: 320, height: 240, fps: 0 }) });
+    await failing.listen({ port: 0 });
+    try {
+      const page = await browser.newPage();
+      await page.route('**/whep', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"ok":false}' }));
+      await page.goto(`http://127.0.0.1:${failing.port}/`);
+      await page.waitForFunction("document.querySelector('#stream')?.naturalWidth === 320", undefined, { timeout: 20_000 });
+      expect(await page.locator('#transport').getAttribute('data-transport')).toBe('mjpeg');
+      expect(await page.locator('#transport').textContent()).toMatch(
+        /^MJPEG \(WebRTC: POST whep answered 404 .*; MSE: the WebSocket closed \(1011 H\.264 failed: ffmpeg exited/,
+      );
+      expect(await page.locator('#video').isHidden()).toBe(true);
+      await page.close();
+    } finally {
+      await failing.close();
+    }
+  });
+});
+
 describe('the page without H.264', () => {
   it('is MJPEG alone and says why', async () => {
     const plain = createServer({ source });

@@ -191,7 +191,7 @@ export class H264Hub extends EventEmitter<H264HubEvents> implements H264ViewerHu
     this.closed = true;
     const entries = [...this.entries];
     this.entries.clear();
-    this.stop();
+    this.stop('the hub closed');
     for (const { viewer } of entries) viewer.end?.();
   }
 
@@ -213,20 +213,20 @@ export class H264Hub extends EventEmitter<H264HubEvents> implements H264ViewerHu
     this.emit('running', true);
   }
 
-  private stop(): void {
+  private stop(why: string): void {
     clearTimeout(this.keyframeTimer);
     this.keyframeTimer = undefined;
     if (!this.running) return;
     this.running = false;
     this.run += 1;
     this.producer?.stopH264();
-    this.log('info', 'H.264 stopped: no viewer left');
+    this.log('info', `H.264 stopped: ${why}`);
     this.emit('running', false);
   }
 
   private remove(entry: Entry): void {
     if (!this.entries.delete(entry)) return;
-    if (this.entries.size === 0) this.stop();
+    if (this.entries.size === 0) this.stop('no viewer left');
   }
 
   private fail(error: Error): void {
@@ -234,7 +234,7 @@ export class H264Hub extends EventEmitter<H264HubEvents> implements H264ViewerHu
     this.log('error', `H.264 stream failed: ${error.message}`);
     const entries = [...this.entries];
     this.entries.clear();
-    this.stop();
+    this.stop('it failed');
     for (const { viewer } of entries) viewer.end?.(error);
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }

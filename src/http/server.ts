@@ -18,6 +18,7 @@ import type { MjpegClientStats, MjpegWriter } from './mjpeg-writer.js';
 import type { Log } from '../log.js';
 import type { Frame } from '../types.js';
 import { createRequestHandler, type RouteContext } from './routes.js';
+import { invalidArg } from '../validate.js';
 import { acquireH264Hub, acquireHub } from './shared-hub.js';
 import { staticRoot } from './static.js';
 
@@ -111,13 +112,22 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
   constructor(options: ServerOptions) {
     super();
     throwIfAborted('createServer', options.signal);
-    // Checked before the hub is taken, so a bad directory leaves no hub behind.
+    // Checked before the hub is taken, so a bad directory or producer leaves no hub behind.
     const root = options.staticDir === undefined ? undefined : staticRoot(options.staticDir);
+    const producer = options.h264 === undefined ? h264ProducerOf(options.source) : h264ProducerOf(options.h264);
+    if (options.h264 !== undefined && producer === undefined) {
+      throw invalidArg(
+        'createServer',
+        'h264',
+        'an H264Producer (startH264, stopH264, requestKeyframe, h264Stats, h264Availability)',
+        options.h264,
+      );
+    }
     const lease = acquireHub(options.source, options, 'createServer');
     this.hub = lease.hub;
     this.releaseHub = lease.release;
     const log = options.log ?? (() => undefined);
-    const h264 = acquireH264Hub(options.h264 ?? h264ProducerOf(options.source), log);
+    const h264 = acquireH264Hub(producer, log);
     this.h264 = h264.hub;
     this.releaseH264 = h264.release;
     const origins =

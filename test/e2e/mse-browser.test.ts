@@ -78,12 +78,24 @@ describe('MSE in Chromium', () => {
   it('falls back from WebRTC to MSE, says so, and plays: time advances, the picture is real and moving', async () => {
     const page = await browser.newPage();
     // WebRTC refused, whatever this build serves at /whep: the page must go on to MSE.
-    await page.route('**/whep', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"ok":false}' }));
+    const offers: Array<{ method: string; type: string | undefined; sdp: string }> = [];
+    await page.route('**/whep', (route) => {
+      const request = route.request();
+      offers.push({ method: request.method(), type: request.headers()['content-type'], sdp: request.postData() ?? '' });
+      return route.fulfill({ status: 503, contentType: 'application/json', body: '{"ok":false}' });
+    });
     await page.goto(base);
     await page.waitForFunction("document.querySelector('#transport').dataset.transport === 'mse'", undefined, { timeout: 20_000 });
     const said = await page.locator('#transport').textContent();
     expect(said).toMatch(/^MSE \(fMP4 over WebSocket\) \(WebRTC: POST whep answered 503/);
     expect(await page.locator('#stream').isHidden()).toBe(true);
+    // What it asked first: a WHEP offer, receive-only video, with its ICE candidates (no trickle).
+    expect(offers).toHaveLength(1);
+    expect(offers[0]).toMatchObject({ method: 'POST', type: 'application/sdp' });
+    expect(offers[0]!.sdp).toMatch(/^m=video /m);
+    expect(offers[0]!.sdp).toMatch(/^a=recvonly$/m);
+    expect(offers[0]!.sdp).toMatch(/^a=rtpmap:\d+ H264\/90000$/m);
+    expect(offers[0]!.sdp).toMatch(/^a=candidate:/m);
     const first = await picture(page);
     await sleep(1500);
     const second = await picture(page);
@@ -103,8 +115,15 @@ describe('MSE in Chromium', () => {
     await watching.goto(`${base}?mode=mse`);
     await watching.waitForFunction("document.querySelector('#transport').dataset.transport === 'mse'", undefined, { timeout: 20_000 });
     // Join halfway between keyframes (the fixture cannot code one on request, so the joiner
-    // waits for the next: the worst case a real encoder avoids).
-    await waitUntil('mid-interval', () => server.h264.stats().units % KEYFRAME_INTERVAL === KEYFRAME_INTERVAL / 2, 10_000, 5);
+    // waits for the next: the worst case a real encoder avoids). A viewer of the hub's own
+    // counts the units since the last keyframe.
+    let sinceKeyframe = -1;
+    const spy = server.h264.add({
+      kind: 'webrtc',
+      backlogBytes: 0,
+      send: (unit) => void (sinceKeyframe = unit.keyframe ? 0 : sinceKeyframe + 1),
+    });
+    await waitUntil('mid-interval', () => sinceKeyframe === KEYFRAME_INTERVAL / 2, 10_000, 5);
     const joiner = await browser.newPage();
     void joiner.goto(`${base}?mode=mse`);
     await waitUntil('the joiner connects', () => server.h264.stats().viewers.mse === 2, 20_000, 5);
@@ -115,6 +134,7 @@ describe('MSE in Chromium', () => {
     expect(unitsToPicture).toBeLessThanOrEqual(KEYFRAME_INTERVAL + 8);
     const shown = await picture(joiner);
     expect(shown.spread).toBeGreaterThan(30);
+    spy.close();
     await joiner.close();
     await watching.close();
   });
@@ -143,6 +163,28 @@ describe('MSE in Chromium', () => {
     expect(server.h264.stats().viewers.mse).toBe(1);
     for (const client of mjpeg) client.close();
     await page.close();
+  });
+});
+
+describe('the page when H.264 fails', () => {
+  it('falls back to MJPEG and says why each H.264 transport failed', async () => {
+    // lavfi refuses a rate of 0: the producer is offered, and its stream fails at once.
+    const failing = createServer({ source, h264: new FfmpegH264Producer({ width: 320, height: 240, fps: 0 }) });
+    await failing.listen({ port: 0 });
+    try {
+      const page = await browser.newPage();
+      await page.route('**/whep', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"ok":false}' }));
+      await page.goto(`http://127.0.0.1:${failing.port}/`);
+      await page.waitForFunction("document.querySelector('#stream')?.naturalWidth === 320", undefined, { timeout: 20_000 });
+      expect(await page.locator('#transport').getAttribute('data-transport')).toBe('mjpeg');
+      expect(await page.locator('#transport').textContent()).toMatch(
+        /^MJPEG \(WebRTC: POST whep answered 404 .*; MSE: the WebSocket closed \(1011 H\.264 failed: ffmpeg exited/,
+      );
+      expect(await page.locator('#video').isHidden()).toBe(true);
+      await page.close();
+    } finally {
+      await failing.close();
+    }
   });
 });
 

@@ -378,3 +378,27 @@ describe('a long MSE stream', () => {
     expect(mse.ws.readyState).toBe(mse.ws.OPEN);
   });
 });
+
+describe('the h264 option', () => {
+  it('refuses what is not an H264Producer with ERR_INVALID_ARG', () => {
+    expect(() => createServer({ source: new ControlledSource(64, 48), h264: { startH264() {} } as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/`h264` must be an H264Producer/) }),
+    );
+  });
+
+  it('two servers on one producer share its hub: one stream, and one server closing leaves the other streaming', async () => {
+    const producer = new FfmpegH264Producer({ width: 160, height: 120 });
+    const a = await start({ h264: producer });
+    const b = await start({ h264: producer });
+    expect(a.h264).toBe(b.h264);
+    const viaA = await client(a);
+    const viaB = await client(b);
+    await waitUntil('fragments to both', () => viaA.messages.length >= 3 && viaB.messages.length >= 3);
+    expect((await state(a)).viewers.mse).toBe(2);
+    await a.close();
+    expect(await viaA.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    const count = viaB.messages.length;
+    await waitUntil('more fragments through the other server', () => viaB.messages.length > count + 5);
+    expect(producer.h264Stats().running).toBe(true);
+  });
+});

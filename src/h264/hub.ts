@@ -169,7 +169,7 @@ export class H264Hub extends EventEmitter<H264HubEvents> implements H264ViewerHu
   }
 
   stats(): H264HubStats {
-    const viewers: Record<H264ViewerKind, number> = { webrtc: 0, mse: 0 };
+    const viewers: Record<H264ViewerKind, number> = { webrtc: 0, mse: 0, rtsp: 0 };
     for (const { viewer } of this.entries) viewers[viewer.kind] += 1;
     const producer = this.producer?.h264Stats() ?? null;
     const error = this.failure === undefined ? null : { code: codeOf(this.failure), message: this.failure.message };

@@ -1,9 +1,9 @@
-// What the H.264 hub (hub.ts) is to its viewers, a WebRTC peer (WHEP) or an MSE WebSocket: each
+// What the H.264 hub (hub.ts) is to its viewers, a WebRTC peer (WHEP), an MSE WebSocket or an RTSP client: each
 // is handed the units of one coded stream, starting at a keyframe, and skips ahead to the next
 // keyframe when it falls behind.
 import type { H264Unit } from '../sources/h264-source.js';
 
-export type H264ViewerKind = 'webrtc' | 'mse';
+export type H264ViewerKind = 'webrtc' | 'mse' | 'rtsp';
 
 export interface H264Viewer {
   readonly kind: H264ViewerKind;

@@ -64,7 +64,11 @@ export class BasicAuth {
   }
 
   check(req: IncomingMessage): AuthVerdict {
-    const address = req.socket.remoteAddress ?? 'unix';
+    return this.checkAuthorization(req.socket.remoteAddress ?? 'unix', req.headers.authorization);
+  }
+
+  /** The same check for any protocol that carries an HTTP-style Authorization header (RTSP). */
+  checkAuthorization(address: string, authorization: string | undefined): AuthVerdict {
     const now = Date.now();
     const record = this.failures.get(address);
     if (record !== undefined && now - record.since > this.windowMs) this.failures.delete(address);
@@ -73,9 +77,9 @@ export class BasicAuth {
       this.refusedTotal += 1;
       return { ok: false, status: 429, retryAfterS: Math.ceil((current.since + this.windowMs - now) / 1000) };
     }
-    if (this.matches(req.headers.authorization)) return { ok: true };
+    if (this.matches(authorization)) return { ok: true };
     // Browsers first ask without credentials: that is not a failed guess.
-    if (req.headers.authorization === undefined) return { ok: false, status: 401 };
+    if (authorization === undefined) return { ok: false, status: 401 };
     this.failuresTotal += 1;
     if (current === undefined) {
       // Bounded memory whatever the number of attacking addresses.

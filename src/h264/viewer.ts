@@ -11,6 +11,9 @@ export interface H264Viewer {
   send(unit: H264Unit): void;
   /** Bytes queued for this viewer and not yet sent; above the hub's limit it skips to the next keyframe. */
   readonly backlogBytes: number;
+  /** The stream ended for this viewer (the producer failed: `error`; the hub closed: none); no
+   *  unit follows. Optional: a viewer without it only stops receiving. */
+  end?(error?: Error): void;
 }
 
 export interface H264Subscription {

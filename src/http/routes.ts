@@ -2,6 +2,7 @@
 // Paths follow µStreamer (/stream, /snapshot, /state) and mjpg-streamer (/?action=...), so tools
 // scripted for either find turbocam a drop-in replacement.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { H264Hub } from '../h264/hub.js';
 import type { FrameHub } from '../hub.js';
 import type { Log } from '../log.js';
 import { sourceControls } from '../sources/source.js';
@@ -13,6 +14,7 @@ import type { MjpegWriter } from './mjpeg-writer.js';
 import { renderPage } from './page.js';
 import { resolveStatic, sendStatic } from './static.js';
 import { buildState, type ServerView } from './state.js';
+import { createWhepRoute } from './whep.js';
 
 export interface RouteContext extends ServerView {
   hub: FrameHub;
@@ -30,9 +32,11 @@ export interface RouteContext extends ServerView {
   closing: () => boolean;
   /** Told of each stream client that starts and leaves (the server's client events). */
   clientEvents?: Pick<RouteHooks, 'connected' | 'disconnected'>;
+  /** The H.264 stream's hub (WHEP, camera-streamer's /webrtc); none: H.264 requests get 503. */
+  h264Hub?: H264Hub;
 }
 
-type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static';
+type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static' | 'whep' | 'whep-session' | 'webrtc';
 
 const ROUTES: Record<string, Route> = {
   '/': 'page',
@@ -42,6 +46,16 @@ const ROUTES: Record<string, Route> = {
   '/state': 'state',
   '/metrics': 'metrics',
   '/controls': 'controls',
+  '/whep': 'whep',
+  '/webrtc': 'webrtc',
+};
+
+// Methods past GET and HEAD. WHEP: POST an offer, DELETE the session; PATCH (trickle) gets 405.
+const METHODS: Partial<Record<Route, string[]>> = {
+  controls: ['GET', 'HEAD', 'POST'],
+  whep: ['POST'],
+  'whep-session': ['DELETE'],
+  webrtc: ['POST'],
 };
 
 const MJPG_STREAMER_ACTIONS: Record<string, Route> = { stream: 'stream', snapshot: 'snapshot', command: 'command' };
@@ -90,9 +104,10 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
     status: number,
     message: string,
     headers: Record<string, string> = {},
+    code?: string,
   ): void => {
     logRefusal(ctx.log, req, status, message);
-    sendJson(req, res, route, status, { ok: false, error: { status, message } }, headers);
+    sendJson(req, res, route, status, { ok: false, error: code === undefined ? { status, message } : { status, code, message } }, headers);
   };
 
   const controls = createControlsRoute(
@@ -115,6 +130,25 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
   const stream = createStreamRoute(ctx.hub, settings, hooks('stream'), ctx);
   const snapshot = createSnapshotRoute(ctx.hub, ctx.snapshotTimeoutMs, ctx.log, hooks('snapshot'));
 
+  const whep = createWhepRoute(
+    {
+      hub: ctx.h264Hub,
+      unavailable: () => {
+        const availability = ctx.h264Hub?.availability;
+        if (availability?.available === true) return undefined;
+        return `H.264 is unavailable: ${availability?.reason ?? `${ctx.hub.info.name} codes no H.264`}`;
+      },
+      maxPeers: ctx.maxClients,
+      log: ctx.log,
+    },
+    {
+      // A cross-origin WHEP client reads the session's URL from Location.
+      headers: (req) => ({ ...corsHeaders(req), ...(ctx.allowOrigins.length > 0 ? { 'Access-Control-Expose-Headers': 'Location' } : {}) }),
+      refuse: (req, res, status, message, headers, code) => error(req, res, 'whep', status, message, headers, code),
+      accepted: (status) => count('whep', status),
+    },
+  );
+
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     // A complete request head arrived: the server's head deadline no longer applies.
     req.socket.setTimeout(0);
@@ -126,7 +160,7 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
       error(req, res, 'other', 400, 'malformed request target', { Connection: 'close' });
       return;
     }
-    let route = ROUTES[url.pathname];
+    let route = ROUTES[url.pathname] ?? (url.pathname.startsWith('/whep/') ? 'whep-session' : undefined);
     const action = url.searchParams.get('action');
     if (route === 'page' && action !== null) route = MJPG_STREAMER_ACTIONS[action];
     else if (ctx.staticRoot !== undefined && (route === 'page' || route === undefined)) route = 'static';
@@ -135,23 +169,28 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
       return;
     }
     const method = req.method ?? 'GET';
-    if (method === 'OPTIONS' && ctx.allowOrigins.length > 0) {
+    const methods = METHODS[route] ?? ['GET', 'HEAD'];
+    const webrtc = route === 'whep' || route === 'whep-session' || route === 'webrtc';
+    // WHEP clients ask OPTIONS /whep whatever the origin (Accept-Post names the offer's type).
+    if (method === 'OPTIONS' && (ctx.allowOrigins.length > 0 || webrtc)) {
       count(route, 204);
       res.writeHead(204, {
         ...corsHeaders(req),
-        'Access-Control-Allow-Methods': route === 'controls' ? 'GET, HEAD, POST, OPTIONS' : 'GET, HEAD, OPTIONS',
-        'Access-Control-Allow-Headers': route === 'controls' ? 'Authorization, Content-Type' : 'Authorization',
+        ...(route === 'whep' ? { 'Accept-Post': 'application/sdp' } : {}),
+        ...(webrtc ? { Allow: [...methods, 'OPTIONS'].join(', ') } : {}),
+        'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(', '),
+        'Access-Control-Allow-Headers': methods.includes('POST') ? 'Authorization, Content-Type' : 'Authorization',
         'Access-Control-Max-Age': '600',
       });
       res.end();
       return;
     }
-    const post = method === 'POST' && route === 'controls';
-    if (method !== 'GET' && method !== 'HEAD' && !post) {
-      const allow = `GET, HEAD${route === 'controls' ? ', POST' : ''}${ctx.allowOrigins.length > 0 ? ', OPTIONS' : ''}`;
+    if (!methods.includes(method)) {
+      const allow = [...methods, ...(ctx.allowOrigins.length > 0 || webrtc ? ['OPTIONS'] : [])].join(', ');
       error(req, res, route, 405, `method ${method} not allowed on ${url.pathname}`, { Allow: allow });
       return;
     }
+    const post = method === 'POST' && route === 'controls';
     if (ctx.auth !== undefined) {
       const verdict = ctx.auth.check(req);
       ctx.authFailures = ctx.auth.failuresTotal;
@@ -191,6 +230,15 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
       case 'command':
         void controls.command(req, res, url.searchParams);
         return;
+      case 'whep':
+        whep.post(req, res);
+        return;
+      case 'whep-session':
+        whep.remove(req, res, url.pathname.slice('/whep/'.length));
+        return;
+      case 'webrtc':
+        whep.webrtc(req, res);
+        return;
       case 'static':
         void resolveStatic(ctx.staticRoot!, url.pathname).then((file) => {
           if (res.destroyed) return;
@@ -209,6 +257,7 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
     close: () => {
       stream.close();
       snapshot.close();
+      whep.close();
     },
   });
 }

@@ -5,9 +5,11 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TurbocamError } from '../errors.js';
+import { H264Hub, h264ProducerOf } from '../h264/hub.js';
 import type { FrameHub, FrameHubOptions } from '../hub.js';
 import { abortError, closeOnAbort, throwIfAborted } from '../lifetime.js';
 import { native } from '../native.js';
+import type { H264Producer } from '../sources/h264-source.js';
 import type { FrameSource } from '../sources/source.js';
 import { BasicAuth, type Credential } from './auth.js';
 import { budgetFor, ConnectionGuard } from './connection-guard.js';
@@ -21,6 +23,8 @@ import { staticRoot } from './static.js';
 
 export interface ServerOptions extends FrameHubOptions {
   source: FrameSource;
+  /** Codes H.264 for WebRTC (WHEP, /webrtc) viewers; default: the source, when it is an H264Producer. */
+  h264?: H264Producer;
   /** Basic-auth users; none means no auth. */
   auth?: Credential[];
   /** Origins allowed by CORS (`*` for any); none means no CORS headers. */
@@ -78,6 +82,8 @@ export interface ListenOptions {
 
 export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncDisposable {
   readonly hub: FrameHub;
+  /** The H.264 stream's viewers; its producer runs only while one watches. */
+  readonly h264: H264Hub;
   private readonly servers: Server[] = [];
   private readonly context: RouteContext;
   private readonly handler: ReturnType<typeof createRequestHandler>;
@@ -105,6 +111,7 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
     const lease = acquireHub(options.source, options, 'createServer');
     this.hub = lease.hub;
     this.releaseHub = lease.release;
+    this.h264 = new H264Hub(options.h264 ?? h264ProducerOf(options.source), { log: options.log });
     const origins =
       options.allowOrigin === undefined ? [] : Array.isArray(options.allowOrigin) ? options.allowOrigin : [options.allowOrigin];
     this.context = {
@@ -128,6 +135,7 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
       log: options.log ?? (() => undefined),
       closing: () => this.closing,
       clientEvents: { connected: (client) => this.emit('client', client), disconnected: (client) => this.emit('clientClose', client) },
+      h264Hub: this.h264,
     };
     this.serverTimeoutMs = options.serverTimeoutMs ?? 10_000;
     this.guard = new ConnectionGuard({
@@ -256,6 +264,7 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
     this.hub.off('error', this.onError);
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     this.handler.close();
+    this.h264.close();
     for (const server of this.servers) server.closeIdleConnections();
     this.guard.close();
     this.releaseHub();

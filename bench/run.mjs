@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate,encoders,raw] [--cli PATH] [--out DIR]
+// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate,encoders,raw,h264] [--cli PATH] [--out DIR]
 // Measures turbocam against baselines run in the same process tree on the same machine, writes the
 // results to bench/results/<time>.json (and latest.json; --out DIR instead of bench/results), prints the tables, the targets and what
 // they predict for a Pi core (from the anchors, or from a run posted from a board with --board).
@@ -14,6 +14,7 @@ import { benchCost } from './lib/cost-bench.mjs';
 import { benchEncoder } from './lib/encoder-bench.mjs';
 import { benchEncoders } from './lib/encoders-bench.mjs';
 import { benchFanout } from './lib/fanout-bench.mjs';
+import { benchH264 } from './lib/h264-bench.mjs';
 import { benchPipeline } from './lib/pipeline-bench.mjs';
 import { benchRaw } from './lib/raw-bench.mjs';
 import { renderComparison, renderReport } from './lib/report.mjs';
@@ -21,7 +22,7 @@ import { benchRotate } from './lib/rotate-bench.mjs';
 import { benchStartup } from './lib/startup-bench.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost', 'rotate', 'encoders', 'raw'];
+const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost', 'rotate', 'encoders', 'raw', 'h264'];
 
 let options;
 try {
@@ -126,6 +127,7 @@ await part('cost', () => {
 await part('rotate', () => benchRotate({ quick: options.quick, log }));
 await part('encoders', () => benchEncoders({ quick: options.quick, log }));
 await part('raw', () => benchRaw({ quick: options.quick, log }));
+await part('h264', () => benchH264({ quick: options.quick, log, dir: buildDir }));
 
 results.machine.loadavgEnd = loadavg();
 results.boardEstimate = boardEstimates(results, postedBoard);

@@ -1,6 +1,6 @@
-// The h264 part's arithmetic, pure so it is tested on hand-worked figures: thread CPU by group,
-// ffmpeg's PSNR line, the MJPEG quality search and the bytes at equal PSNR, RTP timestamps mapped
-// back to capture times, and latency order statistics.
+// The h264 part's arithmetic and its table, pure so they are tested on hand-worked figures: thread
+// CPU by group, ffmpeg's PSNR line, the MJPEG quality search and the bytes at equal PSNR, RTP
+// timestamps mapped back to capture times, latency order statistics.
 import { quantile } from './stats.mjs';
 
 /** Nanoseconds on CPU between two readThreads() samples: the H.264 thread, the JPEG workers, all. */
@@ -123,4 +123,55 @@ export function latencySummary(values) {
 export function unevenIntervalMs(i, fps) {
   const x = Math.sin((i + 1) * 12.9898) * 43758.5453;
   return (1000 / fps) * (0.8 + 0.4 * (x - Math.floor(x)));
+}
+
+const fmt = (value, digits = 1) => (value == null || Number.isNaN(value) ? '-' : Number(value).toFixed(digits));
+
+/** The h264 part as lines of text: bytes at equal PSNR, CPU per frame, latency. */
+export function h264Section(result, table) {
+  if (!result) return [];
+  if (result.error) return [`H.264: not run (${result.error})`];
+  const names = result.scenes.map((s) => s.scene);
+  const bytes = [['scene', 'coded', 'skipped', 'H.264 KB/frame', 'PSNR dB', 'MJPEG q', 'PSNR dB', 'KB/frame', 'MJPEG / H.264']];
+  for (const s of result.scenes) {
+    const q = s.mjpeg.how === 'matched' ? fmt(s.mjpeg.quality, 0) : `${fmt(s.mjpeg.quality)}*`;
+    bytes.push([
+      s.scene,
+      s.h264.units,
+      s.h264.skipped,
+      fmt(s.h264.bytesPerFrame / 1024),
+      fmt(s.h264.psnr, 2),
+      q,
+      fmt(s.mjpeg.psnr, 2),
+      fmt(s.mjpeg.bytesPerFrame == null ? null : s.mjpeg.bytesPerFrame / 1024),
+      s.ratio == null ? '-' : `${fmt(s.ratio, 2)}x`,
+    ]);
+  }
+  const notes = result.scenes
+    .filter((s) => s.mjpeg.how !== 'matched')
+    .map((s) => `* ${s.scene}: MJPEG ${s.mjpeg.how} (no quality within 0.5 dB)`);
+  const cpu = [['encoder', 'thread', ...names.map((n) => `${n} ms/frame`)]];
+  cpu.push([`${result.openh264} ${result.bitrateKbps} kbit/s`, 'tc-h264', ...result.scenes.map((s) => fmt(s.cpu.h264MsPerUnit, 2))]);
+  cpu.push([`JPEG worker q${result.scenes[0]?.cpu.jpegQuality}`, 'tc-enc-0', ...result.scenes.map((s) => fmt(s.cpu.jpegMsPerFrame, 2))]);
+  cpu.push(['JPEG at equal PSNR (encodeSync)', 'main', ...result.scenes.map((s) => fmt(s.mjpeg.encodeSyncCpuMsPerFrame, 2))]);
+  if (result.m2m.available) cpu.push([`${result.m2m.encoder}`, 'tc-h264', fmt(result.m2m.msPerUnit, 2)]);
+  const latency = [['path', 'frames/s seen', 'median ms', 'p95 ms']];
+  const absent = [];
+  for (const r of result.latency.rows) {
+    if (r.available) latency.push([r.path, fmt(r.fps), fmt(r.median), fmt(r.p95)]);
+    else absent.push(`${r.path}: ${r.reason}`);
+  }
+  return [
+    `H.264: ${result.width}x${result.height} I420 at ${result.fps} fps through a FIFO, ${result.openh264} at ${result.bitrateKbps} kbit/s; ` +
+      'MJPEG (4:2:0) at the quality of equal PSNR (ffmpeg psnr filter, Y/U/V average, against the source frames)',
+    table(bytes, [0]),
+    ...notes,
+    'skipped: frames the H.264 thread never coded because a newer one replaced it (a loaded machine); PSNR is against the frames coded',
+    'H.264: CPU ms per coded frame by thread (schedstat), on the same frames',
+    table(cpu, [0, 1]),
+    result.m2m.available ? `M2M H.264 (motion scene): PSNR ${fmt(result.m2m.psnr, 2)} dB` : `M2M H.264: ${result.m2m.reason}`,
+    `H.264: capture to a decoded frame in Chromium (WebRTC: requestVideoFrameCallback presentation; MJPEG: fetch + createImageBitmap), ${result.latency.seconds} s, motion scene`,
+    table(latency, [0]),
+    ...absent,
+  ];
 }

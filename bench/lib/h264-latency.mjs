@@ -119,7 +119,16 @@ export async function benchLatency({ sourceFile, frames, width, height, fps, bit
     const base = `http://127.0.0.1:${port}`;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
     });
     const page = await browser.newPage();
     await page.goto(`${base}/state`);
@@ -144,7 +153,13 @@ export async function benchLatency({ sourceFile, frames, width, height, fps, bit
         const latencies = webrtc.frames.map((f, i) =>
           aligned.captureMs[i] == null ? null : f.presented + webrtc.wallMinusPerf - (aligned.captureMs[i] + wallMinusMonoMs),
         );
-        rows.push({ path: 'webrtc', available: true, fps: webrtc.frames.length / seconds, mapped: aligned.matched, ...latencySummary(latencies) });
+        rows.push({
+          path: 'webrtc',
+          available: true,
+          fps: webrtc.frames.length / seconds,
+          mapped: aligned.matched,
+          ...latencySummary(latencies),
+        });
       }
     }
     rows.push(

@@ -5,7 +5,7 @@
 // workers' encoder) at each quality the search tries. Both are decoded by ffmpeg and measured
 // against the frames they came from with ffmpeg's psnr filter.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { atEqualPsnr, parsePsnr, searchQuality } from './h264-figures.mjs';
@@ -31,7 +31,22 @@ function run(command, args, options = {}) {
 export async function makeScene(scene, { dir, width, height, fps, frames }) {
   const file = join(dir, `${scene}-${width}x${height}-${frames}.yuv`);
   const graph = SCENES[scene](width, height, fps);
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', graph, '-frames:v', String(frames), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', file]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    graph,
+    '-frames:v',
+    String(frames),
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'rawvideo',
+    file,
+  ]);
   return file;
 }
 
@@ -49,7 +64,21 @@ export function psnrAgainst(codedFormat, codedFile, referenceFile, width, height
     const raw = ['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`];
     const meter = spawn(
       'ffmpeg',
-      ['-hide_banner', '-nostats', ...raw, '-i', 'pipe:0', ...raw, '-i', referenceFile, '-lavfi', '[0:v][1:v]psnr=shortest=1', '-f', 'null', '-'],
+      [
+        '-hide_banner',
+        '-nostats',
+        ...raw,
+        '-i',
+        'pipe:0',
+        ...raw,
+        '-i',
+        referenceFile,
+        '-lavfi',
+        '[0:v][1:v]psnr=shortest=1',
+        '-f',
+        'null',
+        '-',
+      ],
       { stdio: ['pipe', 'ignore', 'pipe'] },
     );
     decoder.stdout.pipe(meter.stdin);
@@ -66,7 +95,7 @@ export function psnrAgainst(codedFormat, codedFile, referenceFile, width, height
   });
 }
 
-function readFrames(file, count, frameBytes) {
+export function readFrames(file, count, frameBytes) {
   const fd = openSync(file, 'r');
   const frames = [];
   for (let i = 0; i < count; i++) {
@@ -79,20 +108,31 @@ function readFrames(file, count, frameBytes) {
 }
 
 /** H.264 of the scene through a Camera (h264-run.mjs), its PSNR against the frames each unit came from. */
-async function codeH264(sourceFile, frames, o) {
-  const out = join(o.dir, `${o.scene}.h264`);
+export async function codeH264(sourceFile, frames, o) {
+  const out = join(o.dir, `${o.scene}-${o.encoder}.h264`);
   const { stdout } = await run(process.execPath, [
     RUN_SCRIPT,
-    JSON.stringify({ input: sourceFile, frames: frames.length, width: o.width, height: o.height, fps: o.fps, bitrateKbps: o.bitrateKbps, quality: 80, out }),
+    JSON.stringify({
+      input: sourceFile,
+      frames: frames.length,
+      width: o.width,
+      height: o.height,
+      fps: o.fps,
+      bitrateKbps: o.bitrateKbps,
+      encoder: o.encoder,
+      quality: 80,
+      out,
+    }),
   ]);
   const result = JSON.parse(stdout);
   if (result.errors.length) throw new Error(`h264 ${o.scene}: ${result.errors[0]}`);
   if (result.units.length === 0 || result.units.some((u) => u.source == null))
     throw new Error(`h264 ${o.scene}: ${result.units.length} units, some without their source frame`);
   // The frames the units were coded from, in order (a frame the encoder thread skipped is not among them).
-  const reference = join(o.dir, `${o.scene}-h264-reference.yuv`);
+  const reference = join(o.dir, `${o.scene}-${o.encoder}-reference.yuv`);
   writeFileSync(reference, Buffer.concat(result.units.map((u) => frames[u.source])));
   const psnr = await psnrAgainst('h264', out, reference, o.width, o.height);
+  rmSync(reference);
   const bytes = result.units.reduce((n, u) => n + u.bytes, 0);
   return { result, psnr, bytesPerFrame: bytes / result.units.length };
 }
@@ -105,6 +145,7 @@ async function codeJpeg(encodeSync, sourceFile, frames, quality, o) {
   const cpu = process.cpuUsage(cpu0);
   writeFileSync(file, Buffer.concat(jpegs));
   const psnr = await psnrAgainst('mjpeg', file, sourceFile, o.width, o.height);
+  rmSync(file);
   return {
     quality,
     psnr: psnr.average,
@@ -118,7 +159,7 @@ async function codeJpeg(encodeSync, sourceFile, frames, quality, o) {
 export async function benchScene(scene, { dir, width, height, fps, frames: count, bitrateKbps, log }) {
   const { encodeSync } = await import('../../dist/index.js');
   mkdirSync(dir, { recursive: true });
-  const o = { dir, scene, width, height, fps, bitrateKbps };
+  const o = { dir, scene, width, height, fps, bitrateKbps, encoder: 'openh264' };
   log(`h264: ${scene} ${width}x${height}, ${count} frames`);
   const sourceFile = await makeScene(scene, { dir, width, height, fps, frames: count });
   const frames = readFrames(sourceFile, count, (width * height * 3) / 2);
@@ -132,6 +173,7 @@ export async function benchScene(scene, { dir, width, height, fps, frames: count
   const ms = (ns, n) => (n ? ns / n / 1e6 : null);
   return {
     scene,
+    sourceFile,
     frames: count,
     h264: {
       bitrateKbps,

@@ -28,7 +28,7 @@ const camera = await openCamera({
   quality: o.quality,
   subsampling: '420',
   workers: 1,
-  h264: { encoder: 'openh264', bitrateKbps: o.bitrateKbps, keyframeInterval: o.keyframeInterval },
+  h264: { encoder: o.encoder ?? 'openh264', bitrateKbps: o.bitrateKbps, keyframeInterval: o.keyframeInterval },
 });
 // The writer closing ends the source (ERR_END_OF_STREAM): expected here, after the last frame.
 camera.on('error', () => undefined);

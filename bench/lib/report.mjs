@@ -5,6 +5,7 @@
 import { boardEstimates, renderBoardEstimates } from './board-estimate.mjs';
 import { costTargets, renderCost } from './cost.mjs';
 import { encodersSection } from './encoders-bench.mjs';
+import { h264Section } from './h264-figures.mjs';
 import { rawSection } from './raw-bench.mjs';
 import { rotateSection } from './rotate-bench.mjs';
 
@@ -337,6 +338,7 @@ export function renderReport(results) {
     rotateSection(results.rotate),
     encodersSection(results.encoders, table),
     rawSection(results.raw, table),
+    h264Section(results.h264, table),
   ]) {
     if (section.length) lines.push(...section, '');
   }

@@ -34,6 +34,7 @@ export interface LatencyRow {
   available: boolean;
   reason?: string;
   fps?: number;
+  decodedFps?: number;
   mapped?: number;
   frames?: number;
   median?: number | null;

@@ -1,7 +1,8 @@
 // The h264 part's third figure: capture to a decoded frame in Chromium (/usr/bin/chromium through
 // playwright-core, headless, as test/helpers/browser.ts launches it). The page plays WHEP into a
 // <video> and notes, for each frame requestVideoFrameCallback reports, its RTP timestamp and
-// presentation time; the RTP timestamps are mapped back to the units' capture times (alignRtp).
+// presentation time (and getStats' framesDecoded over the window); the RTP timestamps are mapped
+// back to the units' capture times (alignRtp).
 // Both clocks are taken to wall time by offsets measured in the same run, in each process (the
 // server's CLOCK_MONOTONIC, the page's performance.now()), both processes being on this machine.
 // MJPEG beside it: the page reads /stream with fetch and decodes each JPEG (createImageBitmap),
@@ -47,13 +48,20 @@ window.webrtc = async (seconds, warmup) => {
   const start = performance.now();
   while (video.readyState < 2 && performance.now() - start < 15000) await sleep(50);
   if (video.readyState < 2) return { error: 'no WebRTC frame in 15 s (' + pc.connectionState + ')' };
+  const decoded = async () => {
+    let n = 0;
+    (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') n = s.framesDecoded ?? 0; });
+    return n;
+  };
   await sleep(warmup * 1000);
+  const decoded0 = await decoded();
   counting = true;
   await sleep(seconds * 1000);
   counting = false;
+  const framesDecoded = (await decoded()) - decoded0;
   pc.close();
   video.remove();
-  return { frames, wallMinusPerf: window.wallMinusPerf() };
+  return { frames, framesDecoded, wallMinusPerf: window.wallMinusPerf() };
 };
 window.mjpeg = async (seconds, warmup) => {
   const res = await fetch('/stream');
@@ -157,6 +165,7 @@ export async function benchLatency({ sourceFile, frames, width, height, fps, bit
           path: 'webrtc',
           available: true,
           fps: webrtc.frames.length / seconds,
+          decodedFps: webrtc.framesDecoded / seconds,
           mapped: aligned.matched,
           ...latencySummary(latencies),
         });
@@ -168,7 +177,8 @@ export async function benchLatency({ sourceFile, frames, width, height, fps, bit
         : { path: 'mse', available: false, reason: `GET /ws answers ${ws}; not measured by this part yet` },
     );
     const mjpegLatencies = mjpeg.frames.map((f) => f.decoded + mjpeg.wallMinusPerf - (f.captureMs + wallMinusMonoMs));
-    rows.push({ path: 'mjpeg', available: true, fps: mjpeg.frames.length / seconds, ...latencySummary(mjpegLatencies) });
+    const mjpegFps = mjpeg.frames.length / seconds;
+    rows.push({ path: 'mjpeg', available: true, fps: mjpegFps, decodedFps: mjpegFps, ...latencySummary(mjpegLatencies) });
     return { seconds, clocks: { serverWallMinusMonoMs: wallMinusMonoMs, pageWallMinusPerfMs: webrtc.wallMinusPerf ?? null }, rows };
   } finally {
     await browser?.close();

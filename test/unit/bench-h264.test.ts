@@ -130,7 +130,7 @@ describe('bench h264 arithmetic', () => {
         seconds: 3,
         clocks: {},
         rows: [
-          { path: 'webrtc', available: true, fps: 29.5, median: 99.5, p95: 127.3 },
+          { path: 'webrtc', available: true, fps: 29.5, decodedFps: 30, median: 99.5, p95: 127.3 },
           { path: 'mse', available: false, reason: 'absent: this build has no GET /ws' },
           { path: 'mjpeg', available: true, fps: 30, median: 20, p95: 40 },
         ],
@@ -142,7 +142,7 @@ describe('bench h264 arithmetic', () => {
     expect(text).toMatch(/\nopenh264 2\.3\.1 2000 kbit\/s +tc-h264 +2\.50 +2\.50/);
     expect(text).toMatch(/\nJPEG worker q80 +tc-enc-0 +2\.70/);
     expect(text).toMatch(/\nM2M H\.264: absent: no V4L2 M2M H\.264 encoder/);
-    expect(text).toMatch(/\nwebrtc +29\.5 +99\.5 +127\.3/);
+    expect(text).toMatch(/\nwebrtc +29\.5 +30\.0 +99\.5 +127\.3/);
     expect(text).toMatch(/\nmse: absent: this build has no GET \/ws/);
     expect(h264Section({ error: 'no OpenH264' } as H264Results, table)).toEqual(['H.264: not run (no OpenH264)']);
   });
@@ -185,6 +185,7 @@ describe('bench h264 runs (small)', () => {
     expect(webrtc).toMatchObject({ path: 'webrtc', available: true });
     expect(webrtc!.mapped).toBe(webrtc!.frames);
     expect(webrtc!.frames).toBeGreaterThan(10);
+    expect(webrtc!.decodedFps).toBeGreaterThan(0);
     expect(webrtc!.median).toBeGreaterThan(0);
     expect(mse).toMatchObject({ path: 'mse', available: false });
     expect(mjpeg).toMatchObject({ path: 'mjpeg', available: true });

@@ -167,6 +167,11 @@ export function h264Section(result, table) {
     table(bytes, [0]),
     ...notes,
     'skipped: frames the H.264 thread never coded because a newer one replaced it (a loaded machine); PSNR is against the frames coded',
+    ...result.scenes
+      .filter((s) => s.h264.skipped > 0.05 * s.frames)
+      .map(
+        (s) => `WARNING ${s.scene}: H.264 skipped ${s.h264.skipped} of ${s.frames} frames, too loaded a machine for these figures to stand`,
+      ),
     'H.264: CPU ms per coded frame by thread (schedstat), on the same frames',
     table(cpu, [0, 1]),
     result.m2m.available ? `M2M H.264 (motion scene): PSNR ${fmt(result.m2m.psnr, 2)} dB` : `M2M H.264: ${result.m2m.reason}`,

@@ -127,7 +127,7 @@ await part('cost', () => {
 await part('rotate', () => benchRotate({ quick: options.quick, log }));
 await part('encoders', () => benchEncoders({ quick: options.quick, log }));
 await part('raw', () => benchRaw({ quick: options.quick, log }));
-await part('h264', () => benchH264({ quick: options.quick, log }));
+await part('h264', () => benchH264({ quick: options.quick, log, dir: buildDir }));
 
 results.machine.loadavgEnd = loadavg();
 results.boardEstimate = boardEstimates(results, postedBoard);

@@ -34,7 +34,6 @@ export const ERROR_CODES = {
   ERR_NOT_M2M_DEVICE: 'an encoder node that is not a V4L2 memory-to-memory device',
   ERR_DMABUF:
     "an M2M encoder refused the camera's DMABUF; it is copied into the encoder's buffers instead (not raised: the frame is retried at once)",
-  ERR_H264_UNAVAILABLE: 'H.264 asked of a source that cannot code it; `/state` (`h264.reason`) says why and what to install',
   ERR_H264_STREAM: 'an H.264 stream the MP4 muxer cannot read: no SPS or PPS before the first IDR, or an SPS it cannot parse',
   ERR_WEBRTC_UNAVAILABLE:
     'the WebRTC library (the optional node-datachannel) has no build for this machine, as on armhf: WHEP answers 501; use the MSE stream',

@@ -1,86 +1,82 @@
-// One H.264 measurement in its own process: a paused testsrc Camera (no JPEGs made) coding H.264
-// with OpenH264, its first frames kept (raw, by capture time) beside the units made from them, then
-// the tc-h264 thread's CPU per coded frame over a window; and encodeSync JPEG on the kept frames,
-// CPU per frame on this thread. Prints JSON; the comparison at equal PSNR is h264-bench.mjs's.
-//   node h264-run.mjs WIDTH HEIGHT FPS BITRATE_KBPS KEEP_FRAMES WARMUP_SECONDS WINDOW_SECONDS DIR
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { encodeSync, h264Availability, openCamera } from '../../dist/index.js';
+// One scene coded both ways in its own process, so its threads' CPU is counted alone: known raw
+// I420 frames (a file made by ffmpeg) written into a FIFO at the source rate, a Camera on that
+// FIFO coding each frame to JPEG (one worker, tc-enc-0) and to H.264 (OpenH264, tc-h264).
+//   node h264-run.mjs '{"input":"x.yuv","frames":90,"width":1280,"height":720,"fps":30,
+//                       "bitrateKbps":2000,"keyframeInterval":60,"quality":80,"out":"x.h264"}'
+// Writes the units, in order, to `out` (Annex B) and prints one JSON line: per unit its source
+// frame (by capture time, through the JPEG frames' sequence: a pipe numbers frames as written)
+// and size, the JPEG sizes, and each thread group's CPU over the run (/proc/self/task/*/schedstat).
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { openCamera } from '../../dist/index.js';
 import { readThreads } from './cost-bench.mjs';
+import { threadGroupNs } from './h264-figures.mjs';
 
-const [width, height, fps, bitrateKbps, keep, warmup, window] = process.argv.slice(2, 9).map(Number);
-const dir = process.argv[9];
-const availability = h264Availability();
-if (!availability.available) {
-  process.stdout.write(`${JSON.stringify({ unavailable: availability.reason })}\n`);
-  process.exit(0);
-}
-const keyframeInterval = 2 * fps;
+const o = JSON.parse(process.argv[2]);
+const frameBytes = (o.width * o.height * 3) / 2;
+const fifo = `${o.out}.fifo`;
+rmSync(fifo, { force: true });
+execFileSync('mkfifo', [fifo]);
+const writer = open(fifo, 'w');
 const camera = await openCamera({
-  source: 'testsrc',
-  width,
-  height,
-  fps,
+  source: fifo,
   format: 'i420',
-  output: 'both',
-  h264: { bitrateKbps, keyframeInterval },
+  width: o.width,
+  height: o.height,
+  fps: o.fps,
+  quality: o.quality,
+  subsampling: '420',
+  workers: 1,
+  h264: { encoder: o.encoder ?? 'openh264', bitrateKbps: o.bitrateKbps, keyframeInterval: o.keyframeInterval },
 });
-camera.pause();
-const raw = new Map();
-camera.on('raw', (frame) => {
-  if (raw.size < keep * 2) raw.set(frame.timestamp, Buffer.from(frame.data));
-  frame.release();
-});
-const kept = [];
+// The writer closing ends the source (ERR_END_OF_STREAM): expected here, after the last frame.
+camera.on('error', () => undefined);
+const units = [];
+const jpegs = [];
+const errors = [];
+camera.on('frame', (frame) => jpegs.push({ sequence: frame.sequence, timestamp: frame.timestamp, bytes: frame.data.length }));
 camera.startH264(
-  (unit) => {
-    if (kept.length < keep) kept.push(unit);
-  },
-  (error) => {
-    throw error;
-  },
+  (unit) => units.push(unit),
+  (error) => errors.push(error.message),
 );
+const handle = await writer;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const h264Ns = (threads) => threads.filter((t) => t.comm === 'tc-h264').reduce((sum, t) => sum + t.ns, 0);
-await sleep(warmup * 1000);
-const before = { ns: h264Ns(readThreads(process.pid)), stats: camera.h264Stats() };
-await sleep(window * 1000);
-const after = { ns: h264Ns(readThreads(process.pid)), stats: camera.h264Stats() };
+const input = openSync(o.input, 'r');
+const frame = Buffer.alloc(frameBytes);
+const before = readThreads(process.pid);
+const t0 = performance.now();
+for (let i = 0; i < o.frames; i++) {
+  // On an absolute schedule, so OpenH264's rate control sees the source rate.
+  await sleep(t0 + (i * 1000) / o.fps - performance.now());
+  readSync(input, frame, 0, frameBytes, i * frameBytes);
+  await handle.write(frame);
+}
+closeSync(input);
+const deadline = performance.now() + 10_000;
+const settled = () => {
+  const stats = camera.h264Stats();
+  return jpegs.length >= o.frames && stats.units + stats.dropped.frames >= o.frames && units.length >= stats.units;
+};
+while (!settled() && performance.now() < deadline) await sleep(20);
+const after = readThreads(process.pid);
+const seconds = (performance.now() - t0) / 1000;
 camera.stopH264();
+const h264Stats = camera.h264Stats();
+await handle.close();
 await camera.close();
-const coded = after.stats.units - before.stats.units;
+rmSync(fifo, { force: true });
+writeFileSync(o.out, Buffer.concat(units.map((unit) => unit.data)));
 
-// The kept units whose frame was kept too, from the first (a keyframe) on, so each decodes.
-const pairs = kept.map((unit) => ({ unit, frame: raw.get(unit.timestamp) }));
-writeFileSync(join(dir, 'units.h264'), Buffer.concat(kept.map((u) => u.data)));
-writeFileSync(join(dir, 'matched.json'), JSON.stringify(pairs.map((p) => p.frame !== undefined)));
-const frames = pairs.filter((p) => p.frame !== undefined).map((p) => p.frame);
-writeFileSync(join(dir, 'reference.yuv'), Buffer.concat(frames));
-
-// JPEG on the same frames, hot, at the default quality (the size ladder is h264-bench's).
-const main = () => readThreads(process.pid).find((t) => t.tid === process.pid).ns;
-const jpegBefore = main();
-let jpegBytes = 0;
-for (const frame of frames) jpegBytes += encodeSync(frame, { width, height, format: 'i420', quality: 80, subsampling: '420' }).length;
-const jpegNs = main() - jpegBefore;
-
+const sourceOf = new Map(jpegs.map((j) => [j.timestamp, j.sequence]));
 process.stdout.write(
   `${JSON.stringify({
-    encoder: availability.encoder,
-    width,
-    height,
-    fps,
-    bitrateKbps,
-    keyframeInterval,
-    seconds: window,
-    coded,
-    h264CpuMsPerFrame: coded > 0 ? (after.ns - before.ns) / 1e6 / coded : null,
-    h264BytesPerFrame: coded > 0 ? (after.stats.bytes - before.stats.bytes) / coded : null,
-    encodeMs: after.stats.encodeMs,
-    droppedFrames: after.stats.dropped.frames - before.stats.dropped.frames,
-    kept: kept.length,
-    matched: frames.length,
-    jpegCpuMsPerFrame: frames.length > 0 ? jpegNs / 1e6 / frames.length : null,
-    jpegQ80BytesPerFrame: frames.length > 0 ? jpegBytes / frames.length : null,
+    frames: o.frames,
+    seconds,
+    units: units.map((unit) => ({ source: sourceOf.get(unit.timestamp) ?? null, keyframe: unit.keyframe, bytes: unit.data.length })),
+    jpegs: jpegs.map((j) => j.bytes),
+    ns: threadGroupNs(before, after),
+    h264Stats,
+    errors,
   })}\n`,
 );

@@ -5,7 +5,7 @@
 import { boardEstimates, renderBoardEstimates } from './board-estimate.mjs';
 import { costTargets, renderCost } from './cost.mjs';
 import { encodersSection } from './encoders-bench.mjs';
-import { h264Section } from './h264-bench.mjs';
+import { h264Section } from './h264-figures.mjs';
 import { rawSection } from './raw-bench.mjs';
 import { rotateSection } from './rotate-bench.mjs';
 
@@ -213,8 +213,6 @@ export function metrics(results) {
   }
   for (const r of results.cost?.floor ?? []) push(`cost floor ${r.width}x${r.height} ${r.clients}c ms/frame`, r.msPerFrame, false);
   for (const r of results.raw?.outputs ?? []) push(`raw ${r.output} total ms/frame`, r.perFrameMs?.total, false);
-  push('h264 openh264 ms/frame', results.h264?.h264CpuMsPerFrame, false);
-  push('h264 bytes/frame', results.h264?.h264BytesPerFrame, false);
   return out;
 }
 

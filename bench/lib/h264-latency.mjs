@@ -1,0 +1,187 @@
+// The h264 part's third figure: capture to a decoded frame in Chromium (/usr/bin/chromium through
+// playwright-core, headless, as test/helpers/browser.ts launches it). The page plays WHEP into a
+// <video> and notes, for each frame requestVideoFrameCallback reports, its RTP timestamp and
+// presentation time (and getStats' framesDecoded over the window); the RTP timestamps are mapped
+// back to the units' capture times (alignRtp).
+// Both clocks are taken to wall time by offsets measured in the same run, in each process (the
+// server's CLOCK_MONOTONIC, the page's performance.now()), both processes being on this machine.
+// MJPEG beside it: the page reads /stream with fetch and decodes each JPEG (createImageBitmap),
+// timed against the part's X-Timestamp (capture time, s).
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { alignRtp, latencySummary } from './h264-figures.mjs';
+
+const SERVER = fileURLToPath(new URL('./h264-latency-server.mjs', import.meta.url));
+
+const PAGE = `
+window.wallMinusPerf = () => {
+  let best = -Infinity;
+  const until = Date.now() + 50;
+  while (Date.now() < until) best = Math.max(best, Date.now() - performance.now());
+  return best;
+};
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+window.webrtc = async (seconds, warmup) => {
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  const video = document.createElement('video');
+  video.muted = true;
+  video.autoplay = true;
+  document.body.append(video);
+  pc.ontrack = (event) => {
+    video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
+    video.play().catch(() => {});
+  };
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  const res = await fetch('/whep', { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: offer.sdp });
+  if (res.status !== 201) return { error: 'POST /whep answered ' + res.status + ': ' + (await res.text()) };
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  const frames = [];
+  let counting = false;
+  const onFrame = (now, m) => {
+    if (counting) frames.push({ rtp: m.rtpTimestamp, presented: m.presentationTime });
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  const start = performance.now();
+  while (video.readyState < 2 && performance.now() - start < 15000) await sleep(50);
+  if (video.readyState < 2) return { error: 'no WebRTC frame in 15 s (' + pc.connectionState + ')' };
+  const decoded = async () => {
+    let n = 0;
+    (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') n = s.framesDecoded ?? 0; });
+    return n;
+  };
+  await sleep(warmup * 1000);
+  const decoded0 = await decoded();
+  counting = true;
+  await sleep(seconds * 1000);
+  counting = false;
+  const framesDecoded = (await decoded()) - decoded0;
+  pc.close();
+  video.remove();
+  return { frames, framesDecoded, wallMinusPerf: window.wallMinusPerf() };
+};
+window.mjpeg = async (seconds, warmup) => {
+  const res = await fetch('/stream');
+  const reader = res.body.getReader();
+  let buf = new Uint8Array(0);
+  const frames = [];
+  const start = performance.now();
+  const headerEnd = (b) => {
+    for (let i = 0; i + 3 < b.length; i++) if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
+    return -1;
+  };
+  while (performance.now() - start < (warmup + seconds) * 1000) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const joined = new Uint8Array(buf.length + value.length);
+    joined.set(buf);
+    joined.set(value, buf.length);
+    buf = joined;
+    for (;;) {
+      const end = headerEnd(buf);
+      if (end < 0) break;
+      const head = new TextDecoder('latin1').decode(buf.subarray(0, end));
+      const length = Number(/content-length: *(\\d+)/i.exec(head)?.[1]);
+      const stamp = Number(/x-timestamp: *([\\d.]+)/i.exec(head)?.[1]);
+      if (!(length > 0)) { buf = buf.subarray(end + 4); continue; }
+      if (buf.length < end + 4 + length) break;
+      const body = buf.slice(end + 4, end + 4 + length);
+      buf = buf.subarray(end + 4 + length);
+      const bitmap = await createImageBitmap(new Blob([body], { type: 'image/jpeg' }));
+      const decoded = performance.now();
+      bitmap.close();
+      if (decoded - start > warmup * 1000) frames.push({ captureMs: stamp * 1000, decoded });
+    }
+  }
+  await reader.cancel();
+  return { frames, wallMinusPerf: window.wallMinusPerf() };
+};
+`;
+
+function startServer(options) {
+  const child = fork(SERVER, [JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
+  const ready = new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`latency server exited (${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`)));
+  });
+  const finish = () =>
+    new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`latency server exited (${code}) before reporting`)));
+      child.send('finish');
+    });
+  return { child, ready, finish };
+}
+
+/** Latency rows: webrtc (WHEP), mse (absent unless the server has GET /ws), mjpeg. */
+export async function benchLatency({ sourceFile, frames, width, height, fps, bitrateKbps, seconds, log }) {
+  const server = startServer({ input: sourceFile, frames, width, height, fps, bitrateKbps });
+  let browser;
+  try {
+    const { port } = await server.ready;
+    const base = `http://127.0.0.1:${port}`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    });
+    const page = await browser.newPage();
+    await page.goto(`${base}/state`);
+    await page.evaluate(PAGE);
+    log(`h264: latency, WebRTC (WHEP) for ${seconds} s`);
+    const webrtc = await page.evaluate(`window.webrtc(${seconds}, 1.5)`);
+    log(`h264: latency, MJPEG (/stream) for ${seconds} s`);
+    const mjpeg = await page.evaluate(`window.mjpeg(${seconds}, 1.5)`);
+    const ws = (await fetch(`${base}/ws`)).status;
+    const { captures, wallMinusMonoMs } = await server.finish();
+    const rows = [];
+    if (webrtc.error) rows.push({ path: 'webrtc', available: false, reason: webrtc.error });
+    else {
+      const aligned = alignRtp(
+        webrtc.frames.map((f) => f.rtp),
+        captures,
+      );
+      if (!aligned.ok) {
+        const why = `RTP timestamps not mapped to capture times (${aligned.matched}/${webrtc.frames.length} matched, next best ${aligned.runnerUp})`;
+        rows.push({ path: 'webrtc', available: false, reason: why });
+      } else {
+        const latencies = webrtc.frames.map((f, i) =>
+          aligned.captureMs[i] == null ? null : f.presented + webrtc.wallMinusPerf - (aligned.captureMs[i] + wallMinusMonoMs),
+        );
+        rows.push({
+          path: 'webrtc',
+          available: true,
+          fps: webrtc.frames.length / seconds,
+          decodedFps: webrtc.framesDecoded / seconds,
+          mapped: aligned.matched,
+          ...latencySummary(latencies),
+        });
+      }
+    }
+    rows.push(
+      ws === 404
+        ? { path: 'mse', available: false, reason: 'absent: this build has no GET /ws' }
+        : { path: 'mse', available: false, reason: `GET /ws answers ${ws}; not measured by this part yet` },
+    );
+    const mjpegLatencies = mjpeg.frames.map((f) => f.decoded + mjpeg.wallMinusPerf - (f.captureMs + wallMinusMonoMs));
+    const mjpegFps = mjpeg.frames.length / seconds;
+    rows.push({ path: 'mjpeg', available: true, fps: mjpegFps, decodedFps: mjpegFps, ...latencySummary(mjpegLatencies) });
+    return { seconds, clocks: { serverWallMinusMonoMs: wallMinusMonoMs, pageWallMinusPerfMs: webrtc.wallMinusPerf ?? null }, rows };
+  } finally {
+    await browser?.close();
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  }
+}

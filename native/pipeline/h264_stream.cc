@@ -1,10 +1,14 @@
 #include "pipeline/h264_stream.h"
 
+#include <linux/videodev2.h>
 #include <pthread.h>
 
 #include <chrono>
 #include <cstring>
 
+#include "encoder/m2m/m2m_coded_formats.h"
+#include "encoder/m2m/m2m_probe.h"
+#include "encoder/m2m/m2m_video_stream.h"
 #include "sources/monotonic_clock.h"
 
 namespace turbocam {
@@ -21,10 +25,24 @@ constexpr size_t kMaxJpegBytes = 32u << 20;
 }  // namespace
 
 VideoEncoderAvailability h264EncoderAvailability(const std::string& encoder) {
-  if (encoder == "m2m") {
-    VideoEncoderAvailability none;
-    none.reason = "no V4L2 M2M H.264 encoder in this build: h264.encoder 'openh264' (or 'auto') codes on the CPU";
-    return none;
+  if (encoder == "m2m" || encoder == "auto") {
+    // A node that codes H.264 from the formats cameras and the MJPEG decoder give.
+    std::optional<M2mProbe> node = findM2mNode(V4L2_PIX_FMT_H264, V4L2_PIX_FMT_YUV420);
+    if (!node) node = findM2mNode(V4L2_PIX_FMT_H264, V4L2_PIX_FMT_YUYV);
+    if (node) {
+      VideoEncoderAvailability m2m;
+      m2m.available = true;
+      m2m.encoder = "m2m " + node->path;
+      return m2m;
+    }
+    if (encoder == "m2m") {
+      VideoEncoderAvailability none;
+      none.reason =
+          "no V4L2 M2M node codes H.264 (a Raspberry Pi 4's is /dev/video11): h264.encoder 'openh264' (or 'auto') "
+          "codes "
+          "on the CPU";
+      return none;
+    }
   }
   return openh264Availability();
 }
@@ -41,12 +59,14 @@ std::unique_ptr<VideoEncoder> makeH264Encoder(const H264Request& request, const 
   settings.fps = format.fps > 0 ? static_cast<int>(format.fps + 0.5) : 30;
   settings.bitrateKbps = request.bitrateKbps;
   settings.keyframeInterval = request.keyframeInterval;
-  // Where 'm2m' (and 'auto', first) would take the M2M encoder (encoder/m2m/) once it codes H.264.
-  if (request.encoder == "m2m") {
-    throw Error("ERR_NO_M2M_ENCODER",
-                (request.device.empty() ? std::string("no V4L2 M2M node") : request.device) +
-                    " codes H.264 in this build: h264.encoder 'openh264' (or 'auto') codes on the CPU",
-                request.device);
+  // 'auto' tries the hardware first and takes the CPU's encoder when no node codes this stream
+  // (none at all, none for a turned picture, or the node is busy); 'm2m' says why it cannot.
+  if (request.encoder == "m2m" || request.encoder == "auto") {
+    try {
+      return openM2mVideoEncoder(request.device, *findM2mCodedFormat("h264"), settings);
+    } catch (const Error&) {
+      if (request.encoder == "m2m") throw;
+    }
   }
   return std::make_unique<OpenH264Encoder>(settings);
 }

@@ -49,6 +49,7 @@ export interface CliConfig {
   pauseAfterMs: number;
   host: string | undefined;
   port: number | undefined;
+  rtspPort: number | undefined;
   unix: string | undefined;
   unixMode: number | undefined;
   auth: string | undefined;
@@ -117,6 +118,8 @@ HTTP
       --host ADDR              address to bind (default 127.0.0.1; 0.0.0.0 or :: for all)
   -p, --port N                 TCP port (default 8080)
       --unix PATH              serve on a Unix socket (TCP too only if --host/--port are given)
+      --rtsp-port N            also serve the H.264 stream over RTSP (rtsp://HOST:N/stream, RTP over TCP)
+                               for Frigate, Home Assistant, VLC and ffmpeg; same --auth as HTTP
       --unix-mode MODE         the socket's permissions, octal (e.g. 660)
       --auth USER:PASS         require HTTP basic auth
       --auth-file PATH         basic auth users, one USER:PASS per line
@@ -213,6 +216,7 @@ export function parseCli(argv: string[]): CliConfig {
         'pause-after': { type: 'string' },
         host: { type: 'string' },
         port: { type: 'string', short: 'p' },
+        'rtsp-port': { type: 'string' },
         unix: { type: 'string' },
         auth: { type: 'string' },
         'auth-file': { type: 'string' },
@@ -325,6 +329,7 @@ export function parseCli(argv: string[]): CliConfig {
     pauseAfterMs: seconds('pause-after', v['pause-after'], PAUSE_AFTER_MS),
     host: v.host,
     port: integer('port', v.port, 0, 65535),
+    rtspPort: integer('rtsp-port', v['rtsp-port'], 0, 65535),
     unix: v.unix,
     unixMode: unixMode === undefined ? undefined : parseInt(unixMode, 8),
     auth: v.auth,

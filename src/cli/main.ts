@@ -213,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
     if (config.host !== undefined) listen.host = config.host;
     if (config.port !== undefined) listen.port = config.port;
     if (config.unix !== undefined) listen.unix = config.unix;
+    if (config.rtspPort !== undefined) listen.rtspPort = config.rtspPort;
     urls = await server.listen(listen);
     if (config.unix !== undefined && config.unixMode !== undefined) chmodSync(config.unix, config.unixMode);
   } catch (error) {
@@ -233,6 +234,7 @@ async function main(argv: string[]): Promise<number> {
   for (const base of urls) {
     for (const [path, what] of ENDPOINTS) console.log(`  ${`${base}${path}`.padEnd(40)} ${what}`);
   }
+  if (server.rtspUrl !== undefined) console.log(`  ${server.rtspUrl.padEnd(40)} the H.264 stream over RTSP`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

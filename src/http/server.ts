@@ -20,6 +20,7 @@ import type { Frame } from '../types.js';
 import { createRequestHandler, type RouteContext } from './routes.js';
 import { invalidArg } from '../validate.js';
 import { acquireH264Hub, acquireHub } from './shared-hub.js';
+import { RtspServer } from '../rtsp/server.js';
 import { staticRoot } from './static.js';
 
 export interface ServerOptions extends FrameHubOptions {
@@ -83,6 +84,9 @@ export interface ListenOptions {
   unix?: string;
   /** Use a socket passed by systemd when there is one (default true). */
   systemd?: boolean;
+  /** Also serve the H.264 stream over RTSP on this TCP port (at `host`; 0: any free port), for
+   *  Frigate, Home Assistant and VLC. */
+  rtspPort?: number;
 }
 
 export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncDisposable {
@@ -108,6 +112,9 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
   private abandoned: { count: number; last: string; timer: NodeJS.Timeout | undefined } = { count: 0, last: '', timer: undefined };
   /** Base URLs of everything listened on, filled by listen(). */
   readonly urls: string[] = [];
+  /** The RTSP stream's URL once listen() started it (`rtsp://host:port/stream`). */
+  rtspUrl: string | undefined;
+  private rtsp: RtspServer | undefined;
 
   constructor(options: ServerOptions) {
     super();
@@ -220,6 +227,14 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
       this.servers.push(server);
       this.urls.push(...baseUrls(server, target));
     }
+    if (options.rtspPort !== undefined && this.rtsp === undefined) {
+      this.rtsp = new RtspServer({ hub: this.h264, ...(this.context.auth ? { auth: this.context.auth } : {}), log: this.context.log });
+      this.rtspUrl = await this.rtsp.listen(options.rtspPort, options.host ?? '127.0.0.1');
+      if (this.closing) {
+        await this.rtsp.close();
+        this.checkOpen();
+      }
+    }
     this.emit('listening', [...this.urls]);
     return [...this.urls];
   }
@@ -286,13 +301,14 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
     this.handler.close();
     for (const server of this.servers) server.closeIdleConnections();
     this.guard.close();
+    const rtspClosed = this.rtsp?.close();
     this.releaseHub();
     this.releaseH264();
     // Clients that ignore the end must not hold shutdown up.
     const force = setTimeout(() => {
       for (const server of this.servers) server.closeAllConnections();
     }, 300);
-    await Promise.all(closed);
+    await Promise.all([...closed, rtspClosed]);
     clearTimeout(force);
     this.emit('close');
   }

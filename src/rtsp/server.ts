@@ -7,16 +7,21 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { TurbocamError } from '../errors.js';
 import type { H264Subscription, H264Viewer, H264ViewerHub } from '../h264/viewer.js';
-import type { BasicAuth } from '../http/auth.js';
 import type { Log } from '../log.js';
 import type { H264Unit } from '../sources/h264-source.js';
 import { RtspReader, type RtspRequest } from './request.js';
 import { RtpH264Packetizer, rtpTimestamp } from './rtp-h264.js';
 import { describeH264, parameterSetsOf, splitAnnexB, type ParameterSets } from './sdp.js';
 
+/** What checks a request's Authorization header: the HTTP server's BasicAuth, whose users and
+ *  failure limits RTSP shares. */
+export interface RtspAuthorizer {
+  checkAuthorization(address: string, authorization: string | undefined): { ok: true } | { ok: false; status: 401 | 429 };
+}
+
 export interface RtspServerOptions {
   hub: H264ViewerHub;
-  auth?: BasicAuth;
+  auth?: RtspAuthorizer;
   log?: Log;
   /** Connections held at most; past it a new one is told 503 (default 32). */
   maxSessions?: number;

@@ -128,7 +128,7 @@ function h264Metrics({ hub, mse }: NonNullable<ServerView['h264']>, metric: Metr
   metric(
     'turbocam_h264_viewers',
     'gauge',
-    'H.264 viewers, by kind (webrtc, mse).',
+    'H.264 viewers, by kind (webrtc, mse, rtsp).',
     Object.entries(stats.viewers).map(([kind, value]): Sample => [{ kind }, value]),
   );
   metric('turbocam_h264_bitrate_bits_per_second', 'gauge', 'H.264 bitrate over the last second.', stats.bitrateKbps * 1000);

@@ -63,7 +63,7 @@ async function poll() {
       ['sequence', String(state.stream.sequence)],
       ['clients', String(state.stream.clients)],
       ...(state.h264 && state.h264.available
-        ? [['h264', (state.h264.running ? (state.h264.bitrate_kbps + ' kbit/s, ') : 'idle, ') + state.h264.viewers.webrtc + ' WebRTC, ' + state.h264.viewers.mse + ' MSE viewers']]
+        ? [['h264', (state.h264.running ? (state.h264.bitrate_kbps + ' kbit/s, ') : 'idle, ') + state.h264.viewers.webrtc + ' WebRTC, ' + state.h264.viewers.mse + ' MSE viewers, ' + state.h264.viewers.rtsp + ' RTSP']]
         : []),
     ]);
   } catch (error) {

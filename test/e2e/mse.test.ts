@@ -153,7 +153,7 @@ describe('GET /ws (MSE)', () => {
     expect(await mse.closed).toEqual({ code: 1000, reason: '' });
     await waitUntil('the stream stops', async () => (await state(server)).running === false);
     expect(producer.h264Stats().running).toBe(false);
-    expect((await state(server)).viewers).toEqual({ mse: 0, webrtc: 0 });
+    expect((await state(server)).viewers).toEqual({ mse: 0, webrtc: 0, rtsp: 0 });
   });
 
   it('takes the source itself as the producer when it codes H.264', async () => {

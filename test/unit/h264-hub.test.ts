@@ -73,7 +73,7 @@ describe('H264Hub', () => {
     expect(late.units[0]!.keyframe).toBe(true);
     // ffmpeg cannot be asked for an IDR, so the late viewer waits for the next one: within 15 units.
     expect(late.units[0]!.sequence - joinedAt).toBeLessThanOrEqual(15);
-    expect(hub.stats().viewers).toEqual({ mse: 1, webrtc: 1 });
+    expect(hub.stats().viewers).toEqual({ mse: 1, webrtc: 1, rtsp: 0 });
     // The first viewer went on without a gap.
     const sequences = first.units.map((unit) => unit.sequence);
     expect(sequences).toEqual(sequences.map((_, i) => sequences[0]! + i));
@@ -141,7 +141,7 @@ describe('H264Hub', () => {
     const counted = b.units.length;
     await sleep(300);
     expect(b.units.length).toBe(counted);
-    expect(hub.stats().viewers).toEqual({ mse: 0, webrtc: 0 });
+    expect(hub.stats().viewers).toEqual({ mse: 0, webrtc: 0, rtsp: 0 });
     // A new viewer starts a new stream, again at a keyframe.
     const c = new TestViewer();
     hub.add(c);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate,encoders,raw,h264] [--cli PATH] [--out DIR]
+// npm run bench [-- --quick] [--json] [--compare FILE] [--board FILE] [--only encoder,pipeline,fanout,startup,cost,rotate,encoders,raw,h264,webrtc] [--cli PATH] [--out DIR]
 // Measures turbocam against baselines run in the same process tree on the same machine, writes the
 // results to bench/results/<time>.json (and latest.json; --out DIR instead of bench/results), prints the tables, the targets and what
 // they predict for a Pi core (from the anchors, or from a run posted from a board with --board).
@@ -22,7 +22,7 @@ import { benchRotate } from './lib/rotate-bench.mjs';
 import { benchStartup } from './lib/startup-bench.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost', 'rotate', 'encoders', 'raw', 'h264'];
+const PARTS = ['encoder', 'pipeline', 'fanout', 'startup', 'cost', 'rotate', 'encoders', 'raw', 'h264', 'webrtc'];
 
 let options;
 try {
@@ -128,6 +128,15 @@ await part('rotate', () => benchRotate({ quick: options.quick, log }));
 await part('encoders', () => benchEncoders({ quick: options.quick, log }));
 await part('raw', () => benchRaw({ quick: options.quick, log }));
 await part('h264', () => benchH264({ quick: options.quick, log, dir: buildDir }));
+// The WebRTC library's figures come from its own script (it runs turbocam's WHEP route from dist/).
+await part('webrtc', () => {
+  if (cliMissing) throw new Error(cliMissing);
+  const script = join(ROOT, 'bench/webrtc-bench.mjs');
+  const seconds = options.quick ? '3' : '5';
+  return JSON.parse(
+    execFileSync(process.execPath, [script, '--json', '--seconds', seconds], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
+});
 
 results.machine.loadavgEnd = loadavg();
 results.boardEstimate = boardEstimates(results, postedBoard);

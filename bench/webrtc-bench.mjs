@@ -95,8 +95,12 @@ for (const lib of options.libs.split(',')) {
       `${lib}, ${count} viewer(s): answers ${answers.map((a) => a.toFixed(0)).join(' ')} ms; CPU ${(cpu * 100).toFixed(1)} % ` +
         `(idle ${(idle * 100).toFixed(1)} %): ${(((cpu - idle) * 100) / count).toFixed(1)} % per viewer; each received >= ${Math.min(...kbps).toFixed(0)} kbit/s`,
     );
+    // libdatachannel's cleanup can hang on a viewer it dropped: a few seconds, then SIGKILL.
+    const exited = new Promise((resolve) => viewers.once('exit', resolve));
     viewers.send('stop');
-    await new Promise((resolve) => viewers.once('exit', resolve));
+    const kill = setTimeout(() => viewers.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(kill);
     await sleep(1000);
   }
   const all = row.runs.flatMap((r) => r.answerMs);

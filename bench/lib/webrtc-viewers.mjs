@@ -29,14 +29,32 @@ async function viewer(n) {
   const answer = await res.text();
   const answerMs = performance.now() - begun;
   if (res.status !== 201) throw new Error(`POST /whep: ${res.status} ${answer}`);
-  pc.setRemoteDescription(answer, 'answer');
+  try {
+    pc.setRemoteDescription(answer, 'answer');
+  } catch (error) {
+    pc.close();
+    throw error;
+  }
   peer.track = track;
   peers.push(peer);
   return answerMs;
 }
 
+// Now and then (under load) libdatachannel drops a viewer's ICE transport before the answer is
+// set; that viewer is made again, at most twice.
+async function retried(n) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await viewer(n);
+    } catch (error) {
+      if (attempt === 3 || !/ICE transport/.test(error.message)) throw error;
+      process.stderr.write(`webrtc bench: viewer ${n}: ${error.message}; again\n`);
+    }
+  }
+}
+
 const answers = [];
-for (let n = 0; n < Number(countText); n++) answers.push(await viewer(n));
+for (let n = 0; n < Number(countText); n++) answers.push(await retried(n));
 process.send({ answers });
 process.on('message', (message) => {
   if (message === 'bytes') process.send({ bytes: peers.map((p) => p.bytes), packets: peers.map((p) => p.packets) });

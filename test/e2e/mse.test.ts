@@ -287,7 +287,6 @@ describe('GET /ws (MSE)', () => {
     (mse.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
     await waitUntil('the viewer is gone', async () => (await state(server)).viewers.mse === 0);
     expect((await state(server)).running).toBe(false);
-    await sleep(10);
   });
 });
 

@@ -378,6 +378,22 @@ describe('a long MSE stream', () => {
   });
 });
 
+describe('maxClients', () => {
+  it('caps MSE viewers too: one past it gets 503 with Retry-After, counted', async () => {
+    const server = await start({ h264: new FfmpegH264Producer({ width: 160, height: 120 }), maxClients: 1 });
+    const first = await client(server);
+    await waitUntil('fragments', () => first.messages.length >= 3);
+    const refused = await openMse(`ws://127.0.0.1:${server.port}/ws`).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
+    expect((await state(server)).mse).toMatchObject({ connections: 1, rejected: 1 });
+    first.ws.close();
+    await first.closed;
+    await waitUntil('room again', async () => (await state(server)).viewers.mse === 0);
+    const second = await client(server);
+    await waitUntil('fragments to the next', () => second.messages.length >= 3);
+  });
+});
+
 describe('the h264 option', () => {
   it('refuses what is not an H264Producer with ERR_INVALID_ARG', () => {
     expect(() => createServer({ source: new ControlledSource(64, 48), h264: { startH264() {} } as never })).toThrow(

@@ -33,10 +33,14 @@ function accessUnits(stream: Buffer): Array<{ data: Buffer; keyframe: boolean }>
 }
 
 function framemd5(input: Buffer, format: string): string[] {
-  return execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', format, '-i', 'pipe:0', '-f', 'framemd5', 'pipe:1'], {
-    input,
-    maxBuffer: 64 << 20,
-  })
+  return execFileSync(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-f', format, '-i', 'pipe:0', '-fps_mode', 'passthrough', '-f', 'framemd5', 'pipe:1'],
+    {
+      input,
+      maxBuffer: 64 << 20,
+    },
+  )
     .toString()
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#'))

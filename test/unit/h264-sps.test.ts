@@ -74,14 +74,14 @@ describe('splitNalUnits', () => {
     const rejoined = Buffer.concat(nals.flatMap((nal) => [Buffer.from([0, 0, 0, 1]), nal]));
     const frames = execFileSync(
       'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-f', 'h264', '-i', 'pipe:0', '-f', 'framemd5', 'pipe:1'],
+      ['-hide_banner', '-loglevel', 'error', '-f', 'h264', '-i', 'pipe:0', '-fps_mode', 'passthrough', '-f', 'framemd5', 'pipe:1'],
       {
         input: rejoined,
       },
     );
     const original = execFileSync(
       'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-f', 'h264', '-i', 'pipe:0', '-f', 'framemd5', 'pipe:1'],
+      ['-hide_banner', '-loglevel', 'error', '-f', 'h264', '-i', 'pipe:0', '-fps_mode', 'passthrough', '-f', 'framemd5', 'pipe:1'],
       {
         input: stream,
       },

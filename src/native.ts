@@ -156,6 +156,10 @@ export interface NativeAddon {
   /** For tests and the Pi smoke script (native/napi/m2m_stream_binding.cc): raw frames through one
    *  V4L2 M2M video stream encoder, frames in order, a keyframe forced at each index of forceAt. */
   m2mVideoStreamForTest(options: NativeM2mStreamOptions, frames: Uint8Array[], forceAt: number[]): Promise<NativeM2mStreamRun>;
+  /** How the M2M stream reads one coded buffer of this format (SPS/PPS only, IDR, ...). */
+  m2mInspectForTest(coded: string, data: Uint8Array): { picture: boolean; keyframe: boolean; parameterSets: boolean };
+  /** The V4L2_MPEG_VIDEO_H264_LEVEL_* value the M2M H.264 row sets for this size, rate and bitrate. */
+  h264LevelForTest(width: number, height: number, fps: number, bitrateKbps: number): number;
   // Sockets (native/napi/socket_binding.cc): caps SO_SNDBUF, returns what the kernel set.
   setSendBuffer(fd: number, bytes: number): number;
   // Limits (native/napi/limits_binding.cc): RLIMIT_NOFILE, the soft one raised to the hard one when asked.

@@ -1,7 +1,8 @@
 // `m2mVideoStreamForTest(options, frames, forceAt)`: N raw frames through one M2M video stream
 // (encoder/m2m/m2m_video_stream.h), as the H.264 stream's thread drives it, on the libuv pool.
 // Resolves to { name, units: [{ data, keyframe, timestampUs }], stats }. For the VM tests and the
-// Pi smoke script, which check the stream's mechanics without a camera.
+// Pi smoke script, which check the stream's mechanics without a camera. Beside it, how the stream
+// reads a coded buffer and the H.264 level it asks for, for host tests.
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -143,11 +144,35 @@ Napi::Value M2mVideoStreamForTest(const Napi::CallbackInfo& info) {
       });
 }
 
+// (coded, data) -> { picture, keyframe, parameterSets }: how the stream reads a coded buffer of
+// that format (encoder/m2m/m2m_coded_formats.h), for tests against real encoders' output.
+Napi::Value M2mInspectForTest(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  const M2mCodedFormat* coded = findM2mCodedFormat(name);
+  if (coded == nullptr) throw Error("ERR_INVALID_ARG", "unknown M2M coded format '" + name + "'");
+  const auto data = info[1].As<Napi::Uint8Array>();
+  const CodedUnitInfo unit = coded->inspect(data.Data(), data.ByteLength());
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("picture", unit.picture);
+  out.Set("keyframe", unit.keyframe);
+  out.Set("parameterSets", unit.parameterSets);
+  return out;
+}
+
+// (width, height, fps, bitrateKbps) -> the V4L2_MPEG_VIDEO_H264_LEVEL_* the H.264 row asks for.
+Napi::Value H264LevelForTest(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(
+      info.Env(), h264LevelFor(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
+                               info[2].As<Napi::Number>().Int32Value(), info[3].As<Napi::Number>().Int32Value()));
+}
+
 }  // namespace
 
 void InitM2mStream(Napi::Env env, Napi::Object exports) {
   exports.Set("m2mVideoStreamForTest",
               Napi::Function::New(env, guarded<M2mVideoStreamForTest>, "m2mVideoStreamForTest"));
+  exports.Set("m2mInspectForTest", Napi::Function::New(env, guarded<M2mInspectForTest>, "m2mInspectForTest"));
+  exports.Set("h264LevelForTest", Napi::Function::New(env, guarded<H264LevelForTest>, "h264LevelForTest"));
 }
 
 }  // namespace turbocam

@@ -22,13 +22,21 @@ constexpr double kBitrateWindowMs = 1000;
 // An MJPEG frame beyond this is not a camera's: dropped rather than copied.
 constexpr size_t kMaxJpegBytes = 32u << 20;
 
+// The first node that codes H.264 from the formats cameras and the MJPEG decoder give. Looked for
+// once a process: /state and every viewer's join ask, and encoder nodes do not come and go.
+const std::optional<M2mProbe>& m2mH264Node() {
+  static const std::optional<M2mProbe> node = [] {
+    std::optional<M2mProbe> found = findM2mNode(V4L2_PIX_FMT_H264, V4L2_PIX_FMT_YUV420);
+    return found ? found : findM2mNode(V4L2_PIX_FMT_H264, V4L2_PIX_FMT_YUYV);
+  }();
+  return node;
+}
+
 }  // namespace
 
 VideoEncoderAvailability h264EncoderAvailability(const std::string& encoder) {
   if (encoder == "m2m" || encoder == "auto") {
-    // A node that codes H.264 from the formats cameras and the MJPEG decoder give.
-    std::optional<M2mProbe> node = findM2mNode(V4L2_PIX_FMT_H264, V4L2_PIX_FMT_YUV420);
-    if (!node) node = findM2mNode(V4L2_PIX_FMT_H264, V4L2_PIX_FMT_YUYV);
+    const std::optional<M2mProbe>& node = m2mH264Node();
     if (node) {
       VideoEncoderAvailability m2m;
       m2m.available = true;
@@ -38,9 +46,8 @@ VideoEncoderAvailability h264EncoderAvailability(const std::string& encoder) {
     if (encoder == "m2m") {
       VideoEncoderAvailability none;
       none.reason =
-          "no V4L2 M2M node codes H.264 (a Raspberry Pi 4's is /dev/video11): h264.encoder 'openh264' (or 'auto') "
-          "codes "
-          "on the CPU";
+          "no V4L2 M2M node codes H.264 (a Raspberry Pi 4's is /dev/video11): "
+          "h264.encoder 'openh264' (or 'auto') codes on the CPU";
       return none;
     }
   }
@@ -189,8 +196,12 @@ void H264Stream::loop() {
       const bool requested = keyframeRequested_.exchange(false);
       force = force || requested;
       first_ = recover_ = false;
-      encoder_->encode(raw, static_cast<uint64_t>(timestampMs * 1000), force,
-                       [&](const CodedVideoFrame& coded) { queue(coded, timestampMs, requested); });
+      const uint64_t timestampUs = static_cast<uint64_t>(timestampMs * 1000);
+      encoder_->encode(raw, timestampUs, force, [&](const CodedVideoFrame& coded) {
+        // An encoder that holds frames (M2M) hands out a unit of an earlier frame: that frame's time.
+        const bool earlier = coded.timestampUs != 0 && coded.timestampUs != timestampUs;
+        queue(coded, earlier ? static_cast<double>(coded.timestampUs) / 1000 : timestampMs, requested);
+      });
     } catch (const Error& error) {
       if (callbacks_.failed) callbacks_.failed(error);
       return;

@@ -247,6 +247,7 @@ void OpenH264Encoder::encode(const RawFrame& frame, uint64_t timestampUs, bool f
   out.data = unit_.data();
   out.length = unit_.size();
   out.keyframe = info.eFrameType == videoFrameTypeIDR;
+  out.timestampUs = timestampUs;
   sink(out);
 }
 

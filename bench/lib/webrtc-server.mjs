@@ -79,7 +79,7 @@ const hub = {
 async function nodeDatachannel() {
   const { createWhepRoute } = await import('../../dist/http/whep.js');
   const route = createWhepRoute(
-    { hub, unavailable: () => 'no', maxPeers: 0, log: () => undefined },
+    { hub, unavailable: () => undefined, maxPeers: 0, log: () => undefined },
     {
       headers: () => ({}),
       refuse: (req, res, status, message) => {

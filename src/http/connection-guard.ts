@@ -75,6 +75,8 @@ export class ConnectionGuard {
   attach(server: Server): void {
     server.on('connection', (socket: Socket) => this.accepted(socket));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.requested(req.socket, res));
+    // An upgraded connection (a WebSocket) has completed its request and never returns to HTTP.
+    server.on('upgrade', (req: IncomingMessage) => this.leave(req.socket));
     if (this.timer === undefined) {
       // A sweep costs only the connections it cuts, so it runs often: cuts land within 5 % of
       // the timeout, a quarter second at most.

@@ -8,10 +8,12 @@ function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
+type Metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Sample[] | number) => void;
+
 export function renderMetrics(view: ServerView): string {
   const lines: string[] = [];
   const base = { instance_name: view.instance };
-  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Sample[] | number): void => {
+  const metric: Metric = (name, type, help, samples) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     const list: Sample[] = typeof samples === 'number' ? [[{}, samples]] : samples;
     for (const [labels, value] of list) {
@@ -98,6 +100,7 @@ export function renderMetrics(view: ServerView): string {
       Object.entries(connections.shed).map(([reason, value]): Sample => [{ reason }, value]),
     );
   }
+  if (view.h264 !== undefined) h264Metrics(view.h264, metric);
   metric('turbocam_auth_failures_total', 'counter', 'Requests with wrong credentials.', view.authFailures);
   metric('turbocam_auth_refused_total', 'counter', 'Requests refused after too many failures.', view.authRefused);
   metric(
@@ -110,4 +113,43 @@ export function renderMetrics(view: ServerView): string {
     }),
   );
   return `${lines.join('\n')}\n`;
+}
+
+function h264Metrics({ hub, mse }: NonNullable<ServerView['h264']>, metric: Metric): void {
+  const stats = hub.stats();
+  const dropped = stats.producer?.dropped ?? { frames: 0, units: 0 };
+  metric(
+    'turbocam_h264_available',
+    'gauge',
+    'Whether the source can code H.264 (/state h264.reason says why not).',
+    stats.available ? 1 : 0,
+  );
+  metric('turbocam_h264_running', 'gauge', 'Whether the H.264 stream is being coded (only while a viewer watches).', stats.running ? 1 : 0);
+  metric(
+    'turbocam_h264_viewers',
+    'gauge',
+    'H.264 viewers, by kind (webrtc, mse).',
+    Object.entries(stats.viewers).map(([kind, value]): Sample => [{ kind }, value]),
+  );
+  metric('turbocam_h264_bitrate_bits_per_second', 'gauge', 'H.264 bitrate over the last second.', stats.bitrateKbps * 1000);
+  metric('turbocam_h264_units_total', 'counter', 'H.264 access units coded.', stats.units);
+  metric('turbocam_h264_keyframes_total', 'counter', 'H.264 keyframes (IDR) coded.', stats.keyframes);
+  metric(
+    'turbocam_h264_forced_keyframes_total',
+    'counter',
+    'Keyframes coded on request (a join, a PLI/FIR, a skip).',
+    stats.forcedKeyframes,
+  );
+  metric('turbocam_h264_keyframe_requests_total', 'counter', 'Keyframe requests heard, before coalescing.', stats.keyframeRequests);
+  metric('turbocam_h264_bytes_total', 'counter', 'H.264 bytes coded.', stats.bytes);
+  metric('turbocam_h264_viewer_skips_total', 'counter', 'Times a lagging H.264 viewer skipped to the next keyframe.', stats.skips);
+  metric('turbocam_h264_skipped_units_total', 'counter', 'Units H.264 viewers skipped waiting for a keyframe.', stats.skippedUnits);
+  metric('turbocam_h264_gaps_total', 'counter', 'H.264 units lost before JS got them (sequence gaps).', stats.gaps);
+  metric('turbocam_h264_dropped_total', 'counter', 'Raw frames the H.264 encoder never coded and units JS never took.', [
+    [{ what: 'frames' }, dropped.frames],
+    [{ what: 'units' }, dropped.units],
+  ]);
+  metric('turbocam_h264_encode_seconds', 'gauge', 'Mean H.264 encode time per frame.', (stats.producer?.encodeMs ?? 0) / 1000);
+  metric('turbocam_h264_mse_connections_total', 'counter', 'MSE (/ws) viewers accepted.', mse.connections);
+  metric('turbocam_h264_mse_bytes_total', 'counter', 'fMP4 bytes sent to MSE viewers.', mse.bytes);
 }

@@ -1,8 +1,21 @@
 // The page at `/`: the stream at its natural size and the live state, refreshed every second.
 // Relative URLs, so it works behind a reverse proxy under any prefix. With control writes allowed
-// it also shows the camera's controls as sliders, checkboxes and menus that POST /controls.
-export function renderPage(title: string, options: { controls?: boolean } = {}): string {
-  const safeTitle = title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+// it also shows the camera's controls as sliders, checkboxes and menus that POST /controls. When
+// the source codes H.264 the player (player.ts) tries WebRTC, then MSE, then MJPEG; otherwise the
+// page is MJPEG alone and says why.
+import type { H264Availability } from '../sources/h264-source.js';
+import { PLAYER_SCRIPT } from './player.js';
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function renderPage(title: string, options: { controls?: boolean; h264?: H264Availability } = {}): string {
+  const safeTitle = escapeHtml(title);
+  const h264 = options.h264?.available === true;
+  const media = h264
+    ? '<p id="transport">starting</p>\n<video id="video" muted autoplay playsinline hidden></video>\n<img id="stream" alt="live stream" hidden>'
+    : `<p id="transport" data-transport="mjpeg">MJPEG (H.264 unavailable: ${escapeHtml(options.h264?.reason ?? 'not offered')})</p>\n<img id="stream" src="stream" alt="live stream">`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -11,7 +24,9 @@ export function renderPage(title: string, options: { controls?: boolean } = {}):
 <title>turbocam: ${safeTitle}</title>
 <style>
 body { font: 14px system-ui, sans-serif; margin: 1em; background: #111; color: #ddd; }
-img { display: block; background: #000; }
+img, video { display: block; background: #000; }
+[hidden] { display: none; }
+#transport { color: #9a9; }
 table { border-collapse: collapse; margin-top: 1em; }
 td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #333; }
 a { color: #8cf; }
@@ -21,7 +36,7 @@ a { color: #8cf; }
 </head>
 <body>
 <h1>turbocam: ${safeTitle}</h1>
-<img id="stream" src="stream" alt="live stream">
+${media}
 ${options.controls === true ? '<form id="controls" onsubmit="return false"></form>\n<p id="controls-error"></p>\n' : ''}<table id="state"><tbody></tbody></table>
 <p><a href="snapshot">snapshot</a> · <a href="state">state</a> · <a href="metrics">metrics</a></p>
 <script>
@@ -47,6 +62,9 @@ async function poll() {
       ['fps', 'desired ' + s.desired_fps + ', captured ' + s.captured_fps.toFixed(1) + ', encoded ' + s.encoded_fps.toFixed(1) + ', sent ' + state.stream.queued_fps.toFixed(1)],
       ['sequence', String(state.stream.sequence)],
       ['clients', String(state.stream.clients)],
+      ...(state.h264 && state.h264.available
+        ? [['h264', (state.h264.running ? (state.h264.bitrate_kbps + ' kbit/s, ') : 'idle, ') + state.h264.viewers.webrtc + ' WebRTC, ' + state.h264.viewers.mse + ' MSE viewers']]
+        : []),
     ]);
   } catch (error) {
     show([['state', String(error)]]);
@@ -54,7 +72,7 @@ async function poll() {
   setTimeout(poll, 1000);
 }
 poll();
-${options.controls === true ? CONTROLS_SCRIPT : ''}</script>
+${options.controls === true ? CONTROLS_SCRIPT : ''}${h264 ? PLAYER_SCRIPT : ''}</script>
 </body>
 </html>
 `;

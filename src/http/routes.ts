@@ -1,7 +1,9 @@
 // Request dispatch: auth, CORS, the routes and their JSON 404 / 405 answers.
 // Paths follow µStreamer (/stream, /snapshot, /state) and mjpg-streamer (/?action=...), so tools
 // scripted for either find turbocam a drop-in replacement.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { H264Hub } from '../h264/hub.js';
 import type { FrameHub } from '../hub.js';
 import type { Log } from '../log.js';
@@ -11,13 +13,15 @@ import { createControlsRoute } from './controls.js';
 import { renderMetrics } from './metrics.js';
 import { createSnapshotRoute, createStreamRoute, logRefusal, writeJson, type RequestListener, type RouteHooks } from './handlers.js';
 import type { MjpegWriter } from './mjpeg-writer.js';
+import { createMseRoute, type Upgrade } from './mse.js';
 import { renderPage } from './page.js';
 import { resolveStatic, sendStatic } from './static.js';
-import { buildState, type ServerView } from './state.js';
+import { buildState, type MseCounters, type ServerView } from './state.js';
 import { createWhepRoute } from './whep.js';
 
 export interface RouteContext extends ServerView {
   hub: FrameHub;
+  h264: { hub: H264Hub; mse: MseCounters };
   clients: Set<MjpegWriter>;
   auth: BasicAuth | undefined;
   allowOrigins: string[];
@@ -32,11 +36,12 @@ export interface RouteContext extends ServerView {
   closing: () => boolean;
   /** Told of each stream client that starts and leaves (the server's client events). */
   clientEvents?: Pick<RouteHooks, 'connected' | 'disconnected'>;
-  /** The H.264 stream's hub (WHEP, camera-streamer's /webrtc); none: H.264 requests get 503. */
-  h264Hub?: H264Hub;
+  /** A WebRTC call that does not connect, or stays disconnected, this long is closed (ms). */
+  webrtcTimeoutMs?: number;
 }
 
-type Route = 'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static' | 'whep' | 'whep-session' | 'webrtc';
+type Route =
+  'page' | 'stream' | 'snapshot' | 'state' | 'metrics' | 'controls' | 'command' | 'static' | 'ws' | 'whep' | 'whep-session' | 'webrtc';
 
 const ROUTES: Record<string, Route> = {
   '/': 'page',
@@ -46,21 +51,30 @@ const ROUTES: Record<string, Route> = {
   '/state': 'state',
   '/metrics': 'metrics',
   '/controls': 'controls',
+  '/ws': 'ws',
   '/whep': 'whep',
   '/webrtc': 'webrtc',
 };
 
-// Methods past GET and HEAD. WHEP: POST an offer, DELETE the session; PATCH (trickle) gets 405.
-const METHODS: Partial<Record<Route, string[]>> = {
-  controls: ['GET', 'HEAD', 'POST'],
-  whep: ['POST'],
-  'whep-session': ['DELETE'],
-  webrtc: ['POST'],
+/** Methods a route takes besides GET and HEAD (OPTIONS comes with CORS), and the request headers
+ *  a preflight may allow for them. WHEP's and camera-streamer's routes take theirs alone (`only`):
+ *  POST an offer, DELETE the session; PATCH (trickle) gets 405. */
+const MORE_METHODS: Partial<Record<Route, { methods: string[]; headers: string; only?: true }>> = {
+  controls: { methods: ['POST'], headers: 'Authorization, Content-Type' },
+  whep: { methods: ['POST'], headers: 'Authorization, Content-Type', only: true },
+  'whep-session': { methods: ['DELETE'], headers: 'Authorization', only: true },
+  webrtc: { methods: ['POST'], headers: 'Authorization, Content-Type', only: true },
 };
 
 const MJPG_STREAMER_ACTIONS: Record<string, Route> = { stream: 'stream', snapshot: 'snapshot', command: 'command' };
 
-export function createRequestHandler(ctx: RouteContext): RequestListener & { close(): void } {
+export interface RequestHandler extends RequestListener {
+  /** Node's 'upgrade' event: the WebSocket at /ws; any other route answered as usual, then closed. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close(): void;
+}
+
+export function createRequestHandler(ctx: RouteContext): RequestHandler {
   const count = (route: string, code: number): void => {
     const key = `${route} ${code}`;
     ctx.counters.requests.set(key, (ctx.counters.requests.get(key) ?? 0) + 1);
@@ -129,17 +143,24 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
   const settings = { fps: 0, maxClients: ctx.maxClients, stallTimeoutMs: ctx.stallTimeoutMs, log: ctx.log };
   const stream = createStreamRoute(ctx.hub, settings, hooks('stream'), ctx);
   const snapshot = createSnapshotRoute(ctx.hub, ctx.snapshotTimeoutMs, ctx.log, hooks('snapshot'));
+  const mse = createMseRoute(
+    ctx.h264.hub,
+    { maxClients: ctx.maxClients, stallTimeoutMs: ctx.stallTimeoutMs, allowOrigins: ctx.allowOrigins, log: ctx.log },
+    hooks('ws'),
+    ctx.h264.mse,
+  );
 
   const whep = createWhepRoute(
     {
-      hub: ctx.h264Hub,
+      hub: ctx.h264.hub,
       unavailable: () => {
-        const availability = ctx.h264Hub?.availability;
+        const availability = ctx.h264.hub.availability;
         if (availability?.available === true) return undefined;
         return `H.264 is unavailable: ${availability?.reason ?? `${ctx.hub.info.name} codes no H.264`}`;
       },
       maxPeers: ctx.maxClients,
       log: ctx.log,
+      ...(ctx.webrtcTimeoutMs === undefined ? {} : { iceTimeoutMs: ctx.webrtcTimeoutMs }),
     },
     {
       // A cross-origin WHEP client reads the session's URL from Location.
@@ -149,7 +170,7 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
     },
   );
 
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+  const listener = (req: IncomingMessage, res: ServerResponse, upgrade?: Upgrade): void => {
     // A complete request head arrived: the server's head deadline no longer applies.
     req.socket.setTimeout(0);
     let url: URL;
@@ -169,7 +190,8 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
       return;
     }
     const method = req.method ?? 'GET';
-    const methods = METHODS[route] ?? ['GET', 'HEAD'];
+    const more = MORE_METHODS[route];
+    const methods = [...(more?.only === true ? [] : ['GET', 'HEAD']), ...(more?.methods ?? [])];
     const webrtc = route === 'whep' || route === 'whep-session' || route === 'webrtc';
     // WHEP clients ask OPTIONS /whep whatever the origin (Accept-Post names the offer's type).
     if (method === 'OPTIONS' && (ctx.allowOrigins.length > 0 || webrtc)) {
@@ -179,18 +201,23 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
         ...(route === 'whep' ? { 'Accept-Post': 'application/sdp' } : {}),
         ...(webrtc ? { Allow: [...methods, 'OPTIONS'].join(', ') } : {}),
         'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(', '),
-        'Access-Control-Allow-Headers': methods.includes('POST') ? 'Authorization, Content-Type' : 'Authorization',
+        'Access-Control-Allow-Headers': more?.headers ?? 'Authorization',
         'Access-Control-Max-Age': '600',
       });
       res.end();
       return;
     }
+    const post = method === 'POST' && route === 'controls';
     if (!methods.includes(method)) {
       const allow = [...methods, ...(ctx.allowOrigins.length > 0 || webrtc ? ['OPTIONS'] : [])].join(', ');
       error(req, res, route, 405, `method ${method} not allowed on ${url.pathname}`, { Allow: allow });
       return;
     }
-    const post = method === 'POST' && route === 'controls';
+    // An upgrade's body is not parsed by Node: only bodiless requests are answered on one.
+    if (upgrade !== undefined && route !== 'ws' && method !== 'GET' && method !== 'HEAD') {
+      error(req, res, route, 400, `Upgrade is only taken on /ws`, { Connection: 'close' });
+      return;
+    }
     if (ctx.auth !== undefined) {
       const verdict = ctx.auth.check(req);
       ctx.authFailures = ctx.auth.failuresTotal;
@@ -210,7 +237,13 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
     }
     switch (route) {
       case 'page':
-        sendText(req, res, route, 'text/html; charset=utf-8', renderPage(`${ctx.hub.info.name}`, { controls: pageShowsControls }));
+        sendText(
+          req,
+          res,
+          route,
+          'text/html; charset=utf-8',
+          renderPage(`${ctx.hub.info.name}`, { controls: pageShowsControls, h264: ctx.h264.hub.availability }),
+        );
         return;
       case 'state':
         sendJson(req, res, route, 200, buildState(ctx));
@@ -223,6 +256,9 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
         return;
       case 'stream':
         stream(req, res);
+        return;
+      case 'ws':
+        mse(req, res, upgrade);
         return;
       case 'controls':
         void (post ? controls.set(req, res) : controls.list(req, res));
@@ -252,11 +288,25 @@ export function createRequestHandler(ctx: RouteContext): RequestListener & { clo
         return;
     }
   };
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // A response of its own on the socket, for refusals and for other routes asked with an
+    // Upgrade (curl --http2 asks h2c of any URL); the connection ends after it.
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.on('finish', () => {
+      if (res.socket !== null) socket.end();
+    });
+    socket.on('error', () => socket.destroy());
+    listener(req, res, { socket, head });
+  };
   // Ends every stream and refuses new ones: the server is closing.
-  return Object.assign(listener, {
+  return Object.assign((req: IncomingMessage, res: ServerResponse) => listener(req, res), {
+    upgrade,
     close: () => {
       stream.close();
       snapshot.close();
+      mse.close();
       whep.close();
     },
   });

@@ -1,11 +1,11 @@
 // The turbocam HTTP server: one FrameHub fanned out to every viewer, on TCP, a Unix socket or a
 // systemd-passed socket. Closing it ends every stream cleanly; the caller closes the source.
 import { EventEmitter } from 'node:events';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TurbocamError } from '../errors.js';
-import { H264Hub, h264ProducerOf } from '../h264/hub.js';
+import { h264ProducerOf, type H264Hub } from '../h264/hub.js';
 import type { FrameHub, FrameHubOptions } from '../hub.js';
 import { abortError, closeOnAbort, throwIfAborted } from '../lifetime.js';
 import { native } from '../native.js';
@@ -18,13 +18,17 @@ import type { MjpegClientStats, MjpegWriter } from './mjpeg-writer.js';
 import type { Log } from '../log.js';
 import type { Frame } from '../types.js';
 import { createRequestHandler, type RouteContext } from './routes.js';
-import { acquireHub } from './shared-hub.js';
+import { acquireH264Hub, acquireHub } from './shared-hub.js';
 import { staticRoot } from './static.js';
 
 export interface ServerOptions extends FrameHubOptions {
   source: FrameSource;
-  /** Codes H.264 for WebRTC (WHEP, /webrtc) viewers; default: the source, when it is an H264Producer. */
+  /** What codes H.264 for /ws (MSE) and WebRTC (default: the source itself when it is an
+   *  H264Producer, as a Camera with H.264 is; without one /state says H.264 is unavailable). */
   h264?: H264Producer;
+  /** A WebRTC viewer must connect within this long, and one whose connection drops come back
+   *  within it, or its call is closed (ms, default 15 s). */
+  webrtcTimeoutMs?: number;
   /** Basic-auth users; none means no auth. */
   auth?: Credential[];
   /** Origins allowed by CORS (`*` for any); none means no CORS headers. */
@@ -82,12 +86,13 @@ export interface ListenOptions {
 
 export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncDisposable {
   readonly hub: FrameHub;
-  /** The H.264 stream's viewers; its producer runs only while one watches. */
+  /** The H.264 stream's hub (shared by every server on one producer): MSE and WebRTC viewers. */
   readonly h264: H264Hub;
   private readonly servers: Server[] = [];
   private readonly context: RouteContext;
   private readonly handler: ReturnType<typeof createRequestHandler>;
   private readonly releaseHub: () => void;
+  private readonly releaseH264: () => void;
   private readonly stopWatchingSignal: () => void;
   private readonly signal: AbortSignal | undefined;
   private readonly onFrame = (frame: Frame): void => void this.emit('frame', frame);
@@ -111,12 +116,16 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
     const lease = acquireHub(options.source, options, 'createServer');
     this.hub = lease.hub;
     this.releaseHub = lease.release;
-    this.h264 = new H264Hub(options.h264 ?? h264ProducerOf(options.source), { log: options.log });
+    const log = options.log ?? (() => undefined);
+    const h264 = acquireH264Hub(options.h264 ?? h264ProducerOf(options.source), log);
+    this.h264 = h264.hub;
+    this.releaseH264 = h264.release;
     const origins =
       options.allowOrigin === undefined ? [] : Array.isArray(options.allowOrigin) ? options.allowOrigin : [options.allowOrigin];
     this.context = {
       instance: options.instance ?? options.source.info.name,
       hub: this.hub,
+      h264: { hub: this.h264, mse: { connections: 0, rejected: 0, bytes: 0 } },
       clients: new Set<MjpegWriter>(),
       counters: { goneSent: 0, goneDropped: 0, goneSkipped: 0, goneBytes: 0, connections: 0, rejected: 0, requests: new Map() },
       authFailures: 0,
@@ -132,10 +141,10 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
       staticRoot: root,
       stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
       snapshotTimeoutMs: options.snapshotTimeoutMs ?? 2000,
-      log: options.log ?? (() => undefined),
+      log,
       closing: () => this.closing,
       clientEvents: { connected: (client) => this.emit('client', client), disconnected: (client) => this.emit('clientClose', client) },
-      h264Hub: this.h264,
+      webrtcTimeoutMs: options.webrtcTimeoutMs ?? 15_000,
     };
     this.serverTimeoutMs = options.serverTimeoutMs ?? 10_000;
     this.guard = new ConnectionGuard({
@@ -190,6 +199,7 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
       server.requestTimeout = timeout * 2 + 1000;
       server.keepAliveTimeout = 5_000;
       this.guard.attach(server);
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handler.upgrade(req, socket, head));
       server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.refuseClient(error, socket));
       await listenOn(server, target);
       if (this.closing) {
@@ -264,10 +274,10 @@ export class TurbocamServer extends EventEmitter<ServerEvents> implements AsyncD
     this.hub.off('error', this.onError);
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     this.handler.close();
-    this.h264.close();
     for (const server of this.servers) server.closeIdleConnections();
     this.guard.close();
     this.releaseHub();
+    this.releaseH264();
     // Clients that ignore the end must not hold shutdown up.
     const force = setTimeout(() => {
       for (const server of this.servers) server.closeAllConnections();

@@ -1,8 +1,11 @@
 // One FrameHub per source, however many handlers and servers read it: each frame is encoded once
 // and published once, and the source is paused only when none of them has a viewer (hubs of their
-// own would pause it under each other's viewers).
+// own would pause it under each other's viewers). Likewise one H.264 hub per producer.
+import { H264Hub } from '../h264/hub.js';
 import { FrameHub, type FrameHubOptions } from '../hub.js';
+import type { Log } from '../log.js';
 import { renderNoSignal } from '../no-signal.js';
+import type { H264Producer } from '../sources/h264-source.js';
 import type { FrameSource } from '../sources/source.js';
 import { invalidArg } from '../validate.js';
 
@@ -57,6 +60,41 @@ export function acquireHub(source: FrameSource, options: FrameHubOptions, who: s
       if (lease.users > 0) return;
       lease.hub.close();
       if (shared.get(source) === lease) shared.delete(source);
+    },
+  };
+}
+
+const sharedH264 = new WeakMap<H264Producer, { hub: H264Hub; users: number }>();
+
+export interface H264HubLease {
+  hub: H264Hub;
+  release: () => void;
+}
+
+/** The producer's H.264 hub, shared by every server on it (a producer codes one stream); without
+ *  a producer, a hub of its own that says H.264 is unavailable. */
+export function acquireH264Hub(producer: H264Producer | undefined, log: Log): H264HubLease {
+  if (producer === undefined) {
+    const hub = new H264Hub(undefined, { log });
+    return { hub, release: () => hub.close() };
+  }
+  let entry = sharedH264.get(producer);
+  if (entry === undefined) {
+    entry = { hub: new H264Hub(producer, { log }), users: 0 };
+    sharedH264.set(producer, entry);
+  }
+  const lease = entry;
+  lease.users += 1;
+  let held = true;
+  return {
+    hub: lease.hub,
+    release: () => {
+      if (!held) return;
+      held = false;
+      lease.users -= 1;
+      if (lease.users > 0) return;
+      lease.hub.close();
+      if (sharedH264.get(producer) === lease) sharedH264.delete(producer);
     },
   };
 }

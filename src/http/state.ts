@@ -1,5 +1,6 @@
 // What /state and /metrics report, gathered in one place. The /state JSON follows µStreamer's
 // `{ ok, result: { source, stream } }` shape so tooling written for it finds familiar fields.
+import type { H264Hub } from '../h264/hub.js';
 import type { FrameHub } from '../hub.js';
 import type { ConnectionStats } from './connection-guard.js';
 import type { MjpegClientStats, MjpegWriter } from './mjpeg-writer.js';
@@ -19,6 +20,14 @@ export interface ServerCounters extends StreamCounters {
   requests: Map<string, number>;
 }
 
+/** The MSE route's counters. */
+export interface MseCounters {
+  connections: number;
+  rejected: number;
+  /** Bytes of init segments and fragments sent, those of viewers gone included. */
+  bytes: number;
+}
+
 export interface ServerView {
   instance: string;
   hub: FrameHub;
@@ -29,6 +38,8 @@ export interface ServerView {
   startedAt: number;
   /** Open and shed connections, from the connection guard once the server exists. */
   connections?: () => ConnectionStats;
+  /** The H.264 hub and the MSE route's counters. */
+  h264?: { hub: H264Hub; mse: MseCounters };
 }
 
 /** The counters of every stream client, those gone included. */
@@ -80,6 +91,7 @@ export function buildState(view: ServerView): object {
         encode_ms: stats.encodeMs,
         encoder: stats.encoder ?? null,
       },
+      h264: view.h264 === undefined ? null : h264State(view.h264),
       stream: {
         queued_fps: sentFps(clients, stats.fps),
         sequence: latest?.sequence ?? null,
@@ -116,4 +128,31 @@ export function buildState(view: ServerView): object {
 function sentFps(clients: MjpegClientStats[], sourceFps: number): number {
   if (clients.length === 0) return sourceFps;
   return Math.max(...clients.map((c) => c.fps));
+}
+
+/** /state's h264 section: whether it can be had (and if not why, with the remedy), and the stream's counters. */
+function h264State({ hub, mse }: NonNullable<ServerView['h264']>): object {
+  const availability = hub.availability;
+  const stats = hub.stats();
+  return {
+    available: availability.available,
+    encoder: availability.encoder,
+    reason: availability.reason ?? null,
+    running: stats.running,
+    viewers: stats.viewers,
+    bitrate_kbps: stats.bitrateKbps,
+    units: stats.units,
+    keyframes: stats.keyframes,
+    forced_keyframes: stats.forcedKeyframes,
+    keyframe_requests: stats.keyframeRequests,
+    keyframe_requests_forwarded: stats.keyframeRequestsForwarded,
+    bytes: stats.bytes,
+    skips: stats.skips,
+    skipped_units: stats.skippedUnits,
+    gaps: stats.gaps,
+    dropped: stats.producer?.dropped ?? { frames: 0, units: 0 },
+    encode_ms: stats.producer?.encodeMs ?? 0,
+    error: stats.error,
+    mse: { connections: mse.connections, rejected: mse.rejected, bytes: mse.bytes },
+  };
 }

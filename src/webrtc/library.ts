@@ -3,9 +3,10 @@
 // falls back to MSE.
 //
 // node-datachannel (libdatachannel; MPL-2.0, an optional dependency with prebuilds for linux-x64
-// and linux-arm64) rather than werift (MIT, pure TypeScript): measured on this machine by
-// bench/webrtc-bench.mjs at 720p30, 2 Mbit/s, it answers an offer in a few ms rather than tens
-// and costs a fraction of werift's CPU per viewer, with the H.264 packetizer, NACK and SR built in.
+// and linux-arm64) rather than werift (MIT, pure TypeScript, any arch), on bench/webrtc-bench.mjs
+// at 720p30, 2 Mbit/s on a shared 2-vCPU VM: 2.9-3.4 % of a core for one viewer and 6.6-6.7 % for
+// five against werift's 10.6-10.8 % and 14.7-16.6 %; answers in 9-41 ms median against 19-430 ms.
+// Its H.264 packetizer, NACK responder and sender reports are C++; werift would need ours in JS.
 import { TurbocamError } from '../errors.js';
 
 export type Datachannel = typeof import('node-datachannel');

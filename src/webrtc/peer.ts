@@ -1,6 +1,7 @@
 // One WebRTC viewer: a peer connection with one send-only H.264 track, fed access units by the
 // H.264 hub. Non-trickle: the SDP it hands back carries every ICE candidate gathered, so one HTTP
 // round trip (WHEP's POST) sets the call up. A browser's PLI or FIR asks the stream for a keyframe.
+import { TurbocamError } from '../errors.js';
 import type { H264Viewer } from '../h264/viewer.js';
 import type { Log } from '../log.js';
 import type { H264Unit } from '../sources/h264-source.js';
@@ -15,7 +16,8 @@ export interface PeerOptions {
   /** Names the peer in logs (the WHEP resource id). */
   id: string;
   log: Log;
-  /** The browser must connect within this long, and a disconnected one come back within it (ms). */
+  /** The browser must connect within this long, a disconnected one come back within it, and a
+   *  connected one send RTCP within it (ms). */
   iceTimeoutMs: number;
   /** Candidates gathered by then go into the SDP; host candidates take a few ms (ms). */
   gatherTimeoutMs: number;
@@ -61,11 +63,11 @@ export class WebrtcPeer implements H264Viewer {
   private started = false;
   private closed = false;
   private iceTimer: NodeJS.Timeout | undefined;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private lastRtcpAt = 0;
   private gathered: (() => void) | undefined;
-  /** Units and bytes handed to the library. */
-  units = 0;
-  bytes = 0;
-  keyframeRequests = 0;
+  /** Units handed to the library. */
+  private units = 0;
 
   constructor(
     lib: Datachannel,
@@ -94,12 +96,21 @@ export class WebrtcPeer implements H264Viewer {
       if (this.closed) return;
       this.open = true;
       log('debug', `webrtc ${id}: track open`);
+      // A closed tab sends no DTLS alert, and ICE consent takes 30 s to lapse; a receiving browser
+      // sends receiver reports every second or so, so their silence says it is gone sooner.
+      this.lastRtcpAt = performance.now();
+      this.silenceTimer = setInterval(
+        () => {
+          if (performance.now() - this.lastRtcpAt > options.iceTimeoutMs) this.close('no RTCP from the browser');
+        },
+        Math.max(100, options.iceTimeoutMs / 4),
+      );
       options.onOpen();
     });
     this.track.onMessage((message) => {
       // What reaches JS past the handlers is RTCP from the browser: receiver reports, PLI, FIR.
+      this.lastRtcpAt = performance.now();
       if (this.closed || !asksForKeyframe(message)) return;
-      this.keyframeRequests++;
       options.onKeyframeRequest();
     });
     this.track.onClosed(() => this.close('track closed'));
@@ -116,7 +127,14 @@ export class WebrtcPeer implements H264Viewer {
     const peer = new WebrtcPeer(lib, options, format);
     try {
       const gathered = peer.untilGathered();
-      peer.pc.setRemoteDescription(offerSdp, 'offer');
+      try {
+        peer.pc.setRemoteDescription(offerSdp, 'offer');
+      } catch (cause) {
+        // Past our checks, libdatachannel's own: ICE credentials, a DTLS fingerprint, BUNDLE.
+        throw new TurbocamError('ERR_BAD_OFFER', `the offer was refused: ${cause instanceof Error ? cause.message : String(cause)}`, {
+          cause,
+        });
+      }
       await gathered;
       return { peer, sdp: peer.localSdp() };
     } catch (error) {
@@ -190,7 +208,6 @@ export class WebrtcPeer implements H264Viewer {
     try {
       this.track.sendMessageBinary(unit.data);
       this.units++;
-      this.bytes += unit.data.length;
     } catch (error) {
       // The transport went away between the state callback and this unit.
       this.close(`send failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -213,15 +230,12 @@ export class WebrtcPeer implements H264Viewer {
     }
   }
 
-  get connected(): boolean {
-    return this.open && !this.closed;
-  }
-
   /** Ends the call (DELETE, ICE, server close). Idempotent. */
   close(reason = 'closed'): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.iceTimer);
+    clearInterval(this.silenceTimer);
     this.gathered?.();
     try {
       this.track.close();

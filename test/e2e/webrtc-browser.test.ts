@@ -29,10 +29,10 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function start(keyframeInterval = KEYFRAME_INTERVAL): Promise<string> {
+async function start(keyframeInterval = KEYFRAME_INTERVAL, webrtcTimeoutMs?: number): Promise<string> {
   source = await openTestSource(320, 240, 15);
   producer = new FfmpegH264Producer({ width: 640, height: 360, fps: FPS, keyframeInterval });
-  server = createServer({ source, h264: producer });
+  server = createServer({ source, h264: producer, ...(webrtcTimeoutMs === undefined ? {} : { webrtcTimeoutMs }) });
   await server.listen({ port: 0 });
   return `http://127.0.0.1:${server.port}`;
 }
@@ -177,6 +177,34 @@ describe('WebRTC in Chromium', () => {
     expect(waitedMs).toBeLessThan((KEYFRAME_INTERVAL / FPS) * 1000 + 500);
     expect((await decoded(first)).framesDecoded).toBeGreaterThan(0);
     expect(server.h264.stats().viewers.webrtc).toBe(2);
+  });
+
+  it('drops a viewer whose tab closes, and stops the stream with the last one', async () => {
+    const base = await start(KEYFRAME_INTERVAL, 3000);
+    const page = await player(base);
+    await page.evaluate('window.whep(false)');
+    await waitUntil('a decoded frame', async () => (await decoded(page)).framesDecoded > 0, 15_000);
+    expect(server.h264.stats().running).toBe(true);
+    await page.close();
+    await waitUntil('the viewer gone', () => server.h264.stats().viewers.webrtc === 0, 15_000);
+    await waitUntil('the stream stopped', () => !server.h264.stats().running);
+  });
+
+  it('the page at / plays WebRTC by WHEP and says so; leaving it ends the call', async () => {
+    const base = await start();
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(base);
+    await page.waitForFunction("document.querySelector('#transport').dataset.transport === 'webrtc'", undefined, { timeout: 20_000 });
+    expect(await page.locator('#transport').textContent()).toBe('WebRTC (WHEP)');
+    const frames = (): Promise<number> =>
+      page.evaluate("document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames") as Promise<number>;
+    const before = await frames();
+    await sleep(1000);
+    expect((await frames()) - before).toBeGreaterThan(FPS / 2);
+    expect(server.h264.stats().viewers.webrtc).toBe(1);
+    await page.goto('about:blank');
+    await waitUntil('the call gone', () => server.h264.stats().viewers.webrtc === 0);
   });
 
   it("plays camera-streamer's /webrtc flow: request, the server's offer, the browser's answer and candidates", async () => {

@@ -80,6 +80,20 @@ describe('POST /whep', () => {
     expect(reply.text).toContain('a=end-of-candidates');
   });
 
+  it('answers an offer with audio too (WHEP players often add it): video on its own mid, no audio stream', async () => {
+    const port = await start();
+    const reply = await post(port, readFileSync(new URL('../fixtures/chromium-audio-video-offer.sdp', import.meta.url), 'utf8'));
+    expect(reply.status).toBe(201);
+    const video = reply.text.slice(reply.text.indexOf('m=video'));
+    expect(video).toContain('a=mid:1');
+    expect(video).toContain('a=sendonly');
+    expect(answerPayloadType(reply.text)).toBe(108);
+    // Every offered section is answered (BUNDLE wants it); only video carries our stream.
+    const audio = reply.text.slice(reply.text.indexOf('m=audio'), reply.text.indexOf('m=video'));
+    expect(audio).toContain('a=mid:0');
+    expect(audio).not.toContain('a=ssrc:');
+  });
+
   it('DELETE on the Location ends the session (200), then 404; PATCH (trickle) is 405', async () => {
     const port = await start();
     const location = (await post(port, OFFER)).headers.location as string;
@@ -112,6 +126,11 @@ describe('POST /whep', () => {
     const refused = await post(port, vp8Only);
     expect(refused.status).toBe(400);
     expect(errorOf(refused)).toMatchObject({ code: 'ERR_BAD_OFFER', message: expect.stringMatching(/no H\.264/) });
+    // H.264 offered, but no DTLS fingerprint or ICE credentials: the library's own checks refuse it.
+    const unsigned = OFFER.replace(/^a=(fingerprint|ice-ufrag|ice-pwd):.*\r\n/gm, '');
+    const library = await post(port, unsigned);
+    expect(library.status).toBe(400);
+    expect(errorOf(library)).toMatchObject({ code: 'ERR_BAD_OFFER', message: expect.stringMatching(/the offer was refused/) });
     expect((await post(port, `${OFFER}${'a=x\r\n'.repeat(20_000)}`)).status).toBe(413);
     const get = await send(port, 'GET', '/whep');
     expect(get.status).toBe(405);
@@ -132,6 +151,14 @@ describe('POST /whep', () => {
     const second = await post(port, OFFER);
     expect(second.status).toBe(503);
     expect(errorOf(second).message).toMatch(/too many WebRTC viewers/);
+  });
+
+  it('closes a call that never connects after webrtcTimeoutMs, and forgets it', async () => {
+    const port = await start({ webrtcTimeoutMs: 300 });
+    // The fixture's browser is long gone: nobody will answer ICE checks.
+    const location = (await post(port, OFFER)).headers.location as string;
+    await waitUntil('the call closed', () => lines.some((line) => line.includes('closed (ICE did not connect in time)')));
+    expect((await send(port, 'DELETE', location)).status).toBe(404);
   });
 
   it('server close ends every session', async () => {

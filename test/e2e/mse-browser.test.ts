@@ -1,0 +1,164 @@
+// Debian's Chromium plays the MSE stream from the page: the video's time advances and its picture
+// is neither blank nor still; the page falls back from WebRTC to MSE and says why; a viewer joining
+// mid-stream has a picture within one keyframe interval; MJPEG viewers beside it keep full rate;
+// a server without H.264 keeps the MJPEG page.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type TurbocamServer } from '../../src/http/server.js';
+import type { FrameSource } from '../../src/sources/source.js';
+import { launchChromium } from '../helpers/browser.js';
+import { FfmpegH264Producer } from '../helpers/h264-fixture.js';
+import { StrictMjpegClient } from '../helpers/mjpeg-client.js';
+import { openTestSource } from '../helpers/source.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
+
+const KEYFRAME_INTERVAL = 30;
+let browser: Browser;
+let source: FrameSource;
+let server: TurbocamServer;
+let base: string;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  source = await openTestSource(320, 240, 15);
+  server = createServer({
+    source,
+    h264: new FfmpegH264Producer({ width: 640, height: 360, fps: 30, keyframeInterval: KEYFRAME_INTERVAL }),
+  });
+  await server.listen({ port: 0 });
+  base = `http://127.0.0.1:${server.port}/`;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await source?.close();
+});
+
+interface Picture {
+  time: number;
+  width: number;
+  height: number;
+  /** Luma's spread and the number of distinct colours (quantised): a blank frame has neither. */
+  spread: number;
+  colours: number;
+  /** A coarse fingerprint, to tell pictures apart. */
+  print: number[];
+}
+
+function picture(page: Page): Promise<Picture> {
+  return page.evaluate(`(() => {
+    const video = document.querySelector('#video');
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const context = canvas.getContext('2d');
+    context.drawImage(video, 0, 0);
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let sum = 0, sum2 = 0, n = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4 * 7) {
+      const y = 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+      sum += y; sum2 += y * y; n++;
+      colours.add((data[i] >> 4) * 256 + (data[i + 1] >> 4) * 16 + (data[i + 2] >> 4));
+    }
+    const print = [];
+    for (let i = 0; i < 64; i++) print.push(data[Math.floor(data.length / 4 / 64) * i * 4]);
+    return { time: video.currentTime, width: canvas.width, height: canvas.height,
+      spread: Math.sqrt(sum2 / n - (sum / n) * (sum / n)), colours: colours.size, print };
+  })()`) as Promise<Picture>;
+}
+
+const hasPicture = (page: Page): Promise<boolean> =>
+  page.evaluate(
+    "(() => { const v = document.querySelector('#video'); return v.readyState >= 2 && v.videoWidth > 0; })()",
+  ) as Promise<boolean>;
+
+describe('MSE in Chromium', () => {
+  it('falls back from WebRTC to MSE, says so, and plays: time advances, the picture is real and moving', async () => {
+    const page = await browser.newPage();
+    // WebRTC refused, whatever this build serves at /whep: the page must go on to MSE.
+    await page.route('**/whep', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"ok":false}' }));
+    await page.goto(base);
+    await page.waitForFunction("document.querySelector('#transport').dataset.transport === 'mse'", undefined, { timeout: 20_000 });
+    const said = await page.locator('#transport').textContent();
+    expect(said).toMatch(/^MSE \(fMP4 over WebSocket\) \(WebRTC: POST whep answered 503/);
+    expect(await page.locator('#stream').isHidden()).toBe(true);
+    const first = await picture(page);
+    await sleep(1500);
+    const second = await picture(page);
+    expect({ width: second.width, height: second.height }).toEqual({ width: 640, height: 360 });
+    expect(second.time).toBeGreaterThan(first.time + 0.5);
+    // testsrc2: colour bands, a gradient and moving shapes; a blank or green frame has no spread.
+    expect(second.spread).toBeGreaterThan(30);
+    expect(second.colours).toBeGreaterThan(40);
+    expect(second.print).not.toEqual(first.print);
+    // The state table shows the H.264 viewer.
+    await page.waitForFunction("document.querySelector('#state').textContent.includes('1 MSE viewers')", undefined, { timeout: 5000 });
+    await page.close();
+  });
+
+  it('a viewer joining mid-stream has a picture within one keyframe interval', async () => {
+    const watching = await browser.newPage();
+    await watching.goto(`${base}?mode=mse`);
+    await watching.waitForFunction("document.querySelector('#transport').dataset.transport === 'mse'", undefined, { timeout: 20_000 });
+    // Join halfway between keyframes (the fixture cannot code one on request, so the joiner
+    // waits for the next: the worst case a real encoder avoids).
+    await waitUntil('mid-interval', () => server.h264.stats().units % KEYFRAME_INTERVAL === KEYFRAME_INTERVAL / 2, 10_000, 5);
+    const joiner = await browser.newPage();
+    void joiner.goto(`${base}?mode=mse`);
+    await waitUntil('the joiner connects', () => server.h264.stats().viewers.mse === 2, 20_000, 5);
+    const unitsAtJoin = server.h264.stats().units;
+    await waitUntil('a picture', () => hasPicture(joiner), 20_000, 20);
+    const unitsToPicture = server.h264.stats().units - unitsAtJoin;
+    // Counted in units, not seconds: the next keyframe, plus the few units decoding and polling take.
+    expect(unitsToPicture).toBeLessThanOrEqual(KEYFRAME_INTERVAL + 8);
+    const shown = await picture(joiner);
+    expect(shown.spread).toBeGreaterThan(30);
+    await joiner.close();
+    await watching.close();
+  });
+
+  it('MJPEG viewers beside an MSE viewer keep full rate', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}?mode=mse`);
+    await page.waitForFunction("document.querySelector('#transport').dataset.transport === 'mse'", undefined, { timeout: 20_000 });
+    const mjpeg = [0, 1].map(() => {
+      const client = new StrictMjpegClient({ port: server.port!, path: '/stream' });
+      client.keepBodies = false;
+      return client;
+    });
+    await Promise.all(mjpeg.map((client) => client.waitForParts(3)));
+    let published = 0;
+    const count = (): void => void published++;
+    server.on('frame', count);
+    const before = mjpeg.map((client) => client.parts.length);
+    await sleep(3000);
+    server.off('frame', count);
+    const received = mjpeg.map((client, i) => client.parts.length - before[i]!);
+    expect(published).toBeGreaterThanOrEqual(20);
+    // Every frame the hub published reached each MJPEG viewer (one may be in flight at either end).
+    for (const got of received) expect(got).toBeGreaterThanOrEqual(published - 2);
+    expect(await hasPicture(page)).toBe(true);
+    expect(server.h264.stats().viewers.mse).toBe(1);
+    for (const client of mjpeg) client.close();
+    await page.close();
+  });
+});
+
+describe('the page without H.264', () => {
+  it('is MJPEG alone and says why', async () => {
+    const plain = createServer({ source });
+    await plain.listen({ port: 0 });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${plain.port}/`);
+      await page.waitForFunction("document.querySelector('#stream')?.naturalWidth === 320", undefined, { timeout: 10_000 });
+      expect(await page.locator('#transport').textContent()).toMatch(/^MJPEG \(H\.264 unavailable: the source does not code H\.264/);
+      expect(await page.locator('#video').count()).toBe(0);
+      await page.close();
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -36,4 +36,3 @@ export type {
 export type { MjpegClientStats } from './http/mjpeg-writer.js';
 export { H264Hub, type H264HubEvents, type H264HubOptions, type H264HubStats } from './h264/hub.js';
 export type { H264Subscription, H264Viewer, H264ViewerHub, H264ViewerKind } from './h264/viewer.js';
-export type { H264Availability, H264Producer, H264Settings, H264Stats, H264Unit } from './sources/h264-source.js';

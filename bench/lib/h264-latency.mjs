@@ -108,6 +108,19 @@ window.mse = async (seconds, warmup) => {
     if (end - video.currentTime > 0.5) video.currentTime = Math.max(ranges.start(ranges.length - 1), end - 0.1);
     if (buffer !== null && !buffer.updating && video.currentTime - ranges.start(0) > 10) buffer.remove(0, video.currentTime - 5);
   }, 500);
+  // Where sequence mode would close the gap a skip to the next keyframe leaves, segments mode
+  // stalls in it: jump to the next buffered range at once.
+  const jump = setInterval(() => {
+    const ranges = video.buffered;
+    const t = video.currentTime;
+    for (let i = 0; i < ranges.length; i++) {
+      if (ranges.start(i) > t + 0.01) {
+        if (i === 0 || ranges.end(i - 1) - t < 0.05) video.currentTime = ranges.start(i);
+        return;
+      }
+      if (ranges.end(i) - t >= 0.05) return;
+    }
+  }, 50);
   const frames = [];
   let counting = false;
   let presented = 0;
@@ -124,6 +137,7 @@ window.mse = async (seconds, warmup) => {
   }
   if (video.readyState < 2) {
     clearInterval(chase);
+    clearInterval(jump);
     socket.close();
     return { error: 'no MSE frame in 15 s' };
   }
@@ -141,6 +155,7 @@ window.mse = async (seconds, warmup) => {
   counting = false;
   const framesDecoded = video.getVideoPlaybackQuality().totalVideoFrames - decoded0;
   clearInterval(chase);
+  clearInterval(jump);
   socket.close();
   video.remove();
   return { frames, framesDecoded, wallMinusPerf: window.wallMinusPerf() };

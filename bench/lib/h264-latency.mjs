@@ -206,13 +206,18 @@ function startServer(options) {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`latency server exited (${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`)));
   });
+  const hub = () =>
+    new Promise((resolve) => {
+      child.once('message', (message) => resolve(message.hub));
+      child.send('hub');
+    });
   const finish = () =>
     new Promise((resolve, reject) => {
       child.once('message', resolve);
       child.once('exit', (code) => reject(new Error(`latency server exited (${code}) before reporting`)));
       child.send('finish');
     });
-  return { child, ready, finish };
+  return { child, ready, hub, finish };
 }
 
 /**
@@ -235,6 +240,8 @@ function playedRow(path, played, ticksOf, captures, wallMinusMonoMs, seconds) {
     fps: played.frames.length / seconds,
     decodedFps: played.framesDecoded / seconds,
     mapped: aligned.matched,
+    hubSkips: played.hubSkips,
+    hubSkippedUnits: played.hubSkippedUnits,
     ...latencySummary(latencies),
   };
 }
@@ -263,12 +270,19 @@ export async function benchLatency({ sourceFile, frames, width, height, fps, bit
     await page.goto(`${base}/state`);
     await page.evaluate(PAGE);
     log(`h264: latency, WebRTC (WHEP) for ${seconds} s`);
-    const webrtc = await page.evaluate(`window.webrtc(${seconds}, 1.5)`);
+    // Viewers the hub skipped to the next keyframe while each path played, from its own stats.
+    const skipsDuring = async (play) => {
+      const before = await server.hub();
+      const played = await play();
+      const after = await server.hub();
+      return { ...played, hubSkips: after.skips - before.skips, hubSkippedUnits: after.skippedUnits - before.skippedUnits };
+    };
+    const webrtc = await skipsDuring(() => page.evaluate(`window.webrtc(${seconds}, 1.5)`));
     const ws = (await fetch(`${base}/ws`)).status;
     let mse = null;
     if (ws !== 404) {
       log(`h264: latency, MSE (/ws) for ${seconds} s`);
-      mse = await page.evaluate(`window.mse(${seconds}, 1.5)`);
+      mse = await skipsDuring(() => page.evaluate(`window.mse(${seconds}, 1.5)`));
     }
     log(`h264: latency, MJPEG (/stream) for ${seconds} s`);
     const mjpeg = await page.evaluate(`window.mjpeg(${seconds}, 1.5)`);

@@ -176,7 +176,7 @@ export function h264Section(result, table) {
     'H.264: CPU ms per coded frame by thread (schedstat), on the same frames',
     table(cpu, [0, 1]),
     result.m2m.available ? `M2M H.264 (motion scene): PSNR ${fmt(result.m2m.psnr, 2)} dB` : `M2M H.264: ${result.m2m.reason}`,
-    `H.264: capture to a decoded frame in Chromium (WebRTC: requestVideoFrameCallback presentation; MJPEG: fetch + createImageBitmap), ${result.latency.seconds} s, motion scene`,
+    `H.264: capture to a decoded frame in Chromium (WebRTC and MSE: requestVideoFrameCallback presentation; MJPEG: fetch + createImageBitmap), ${result.latency.seconds} s, motion scene`,
     table(latency, [0]),
     ...absent,
   ];

@@ -36,6 +36,8 @@ export interface LatencyRow {
   fps?: number;
   decodedFps?: number;
   mapped?: number;
+  hubSkips?: number;
+  hubSkippedUnits?: number;
   frames?: number;
   median?: number | null;
   p95?: number | null;

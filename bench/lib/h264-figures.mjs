@@ -155,10 +155,11 @@ export function h264Section(result, table) {
   cpu.push([`JPEG worker q${result.scenes[0]?.cpu.jpegQuality}`, 'tc-enc-0', ...result.scenes.map((s) => fmt(s.cpu.jpegMsPerFrame, 2))]);
   cpu.push(['JPEG at equal PSNR (encodeSync)', 'main', ...result.scenes.map((s) => fmt(s.mjpeg.encodeSyncCpuMsPerFrame, 2))]);
   if (result.m2m.available) cpu.push([`${result.m2m.encoder}`, 'tc-h264', fmt(result.m2m.msPerUnit, 2)]);
-  const latency = [['path', 'presented/s', 'decoded/s', 'median ms', 'p95 ms']];
+  const latency = [['path', 'presented/s', 'decoded/s', 'median ms', 'p95 ms', 'hub skips', 'units skipped']];
   const absent = [];
   for (const r of result.latency.rows) {
-    if (r.available) latency.push([r.path, fmt(r.fps), fmt(r.decodedFps), fmt(r.median), fmt(r.p95)]);
+    if (r.available)
+      latency.push([r.path, fmt(r.fps), fmt(r.decodedFps), fmt(r.median), fmt(r.p95), r.hubSkips ?? '-', r.hubSkippedUnits ?? '-']);
     else absent.push(`${r.path}: ${r.reason}`);
   }
   return [
@@ -175,7 +176,7 @@ export function h264Section(result, table) {
     'H.264: CPU ms per coded frame by thread (schedstat), on the same frames',
     table(cpu, [0, 1]),
     result.m2m.available ? `M2M H.264 (motion scene): PSNR ${fmt(result.m2m.psnr, 2)} dB` : `M2M H.264: ${result.m2m.reason}`,
-    `H.264: capture to a decoded frame in Chromium (WebRTC: requestVideoFrameCallback presentation; MJPEG: fetch + createImageBitmap), ${result.latency.seconds} s, motion scene`,
+    `H.264: capture to a decoded frame in Chromium (WebRTC and MSE: requestVideoFrameCallback presentation; MJPEG: fetch + createImageBitmap), ${result.latency.seconds} s, motion scene`,
     table(latency, [0]),
     ...absent,
   ];

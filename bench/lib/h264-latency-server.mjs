@@ -4,7 +4,8 @@
 // turbocam's own server (WHEP, /stream). The H.264 producer it serves is the Camera with each
 // unit's capture time noted on the way to the hub.
 //   fork(h264-latency-server.mjs, ['{"input":"x.yuv","frames":60,"width":1280,...}'])
-// Sends { port } once listening; on 'finish', { captures, wallMinusMonoMs } and exits.
+// Sends { port } once listening; on 'hub', { hub } (the H.264 hub's stats); on 'finish',
+// { captures, wallMinusMonoMs } and exits.
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -71,6 +72,10 @@ function wallMinusMonoMs() {
 }
 
 process.on('message', async (message) => {
+  if (message === 'hub') {
+    process.send({ hub: server.h264.stats() });
+    return;
+  }
   if (message !== 'finish') return;
   const offset = wallMinusMonoMs();
   writing = false;

@@ -5,6 +5,8 @@
 // back to the units' capture times (alignRtp).
 // Both clocks are taken to wall time by offsets measured in the same run, in each process (the
 // server's CLOCK_MONOTONIC, the page's performance.now()), both processes being on this machine.
+// MSE the same way when the server has GET /ws: the fMP4 decode times, 90 kHz ticks since the
+// viewer's first unit, come back as requestVideoFrameCallback's mediaTime.
 // MJPEG beside it: the page reads /stream with fetch and decodes each JPEG (createImageBitmap),
 // timed against the part's X-Timestamp (capture time, s).
 import { fork } from 'node:child_process';
@@ -63,6 +65,101 @@ window.webrtc = async (seconds, warmup) => {
   video.remove();
   return { frames, framesDecoded, wallMinusPerf: window.wallMinusPerf() };
 };
+window.mse = async (seconds, warmup) => {
+  if (typeof MediaSource !== 'function') return { error: 'no MediaSource in this browser' };
+  const video = document.createElement('video');
+  video.muted = true;
+  document.body.append(video);
+  const media = new MediaSource();
+  video.src = URL.createObjectURL(media);
+  await new Promise((resolve) => media.addEventListener('sourceopen', resolve, { once: true }));
+  const socket = new WebSocket(location.origin.replace(/^http/, 'ws') + '/ws');
+  socket.binaryType = 'arraybuffer';
+  const queue = [];
+  let buffer = null;
+  const pump = () => {
+    while (buffer !== null && !buffer.updating && queue.length > 0) {
+      const next = queue.shift();
+      if (typeof next === 'string') buffer.changeType(next);
+      else buffer.appendBuffer(next);
+    }
+  };
+  socket.onmessage = (event) => {
+    if (typeof event.data === 'string') {
+      const message = JSON.parse(event.data);
+      if (message.type !== 'init') return;
+      const type = 'video/mp4; codecs="' + message.codec + '"';
+      // Segments mode (the page uses sequence): each frame keeps the decode time the muxer gave
+      // it, 90 kHz ticks since the viewer's first unit, so mediaTime maps back to its capture.
+      if (buffer === null) {
+        buffer = media.addSourceBuffer(type);
+        buffer.addEventListener('updateend', pump);
+      } else queue.push(type);
+      return;
+    }
+    queue.push(event.data);
+    pump();
+  };
+  // The page's live-edge chase, as src/http/player.ts does it.
+  const chase = setInterval(() => {
+    const ranges = video.buffered;
+    if (ranges.length === 0) return;
+    const end = ranges.end(ranges.length - 1);
+    if (end - video.currentTime > 0.5) video.currentTime = Math.max(ranges.start(ranges.length - 1), end - 0.1);
+    if (buffer !== null && !buffer.updating && video.currentTime - ranges.start(0) > 10) buffer.remove(0, video.currentTime - 5);
+  }, 500);
+  // Where sequence mode would close the gap a skip to the next keyframe leaves, segments mode
+  // stalls in it: jump to the next buffered range at once.
+  const jump = setInterval(() => {
+    const ranges = video.buffered;
+    const t = video.currentTime;
+    for (let i = 0; i < ranges.length; i++) {
+      if (ranges.start(i) > t + 0.01) {
+        if (i === 0 || ranges.end(i - 1) - t < 0.05) video.currentTime = ranges.start(i);
+        return;
+      }
+      if (ranges.end(i) - t >= 0.05) return;
+    }
+  }, 50);
+  const frames = [];
+  let counting = false;
+  let presented = 0;
+  const onFrame = (now, m) => {
+    presented++;
+    if (counting) frames.push({ ticks: Math.round(m.mediaTime * 90000), presented: m.presentationTime });
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  const start = performance.now();
+  while (video.readyState < 2 && performance.now() - start < 15000) {
+    video.play().catch(() => {});
+    await sleep(100);
+  }
+  if (video.readyState < 2) {
+    clearInterval(chase);
+    clearInterval(jump);
+    socket.close();
+    return { error: 'no MSE frame in 15 s' };
+  }
+  await sleep(warmup * 1000);
+  // A viewer that lagged at its start is skipped to the next keyframe, which leaves a gap in
+  // the buffer until the chase seeks past it: count once frames flow (5 in half a second).
+  for (let tries = 0; tries < 20; tries++) {
+    const before = presented;
+    await sleep(500);
+    if (presented - before >= 5) break;
+  }
+  const decoded0 = video.getVideoPlaybackQuality().totalVideoFrames;
+  counting = true;
+  await sleep(seconds * 1000);
+  counting = false;
+  const framesDecoded = video.getVideoPlaybackQuality().totalVideoFrames - decoded0;
+  clearInterval(chase);
+  clearInterval(jump);
+  socket.close();
+  video.remove();
+  return { frames, framesDecoded, wallMinusPerf: window.wallMinusPerf() };
+};
 window.mjpeg = async (seconds, warmup) => {
   const res = await fetch('/stream');
   const reader = res.body.getReader();
@@ -109,13 +206,44 @@ function startServer(options) {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`latency server exited (${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`)));
   });
+  const hub = () =>
+    new Promise((resolve) => {
+      child.once('message', (message) => resolve(message.hub));
+      child.send('hub');
+    });
   const finish = () =>
     new Promise((resolve, reject) => {
       child.once('message', resolve);
       child.once('exit', (code) => reject(new Error(`latency server exited (${code}) before reporting`)));
       child.send('finish');
     });
-  return { child, ready, finish };
+  return { child, ready, hub, finish };
+}
+
+/**
+ * A played path's row: each frame's 90 kHz time (RTP timestamp, MSE decode time) mapped back to
+ * its unit's capture, and the presentation time less the capture time, both on the wall clock.
+ */
+function playedRow(path, played, ticksOf, captures, wallMinusMonoMs, seconds) {
+  if (played.error) return { path, available: false, reason: played.error };
+  const aligned = alignRtp(played.frames.map(ticksOf), captures);
+  if (!aligned.ok) {
+    const why = `90 kHz times not mapped to capture times (${aligned.matched}/${played.frames.length} matched, next best ${aligned.runnerUp})`;
+    return { path, available: false, reason: why };
+  }
+  const latencies = played.frames.map((f, i) =>
+    aligned.captureMs[i] == null ? null : f.presented + played.wallMinusPerf - (aligned.captureMs[i] + wallMinusMonoMs),
+  );
+  return {
+    path,
+    available: true,
+    fps: played.frames.length / seconds,
+    decodedFps: played.framesDecoded / seconds,
+    mapped: aligned.matched,
+    hubSkips: played.hubSkips,
+    hubSkippedUnits: played.hubSkippedUnits,
+    ...latencySummary(latencies),
+  };
 }
 
 /** Latency rows: webrtc (WHEP), mse (absent unless the server has GET /ws), mjpeg. */
@@ -142,40 +270,29 @@ export async function benchLatency({ sourceFile, frames, width, height, fps, bit
     await page.goto(`${base}/state`);
     await page.evaluate(PAGE);
     log(`h264: latency, WebRTC (WHEP) for ${seconds} s`);
-    const webrtc = await page.evaluate(`window.webrtc(${seconds}, 1.5)`);
+    // Viewers the hub skipped to the next keyframe while each path played, from its own stats.
+    const skipsDuring = async (play) => {
+      const before = await server.hub();
+      const played = await play();
+      const after = await server.hub();
+      return { ...played, hubSkips: after.skips - before.skips, hubSkippedUnits: after.skippedUnits - before.skippedUnits };
+    };
+    const webrtc = await skipsDuring(() => page.evaluate(`window.webrtc(${seconds}, 1.5)`));
+    const ws = (await fetch(`${base}/ws`)).status;
+    let mse = null;
+    if (ws !== 404) {
+      log(`h264: latency, MSE (/ws) for ${seconds} s`);
+      mse = await skipsDuring(() => page.evaluate(`window.mse(${seconds}, 1.5)`));
+    }
     log(`h264: latency, MJPEG (/stream) for ${seconds} s`);
     const mjpeg = await page.evaluate(`window.mjpeg(${seconds}, 1.5)`);
-    const ws = (await fetch(`${base}/ws`)).status;
     const { captures, wallMinusMonoMs } = await server.finish();
-    const rows = [];
-    if (webrtc.error) rows.push({ path: 'webrtc', available: false, reason: webrtc.error });
-    else {
-      const aligned = alignRtp(
-        webrtc.frames.map((f) => f.rtp),
-        captures,
-      );
-      if (!aligned.ok) {
-        const why = `RTP timestamps not mapped to capture times (${aligned.matched}/${webrtc.frames.length} matched, next best ${aligned.runnerUp})`;
-        rows.push({ path: 'webrtc', available: false, reason: why });
-      } else {
-        const latencies = webrtc.frames.map((f, i) =>
-          aligned.captureMs[i] == null ? null : f.presented + webrtc.wallMinusPerf - (aligned.captureMs[i] + wallMinusMonoMs),
-        );
-        rows.push({
-          path: 'webrtc',
-          available: true,
-          fps: webrtc.frames.length / seconds,
-          decodedFps: webrtc.framesDecoded / seconds,
-          mapped: aligned.matched,
-          ...latencySummary(latencies),
-        });
-      }
-    }
-    rows.push(
+    const rows = [
+      playedRow('webrtc', webrtc, (f) => f.rtp, captures, wallMinusMonoMs, seconds),
       ws === 404
         ? { path: 'mse', available: false, reason: 'absent: this build has no GET /ws' }
-        : { path: 'mse', available: false, reason: `GET /ws answers ${ws}; not measured by this part yet` },
-    );
+        : playedRow('mse', mse, (f) => f.ticks, captures, wallMinusMonoMs, seconds),
+    ];
     const mjpegLatencies = mjpeg.frames.map((f) => f.decoded + mjpeg.wallMinusPerf - (f.captureMs + wallMinusMonoMs));
     const mjpegFps = mjpeg.frames.length / seconds;
     rows.push({ path: 'mjpeg', available: true, fps: mjpegFps, decodedFps: mjpegFps, ...latencySummary(mjpegLatencies) });

@@ -1,5 +1,5 @@
 // The bench's h264 part run for real at a small size: OpenH264 through a FIFO and MJPEG on the
-// same frames, measured by ffmpeg's psnr filter; Chromium playing WHEP and MJPEG, its frames
+// same frames, measured by ffmpeg's psnr filter; Chromium playing WHEP, MSE and MJPEG, its frames
 // traced back to their capture. Only the mechanics are asserted, never a timing or a ratio's size.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,7 @@ describe('bench h264 runs (small)', () => {
     expect(result.cpu.processMsPerFrame).toBeGreaterThan(result.cpu.h264MsPerUnit!);
   }, 120_000);
 
-  it('measures capture to a decoded frame in Chromium: WebRTC frames mapped back to their capture, MSE said absent, MJPEG beside', async () => {
+  it('measures capture to a decoded frame in Chromium: WebRTC and MSE frames mapped back to their capture, MJPEG beside', async () => {
     expect(motionSource).not.toBe('');
     const result = await benchLatency({
       sourceFile: motionSource,
@@ -51,7 +51,10 @@ describe('bench h264 runs (small)', () => {
     expect(webrtc!.frames).toBeGreaterThan(10);
     expect(webrtc!.decodedFps).toBeGreaterThan(0);
     expect(webrtc!.median).toBeGreaterThan(0);
-    expect(mse).toMatchObject({ path: 'mse', available: false });
+    expect(mse).toMatchObject({ path: 'mse', available: true });
+    expect(mse!.mapped).toBe(mse!.frames);
+    expect(mse!.frames).toBeGreaterThan(10);
+    expect(mse!.median).toBeGreaterThan(0);
     expect(mjpeg).toMatchObject({ path: 'mjpeg', available: true });
     expect(mjpeg!.median).toBeGreaterThan(0);
   }, 120_000);

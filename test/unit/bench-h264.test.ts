@@ -120,7 +120,7 @@ describe('bench h264 arithmetic', () => {
         seconds: 3,
         clocks: {},
         rows: [
-          { path: 'webrtc', available: true, fps: 29.5, decodedFps: 30, median: 99.5, p95: 127.3 },
+          { path: 'webrtc', available: true, fps: 29.5, decodedFps: 30, median: 99.5, p95: 127.3, hubSkips: 1, hubSkippedUnits: 12 },
           { path: 'mse', available: false, reason: 'absent: this build has no GET /ws' },
           { path: 'mjpeg', available: true, fps: 30, median: 20, p95: 40 },
         ],
@@ -132,7 +132,7 @@ describe('bench h264 arithmetic', () => {
     expect(text).toMatch(/\nopenh264 2\.3\.1 2000 kbit\/s +tc-h264 +2\.50 +2\.50/);
     expect(text).toMatch(/\nJPEG worker q80 +tc-enc-0 +2\.70/);
     expect(text).toMatch(/\nM2M H\.264: absent: no V4L2 M2M H\.264 encoder/);
-    expect(text).toMatch(/\nwebrtc +29\.5 +30\.0 +99\.5 +127\.3/);
+    expect(text).toMatch(/\nwebrtc +29\.5 +30\.0 +99\.5 +127\.3 +1 +12\n/);
     expect(text).toMatch(/\nmse: absent: this build has no GET \/ws/);
     expect(text).not.toMatch(/WARNING/);
     result.scenes[1]!.h264.skipped = 4;

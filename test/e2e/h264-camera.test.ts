@@ -122,18 +122,22 @@ describe('Camera H.264 (OpenH264)', () => {
     const decoded = decodeUnits(units, height, width, file);
     expect(probe(file)).toEqual({ profile: 'Constrained Baseline', width: height, height: width });
     expect(decoded.length).toBe(units.length);
-    expect(units.length).toBeGreaterThanOrEqual(20);
+    // A loaded machine may code fewer (a newer frame replaces one not yet coded): counted.
+    const stats = camera.h264Stats();
+    expect(stats.units + stats.dropped.frames).toBe(frames.length);
+    expect(units.length, `units: ${units.length}, dropped frames: ${stats.dropped.frames}`).toBeGreaterThanOrEqual(10);
     // Each unit decodes to one known frame, best by far, in the order written.
     let previous = -1;
-    for (const picture of decoded) {
+    decoded.forEach((picture, unit) => {
       const y = picture.subarray(0, width * height);
       const scores = turned.map((plane) => psnr(y, plane));
       const best = scores.indexOf(Math.max(...scores));
-      expect(scores[best]).toBeGreaterThanOrEqual(MIN_Y_PSNR_DB);
-      expect(Math.max(...scores.filter((_, i) => i !== best))).toBeLessThan(scores[best]! - 10);
-      expect(best).toBeGreaterThan(previous);
+      const what = `unit ${unit}: best frame ${best} (after ${previous}), dB ${scores.map((score) => score.toFixed(1)).join(' ')}`;
+      expect(scores[best], what).toBeGreaterThanOrEqual(MIN_Y_PSNR_DB);
+      expect(Math.max(...scores.filter((_, i) => i !== best)), what).toBeLessThan(scores[best]! - 10);
+      expect(best, what).toBeGreaterThan(previous);
       previous = best;
-    }
+    });
   });
 
   it('keeps coding while the camera is paused (no MJPEG viewer), from the first unit a keyframe', async () => {

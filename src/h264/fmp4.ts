@@ -8,8 +8,10 @@ import { avcDecoderConfiguration, codecString, parseSps } from './sps.js';
 
 /** 90 kHz, the usual video clock: a frame's time in whole ticks at any common rate. */
 export const TIMESCALE = 90_000;
-/** The first sample's duration, before a second unit tells the real interval (30 fps). */
-const FIRST_DURATION = 3000;
+/** The frame interval assumed before a second unit tells the real one (30 fps). */
+const FIRST_INTERVAL = 3000;
+/** The usual frame interval is the median of this many recent ones: a late or bunched frame moves it not. */
+const INTERVALS = 9;
 
 /** Sample flags (14496-12 8.8.3.1): a sync sample depends on nothing; others on earlier ones. */
 const SYNC = 0x02000000;
@@ -114,8 +116,12 @@ export class Fmp4Muxer {
   private pps: Buffer | undefined;
   private sequence = 0;
   private firstTimestamp = 0;
+  private lastTime = -1;
   private lastDecodeTime = -1;
-  private lastDuration = FIRST_DURATION;
+  private duration = FIRST_INTERVAL;
+  private readonly intervals: number[] = [];
+  /** Ticks taken out of gaps before non-keyframes since the last keyframe (see push). */
+  private shift = 0;
 
   /** The first unit must carry SPS and PPS (a keyframe does); ERR_H264_STREAM otherwise. */
   push(data: Buffer, keyframe: boolean, timestampMs: number): MuxedUnit {
@@ -132,14 +138,30 @@ export class Fmp4Muxer {
       this.pps = Buffer.from(pps);
     }
     if (this.lastDecodeTime < 0) this.firstTimestamp = timestampMs;
-    let decodeTime = Math.max(0, Math.round((timestampMs - this.firstTimestamp) * (TIMESCALE / 1000)));
+    const time = Math.max(0, Math.round((timestampMs - this.firstTimestamp) * (TIMESCALE / 1000)));
+    const sync = keyframe || unit.idr;
+    // Capture times jitter and the encoder drops frames under load, and MSE's coded frame
+    // processing (step 6) takes a decode time two durations or more past the last one as a
+    // discontinuity, after which the browser drops every frame up to the next keyframe: a gap
+    // before a keyframe costs nothing (sequence mode closes it), one before any other frame is
+    // closed here, the frame one usual interval after the last; the next keyframe is on time again.
+    if (sync) this.shift = 0;
+    let decodeTime = time - this.shift;
+    if (!sync && this.lastDecodeTime >= 0 && decodeTime - this.lastDecodeTime >= 2 * this.duration) {
+      this.shift += decodeTime - (this.lastDecodeTime + this.duration);
+      decodeTime = this.lastDecodeTime + this.duration;
+    }
     // Decode times must rise; a clock that stalls (two units one timestamp) still moves on a tick.
     if (decodeTime <= this.lastDecodeTime) decodeTime = this.lastDecodeTime + 1;
-    // A sample's duration is not known until the next unit: the last interval stands in for it.
-    if (this.lastDecodeTime >= 0) this.lastDuration = decodeTime - this.lastDecodeTime;
+    // A sample's duration is not known until the next unit: the usual interval stands in for it.
+    if (this.lastTime >= 0) {
+      this.intervals.push(Math.max(1, time - this.lastTime));
+      if (this.intervals.length > INTERVALS) this.intervals.shift();
+      this.duration = [...this.intervals].sort((a, b) => a - b)[this.intervals.length >> 1]!;
+    }
+    this.lastTime = time;
     this.lastDecodeTime = decodeTime;
     this.sequence += 1;
-    const sync = keyframe || unit.idr;
-    return { init, fragment: fragment(this.sequence, decodeTime, this.lastDuration, lengthPrefixed(unit.sampleNals), sync) };
+    return { init, fragment: fragment(this.sequence, decodeTime, this.duration, lengthPrefixed(unit.sampleNals), sync) };
   }
 }

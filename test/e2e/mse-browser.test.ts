@@ -4,6 +4,7 @@
 // a server without H.264 keeps the MJPEG page.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCamera } from '../../src/camera.js';
 import { createServer, type TurbocamServer } from '../../src/http/server.js';
 import type { FrameSource } from '../../src/sources/source.js';
 import { launchChromium } from '../helpers/browser.js';
@@ -192,17 +193,20 @@ describe('the page when H.264 fails', () => {
 
 describe('the page without H.264', () => {
   it('is MJPEG alone and says why', async () => {
-    const plain = createServer({ source });
+    // The Camera codes H.264 unless told not to.
+    const camera = await openCamera({ source: 'testsrc', width: 320, height: 240, fps: 15, workers: 1, h264: false });
+    const plain = createServer({ source: camera });
     await plain.listen({ port: 0 });
     try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${plain.port}/`);
       await page.waitForFunction("document.querySelector('#stream')?.naturalWidth === 320", undefined, { timeout: 10_000 });
-      expect(await page.locator('#transport').textContent()).toMatch(/^MJPEG \(H\.264 unavailable: the source does not code H\.264/);
+      expect(await page.locator('#transport').textContent()).toMatch(/^MJPEG \(H\.264 unavailable: H\.264 is off for this camera/);
       expect(await page.locator('#video').count()).toBe(0);
       await page.close();
     } finally {
       await plain.close();
+      await camera.close();
     }
   });
 });

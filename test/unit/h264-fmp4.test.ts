@@ -113,6 +113,30 @@ describe('fMP4 muxer', () => {
     expect(avcC.body.subarray(1, 4).toString('hex').toUpperCase()).toBe(init.codec.slice(5));
   });
 
+  it('never lets a non-keyframe come two durations after the one before, which MSE takes as a discontinuity', () => {
+    // Capture times as a loaded Camera stamps them: jitter (48 then 16 ms), a dropped frame (67 ms),
+    // seven dropped at once (260 ms), and a stall before the keyframe at unit 20.
+    const gaps = [48, 16, 33, 33, 67, 33, 33, 260, 33, 34, 32, 33, 33, 33, 33, 33, 33, 33, 33, 500, 33, 67, 33];
+    const units = accessUnits(x264('320x240', gaps.length + 1));
+    const times = [0, ...gaps].map((_, i) => 5000 + gaps.slice(0, i).reduce((sum, gap) => sum + gap, 0));
+    const muxer = new Fmp4Muxer();
+    const samples = units.map((unit, i) => {
+      const moof = findBox(muxer.push(unit.data, unit.keyframe, times[i]!).fragment, 'moof')!;
+      const trun = findBox(moof.body, 'traf/trun')!.body;
+      const decodeTime = Number(findBox(moof.body, 'traf/tfdt')!.body.readBigUInt64BE(4));
+      return { decodeTime, duration: trun.readUInt32BE(12), keyframe: unit.keyframe, ms: times[i]! - 5000 };
+    });
+    expect(samples.map((s) => s.keyframe)).toEqual(units.map((_, i) => i % 10 === 0));
+    samples.slice(1).forEach((sample, i) => {
+      const before = samples[i]!;
+      expect(sample.decodeTime).toBeGreaterThan(before.decodeTime);
+      if (!sample.keyframe) expect(sample.decodeTime - before.decodeTime, `unit ${i + 1}`).toBeLessThan(2 * before.duration);
+    });
+    // The usual interval (33 ms), not the last one, is each sample's duration; keyframes keep their own time.
+    expect(samples.slice(8).every((s) => Math.abs(s.duration - 3000) <= 90)).toBe(true);
+    expect(samples.filter((s) => s.keyframe).map((s) => s.decodeTime)).toEqual(samples.filter((s) => s.keyframe).map((s) => s.ms * 90));
+  });
+
   it('one fragment is moof + mdat with a data offset to its sample, decode times past 32 bits', () => {
     const sample = Buffer.from([0, 0, 0, 2, 0x65, 0x88]);
     const out = fragment(7, 2 ** 33 + 5, 3000, sample, true);

@@ -1,6 +1,7 @@
 // H.264 over RTP (RFC 6184, packetization-mode 1): a NAL unit that fits one packet goes whole,
 // a larger one is cut into FU-A fragments. The marker bit ends each access unit, which is what a
 // receiver waits for before it decodes the picture.
+import { NAL, nalType } from '../h264/annexb.js';
 
 /** Payload type announced in the SDP (the first dynamic one). */
 export const H264_PAYLOAD_TYPE = 96;
@@ -9,8 +10,6 @@ export const H264_CLOCK_RATE = 90_000;
 
 const RTP_HEADER_BYTES = 12;
 const FU_A = 28;
-// NAL types not sent: access unit delimiters (the marker bit delimits units on RTP).
-const NAL_AUD = 9;
 
 export interface RtpPacketizerOptions {
   ssrc: number;
@@ -37,7 +36,8 @@ export class RtpH264Packetizer {
 
   /** The RTP packets of one access unit, given as its NAL units (no start codes). */
   packetize(nals: Buffer[], timestamp: number): Buffer[] {
-    const sent = nals.filter((nal) => nal.length > 0 && (nal[0]! & 0x1f) !== NAL_AUD);
+    // Access unit delimiters are not sent: the marker bit delimits units on RTP.
+    const sent = nals.filter((nal) => nal.length > 0 && nalType(nal) !== NAL.AUD);
     const packets: Buffer[] = [];
     sent.forEach((nal, index) => {
       const lastNal = index === sent.length - 1;
@@ -46,7 +46,7 @@ export class RtpH264Packetizer {
         return;
       }
       const indicator = (nal[0]! & 0xe0) | FU_A;
-      const type = nal[0]! & 0x1f;
+      const type = nalType(nal);
       const chunk = this.maxPayload - 2;
       for (let offset = 1; offset < nal.length; offset += chunk) {
         const end = Math.min(offset + chunk, nal.length);

@@ -1,44 +1,16 @@
 // The session description DESCRIBE answers with: one H.264 track, its SPS and PPS announced
 // (sprop-parameter-sets) so a client can set its decoder up before the first keyframe arrives.
+import { readAccessUnit } from '../h264/annexb.js';
 import { H264_CLOCK_RATE, H264_PAYLOAD_TYPE } from './rtp-h264.js';
-
-const NAL_SPS = 7;
-const NAL_PPS = 8;
 
 export interface ParameterSets {
   sps: Buffer;
   pps: Buffer;
 }
 
-/** The NAL units of an Annex B access unit, start codes removed. */
-export function splitAnnexB(data: Buffer): Buffer[] {
-  const nals: Buffer[] = [];
-  let start = -1;
-  let i = 0;
-  while (i + 2 < data.length) {
-    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
-      if (start >= 0) nals.push(trimTrailingZeros(data.subarray(start, i)));
-      i += 3;
-      start = i;
-    } else {
-      i++;
-    }
-  }
-  if (start >= 0 && start < data.length) nals.push(data.subarray(start));
-  return nals.filter((nal) => nal.length > 0);
-}
-
-// A four-byte start code leaves its leading zero at the end of the NAL before it.
-function trimTrailingZeros(nal: Buffer): Buffer {
-  let end = nal.length;
-  while (end > 0 && nal[end - 1] === 0) end--;
-  return nal.subarray(0, end);
-}
-
-/** The SPS and PPS among a keyframe's NAL units, if both are there. */
-export function parameterSetsOf(nals: Buffer[]): ParameterSets | undefined {
-  const sps = nals.find((nal) => (nal[0]! & 0x1f) === NAL_SPS);
-  const pps = nals.find((nal) => (nal[0]! & 0x1f) === NAL_PPS);
+/** The SPS and PPS a keyframe carries, if both are there. */
+export function parameterSetsOf(unit: Buffer): ParameterSets | undefined {
+  const { sps, pps } = readAccessUnit(unit);
   return sps !== undefined && pps !== undefined && sps.length >= 4 ? { sps: Buffer.from(sps), pps: Buffer.from(pps) } : undefined;
 }
 

@@ -11,7 +11,8 @@ import type { Log } from '../log.js';
 import type { H264Unit } from '../sources/h264-source.js';
 import { RtspReader, type RtspRequest } from './request.js';
 import { RtpH264Packetizer, rtpTimestamp } from './rtp-h264.js';
-import { describeH264, parameterSetsOf, splitAnnexB, type ParameterSets } from './sdp.js';
+import { splitNalUnits } from '../h264/annexb.js';
+import { describeH264, parameterSetsOf, type ParameterSets } from './sdp.js';
 
 /** What checks a request's Authorization header: the HTTP server's BasicAuth, whose users and
  *  failure limits RTSP shares. */
@@ -106,9 +107,8 @@ class RtspConnection implements H264Viewer {
       this.socket.destroy();
       return;
     }
-    const nals = splitAnnexB(unit.data);
-    if (unit.keyframe) this.server.noteParameterSets(parameterSetsOf(nals));
-    const packets = this.packetizer.packetize(nals, rtpTimestamp(unit.timestamp));
+    if (unit.keyframe) this.server.noteParameterSets(parameterSetsOf(unit.data));
+    const packets = this.packetizer.packetize(splitNalUnits(unit.data), rtpTimestamp(unit.timestamp));
     const framed: Buffer[] = [];
     for (const packet of packets) {
       const prefix = Buffer.from([0x24, this.channel, packet.length >> 8, packet.length & 0xff]);
@@ -329,7 +329,7 @@ export class RtspServer {
         kind: 'rtsp',
         backlogBytes: 0,
         send: (unit) => {
-          const sets = unit.keyframe ? parameterSetsOf(splitAnnexB(unit.data)) : undefined;
+          const sets = unit.keyframe ? parameterSetsOf(unit.data) : undefined;
           if (sets === undefined) return;
           this.sets = sets;
           clearTimeout(timer);

@@ -48,20 +48,7 @@ export function acquireHub(source: FrameSource, options: FrameHubOptions, who: s
       }
     }
   }
-  const lease = entry;
-  lease.users += 1;
-  let held = true;
-  return {
-    hub: lease.hub,
-    release: () => {
-      if (!held) return;
-      held = false;
-      lease.users -= 1;
-      if (lease.users > 0) return;
-      lease.hub.close();
-      if (shared.get(source) === lease) shared.delete(source);
-    },
-  };
+  return lease(shared, source, entry);
 }
 
 const sharedH264 = new WeakMap<H264Producer, { hub: H264Hub; users: number }>();
@@ -83,18 +70,26 @@ export function acquireH264Hub(producer: H264Producer | undefined, log: Log): H2
     entry = { hub: new H264Hub(producer, { log }), users: 0 };
     sharedH264.set(producer, entry);
   }
-  const lease = entry;
-  lease.users += 1;
+  return lease(sharedH264, producer, entry);
+}
+
+/** One more user of a shared hub; the last user's release closes it and forgets it. */
+function lease<K extends object, H extends { close(): void }>(
+  registry: WeakMap<K, { hub: H; users: number }>,
+  key: K,
+  entry: { hub: H; users: number },
+): { hub: H; release: () => void } {
+  entry.users += 1;
   let held = true;
   return {
-    hub: lease.hub,
+    hub: entry.hub,
     release: () => {
       if (!held) return;
       held = false;
-      lease.users -= 1;
-      if (lease.users > 0) return;
-      lease.hub.close();
-      if (sharedH264.get(producer) === lease) sharedH264.delete(producer);
+      entry.users -= 1;
+      if (entry.users > 0) return;
+      entry.hub.close();
+      if (registry.get(key) === entry) registry.delete(key);
     },
   };
 }

@@ -26,7 +26,8 @@ afterAll(async () => {
 describe('the page in Chromium', () => {
   it('shows the stream at its natural size, updating, with the live state', async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-    await page.goto(cli.base);
+    // The MJPEG view (the source codes H.264 too, so the page would play that first).
+    await page.goto(`${cli.base}?mode=mjpeg`);
     await page.waitForFunction("document.querySelector('#stream')?.naturalWidth === 640", undefined, { timeout: 10_000 });
     type Img = { naturalWidth: number; naturalHeight: number; getBoundingClientRect(): { width: number; height: number } };
     const size = await page.$eval('#stream', (element) => {
@@ -57,7 +58,7 @@ describe('an EOI-less camera in Chromium', () => {
   it('shows every repaired frame as the colour bars', async () => {
     const fifo = join(mkdtempSync(join(tmpdir(), 'turbocam-browser-')), 'camera.fifo');
     execFileSync('mkfifo', [fifo]);
-    const camera = await startCli(['--source', fifo, '--format', 'mjpeg', '--port', '0', '--pause-after', '600']);
+    const camera = await startCli(['--source', fifo, '--format', 'mjpeg', '--port', '0', '--pause-after', '600', '--h264-encoder', 'none']);
     const writer = writePaced(fifo, barJpegs(25).map(withoutEoi), 15, 1000);
     const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
     try {

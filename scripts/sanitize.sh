@@ -37,11 +37,17 @@ export TURBOCAM_SANITIZER=address,undefined
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan"
 
 status=0
+# Files that answer WebRTC offers load node-datachannel's prebuilt addon, whose statically linked
+# C++ runtime frees with free() what Node's operator new allocated: ASan aborts on that
+# (alloc-dealloc-mismatch) inside libdatachannel at the first answer. It is not turbocam's code,
+# and the camera and H.264 paths those files reach run under ASan in the other files.
+webrtc_excluded=(--exclude test/e2e/whep.test.ts --exclude test/e2e/webrtc-browser.test.ts
+  --exclude test/e2e/h264-camera.browser.test.ts --exclude test/e2e/bench-h264.test.ts)
 # scripts/sanitizer-preload.cjs keeps the ASan runtime in Node processes only (curl hangs with it).
 if ((host)); then
   echo "sanitize: host suite against $ADDON"
   LD_PRELOAD="$LIBASAN" NODE_OPTIONS="--require $PWD/scripts/sanitizer-preload.cjs" \
-    node node_modules/vitest/vitest.mjs run test/unit test/e2e || status=1
+    node node_modules/vitest/vitest.mjs run test/unit test/e2e "${webrtc_excluded[@]}" || status=1
 fi
 
 # A named subset of the V4L2 suite, for CI time: each test file costs a worker start of ASan'd

@@ -1,7 +1,8 @@
 // The H.264 side of a Camera without ffmpeg: availability with and without the library (in a
 // child process whose TURBOCAM_OPENH264_LIBRARY names a missing file), the addon loading without
 // libopenh264 (no DT_NEEDED), and each bad setting refused with its code.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { h264Availability, openCamera } from '../../src/index.js';
@@ -11,14 +12,15 @@ import { DIST, ensureBuilt } from '../helpers/cli.js';
 const track = closesCameras();
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Runs a script against the built package (dist/) with the given environment; its stdout as JSON. */
-function child(script: string, env: Record<string, string>): unknown {
+/** Runs a script against the built package (dist/) with the given environment; its stdout as JSON.
+ *  Asynchronously: the sanitizer run's preload hands its runtime to spawned Node processes only. */
+async function child(script: string, env: Record<string, string>): Promise<unknown> {
   ensureBuilt();
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
     cwd: DIST,
     env: { ...process.env, ...env },
   });
-  return JSON.parse(out.toString()) as unknown;
+  return JSON.parse(stdout) as unknown;
 }
 
 describe('Camera H.264 availability and settings', () => {
@@ -27,7 +29,7 @@ describe('Camera H.264 availability and settings', () => {
     expect(h264Availability('m2m')).toMatchObject({ available: false, encoder: null, reason: expect.stringMatching(/M2M/) });
   });
 
-  it('without the library: unavailable with the remedy, startH264 throws ERR_H264_UNAVAILABLE, MJPEG unaffected', () => {
+  it('without the library: unavailable with the remedy, startH264 throws ERR_H264_UNAVAILABLE, MJPEG unaffected', async () => {
     const script = `
       import { h264Availability, openCamera } from './index.js';
       const camera = await openCamera({ source: 'testsrc', width: 160, height: 120, format: 'yuyv' });
@@ -37,7 +39,7 @@ describe('Camera H.264 availability and settings', () => {
       console.log(JSON.stringify({ module: h264Availability(), camera: camera.h264Availability, error, frame }));
       await camera.close();
     `;
-    const result = child(script, { TURBOCAM_OPENH264_LIBRARY: '/nonexistent/libopenh264.so.7' });
+    const result = await child(script, { TURBOCAM_OPENH264_LIBRARY: '/nonexistent/libopenh264.so.7' });
     const reason = '/nonexistent/libopenh264.so.7 not found: apt-get install libopenh264-7';
     expect(result).toEqual({
       module: { available: false, encoder: null, reason },

@@ -2,7 +2,14 @@
 // callbacks, and the native stream of the current capture, started again on the next capture
 // after a reconnect. Units are numbered across reconnects within one start, so a gap means a drop.
 import { TurbocamError } from '../errors.js';
-import type { H264Availability, H264EncoderName, H264Settings, H264Stats, H264Unit } from './h264-source.js';
+import {
+  noH264Stats,
+  type H264Availability,
+  type H264EncoderName,
+  type H264Settings,
+  type H264Stats,
+  type H264Unit,
+} from './h264-source.js';
 
 /** A capture's H.264 side, as the addon gives it (native/napi/h264_binding.cc). */
 export interface H264Capture {
@@ -31,16 +38,7 @@ interface Consumer {
   onError: (error: Error) => void;
 }
 
-const ZERO: H264Stats = {
-  running: false,
-  units: 0,
-  keyframes: 0,
-  forcedKeyframes: 0,
-  bytes: 0,
-  bitrateKbps: 0,
-  dropped: { frames: 0, units: 0 },
-  encodeMs: 0,
-};
+const ZERO: H264Stats = noH264Stats();
 
 /** a's counts plus b's; the rates (bitrate, encode time) are b's. */
 function addCounts(a: H264Stats, b: H264Stats): H264Stats {

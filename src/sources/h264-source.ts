@@ -58,3 +58,17 @@ export interface H264Producer {
   requestKeyframe(): void;
   h264Stats(): H264Stats;
 }
+
+/** A stream that has coded nothing yet. */
+export function noH264Stats(): H264Stats {
+  return {
+    running: false,
+    units: 0,
+    keyframes: 0,
+    forcedKeyframes: 0,
+    bytes: 0,
+    bitrateKbps: 0,
+    dropped: { frames: 0, units: 0 },
+    encodeMs: 0,
+  };
+}

@@ -2,7 +2,7 @@
 // each unit), for testing the H.264 hub, WHEP and MSE without the native encoder. ffmpeg's
 // lavfi test source runs in real time (-re), so units arrive at the given rate.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { H264Availability, H264Producer, H264Stats, H264Unit } from '../../src/sources/h264-source.js';
+import { noH264Stats, type H264Availability, type H264Producer, type H264Stats, type H264Unit } from '../../src/sources/h264-source.js';
 
 export interface FixtureOptions {
   width?: number;
@@ -27,16 +27,7 @@ export class FfmpegH264Producer implements H264Producer {
   /** Keyframe requests heard; ffmpeg cannot be asked for one, so they are only counted. */
   keyframeRequests = 0;
   private child: ChildProcess | undefined;
-  private stats: H264Stats = {
-    running: false,
-    units: 0,
-    keyframes: 0,
-    forcedKeyframes: 0,
-    bytes: 0,
-    bitrateKbps: 0,
-    dropped: { frames: 0, units: 0 },
-    encodeMs: 0,
-  };
+  private stats: H264Stats = noH264Stats();
 
   constructor(private readonly options: FixtureOptions = {}) {}
 

@@ -3,6 +3,7 @@
 // browsers keep painting, and shows NO SIGNAL while a persistent source is disconnected.
 import { EventEmitter } from 'node:events';
 import { monotonicMs } from './clock.js';
+import { every, frameDelivered } from './housekeeping.js';
 import { canPause, type FrameSource, type SourceInfo } from './sources/source.js';
 import type { Frame } from './types.js';
 import { PAUSE_AFTER_MS } from './validate.js';
@@ -45,7 +46,7 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
   private lastSourceFrame: Frame | undefined;
   private sameInARow = 0;
   private lastPublishAt = 0;
-  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly stopRefresh: () => void;
   private noSignalTimer: NodeJS.Timeout | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
   private holds = 0;
@@ -81,9 +82,8 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
     source.on('error', this.onError);
     // A persistent source still waiting for its device: NO SIGNAL until it connects.
     if (source.connected === false) this.setSignal(false);
-    // One timer samples the rates and, when enabled, refreshes idle streams.
-    this.refreshTimer = setInterval(() => this.refresh(), this.refreshMs > 0 ? Math.max(50, Math.floor(this.refreshMs / 4)) : 250);
-    this.refreshTimer.unref();
+    // One task samples the rates and, when enabled, refreshes idle streams.
+    this.stopRefresh = every(this.refreshMs > 0 ? Math.max(50, Math.floor(this.refreshMs / 4)) : 250, () => this.refresh());
     // Nobody watches yet: let a pausable source rest until someone does.
     this.schedulePause();
   }
@@ -171,7 +171,8 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
     this.source.off('disconnect', this.onDisconnect);
     this.source.off('reconnect', this.onReconnect);
     this.source.off('error', this.onError);
-    for (const timer of [this.refreshTimer, this.noSignalTimer, this.pauseTimer]) {
+    this.stopRefresh();
+    for (const timer of [this.noSignalTimer, this.pauseTimer]) {
       if (timer !== undefined) clearTimeout(timer);
     }
     this.frameListeners.clear();
@@ -206,6 +207,7 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
     this.counters.published += 1;
     for (const listener of this.frameListeners) listener(frame);
     this.emit('frame', frame);
+    frameDelivered();
   }
 
   private sampleRates(): void {

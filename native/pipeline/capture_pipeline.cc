@@ -322,10 +322,13 @@ void CapturePipeline::deliver(uint64_t ticket, std::optional<EncodedFrame> frame
   // One wake-up takes both slots (napi/camera_binding.cc), so one is enough for the pair.
   bool wake = raw && rawSlot_.put(std::move(*raw));
   if (frame && slot_.put(std::move(*frame))) wake = true;
-  if (wake && callbacks_.frameReady) callbacks_.frameReady();
   // The next ticket's turn comes only once this one's frame is in the slot, so they cannot swap.
   nextTicket_ = ticket + 1;
   if (keepEvery) deliverable_.notify_all();
+  lock.unlock();
+  // Woken outside the lock: the wake-up is a system call, and the JS thread it wakes takes this
+  // lock at once (takeFrame), so inside it the JS thread would sleep again until the call is over.
+  if (wake && callbacks_.frameReady) callbacks_.frameReady();
 }
 
 void CapturePipeline::noteMjpeg(MjpegRepair repair) {

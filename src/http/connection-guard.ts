@@ -13,6 +13,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { every } from '../housekeeping.js';
 import type { Log } from '../log.js';
 
 export type ShedReason = 'budget' | 'address' | 'timeout';
@@ -63,7 +64,7 @@ export class ConnectionGuard {
   private readonly active = new Map<Socket, number>();
   private readonly unlogged: Record<ShedReason, number> = { budget: 0, address: 0, timeout: 0 };
   private readonly loggedAt: Record<ShedReason, number> = { budget: -Infinity, address: -Infinity, timeout: -Infinity };
-  private timer: NodeJS.Timeout | undefined;
+  private stopSweeping: (() => void) | undefined;
 
   constructor(private readonly options: ConnectionGuardOptions) {}
 
@@ -77,17 +78,14 @@ export class ConnectionGuard {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.requested(req.socket, res));
     // An upgraded connection (a WebSocket) has completed its request and never returns to HTTP.
     server.on('upgrade', (req: IncomingMessage) => this.leave(req.socket));
-    if (this.timer === undefined) {
-      // A sweep costs only the connections it cuts, so it runs often: cuts land within 5 % of
-      // the timeout, a quarter second at most.
-      this.timer = setInterval(() => this.sweep(), Math.max(20, Math.min(250, Math.floor(this.options.timeoutMs / 20))));
-      this.timer.unref();
-    }
+    // A sweep costs only the connections it cuts, so it runs often: every 5 % of the timeout, a
+    // quarter second at most (housekeeping may add half that while it waits for a frame).
+    this.stopSweeping ??= every(Math.max(20, Math.min(250, Math.floor(this.options.timeoutMs / 20))), () => this.sweep());
   }
 
   close(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopSweeping?.();
+    this.stopSweeping = undefined;
     this.flushLog(true);
   }
 

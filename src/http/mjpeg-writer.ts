@@ -10,6 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { monotonicMs } from '../clock.js';
+import { every } from '../housekeeping.js';
 import type { Frame } from '../types.js';
 import { SendBufferCap } from './send-buffer.js';
 
@@ -83,10 +84,11 @@ function frameHeaders(frame: Frame, extraHeaders: boolean): Buffer {
 }
 
 // One sweep for every writer with a stall timeout: a client whose frame has been in flight for
-// longer than its timeout is cut. It runs only while there are such writers.
+// longer than its timeout is cut. It runs only while there are such writers, with the other
+// housekeeping (see housekeeping.ts).
 const SWEEP_MS = 250;
 const swept = new Set<MjpegWriter>();
-let sweepTimer: NodeJS.Timeout | undefined;
+let stopSweeping: (() => void) | undefined;
 
 function sweepStalls(): void {
   const now = monotonicMs();
@@ -95,17 +97,14 @@ function sweepStalls(): void {
 
 function watchStalls(writer: MjpegWriter): void {
   swept.add(writer);
-  if (sweepTimer === undefined) {
-    sweepTimer = setInterval(sweepStalls, SWEEP_MS);
-    sweepTimer.unref();
-  }
+  stopSweeping ??= every(SWEEP_MS, sweepStalls);
 }
 
 function unwatchStalls(writer: MjpegWriter): void {
   swept.delete(writer);
-  if (swept.size === 0 && sweepTimer !== undefined) {
-    clearInterval(sweepTimer);
-    sweepTimer = undefined;
+  if (swept.size === 0 && stopSweeping !== undefined) {
+    stopSweeping();
+    stopSweeping = undefined;
   }
 }
 

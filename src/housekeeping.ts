@@ -33,9 +33,10 @@ export function every(periodMs: number, run: () => void): () => void {
   };
 }
 
-/** A frame reached JS: runs the tasks that are due. One comparison when none is. */
-export function frameDelivered(): void {
-  if (!running && monotonicMs() >= nextDueAt) runDue();
+/** A frame reached JS at `now` (monotonicMs()): runs the tasks that are due. One comparison when
+ *  none is. */
+export function frameDelivered(now: number): void {
+  if (!running && now >= nextDueAt) runDue();
 }
 
 function runDue(): void {

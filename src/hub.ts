@@ -203,11 +203,12 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
 
   private publish(frame: Frame): void {
     this.newest = frame;
-    this.lastPublishAt = monotonicMs();
+    const now = monotonicMs();
+    this.lastPublishAt = now;
     this.counters.published += 1;
     for (const listener of this.frameListeners) listener(frame);
     this.emit('frame', frame);
-    frameDelivered();
+    frameDelivered(now);
   }
 
   private sampleRates(): void {

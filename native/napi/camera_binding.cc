@@ -1,6 +1,7 @@
 // `openCapture(options, onFrame, onFailure, onRawFrame?)`: the native half of src/camera.ts.
-// Opening and closing run on the libuv pool; frames reach JS through a thread-safe function fed
-// by the pipeline's latest-frame slots (JPEG and raw), so at most one delivery each is ever pending.
+// Opening and closing run on the libuv pool. Frames wait in the pipeline's latest-frame slots
+// (JPEG and raw), and a JsWake (napi/js_wake.h) tells the JS thread to take them, so at most one
+// delivery each is ever pending; failures and warnings, rare, come through a thread-safe function.
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "napi/external_buffer.h"
 #include "napi/h264_binding.h"
 #include "napi/js_error.h"
+#include "napi/js_wake.h"
 #include "napi/promise_worker.h"
 #include "pipeline/capture_pipeline.h"
 #include "pipeline/open_source.h"
@@ -60,18 +62,9 @@ struct Failure {
   bool warning = false;  // capture goes on: reported, not a failure
 };
 
-void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>* context, Failure* failure) {
-  std::unique_ptr<Failure> owned(failure);
-  if (env == nullptr) return;
-  CameraState& state = **context;
+// On the JS thread, when a JsWake says frames wait: hands over what the slots hold.
+void deliverFrames(Napi::Env env, CameraState& state) {
   guardJs(env, [&] {
-    if (owned) {
-      if (state.closed || state.onFailure.IsEmpty()) return;
-      Napi::Error error = toJsError(env, owned->error);
-      if (owned->warning) error.Set("warning", Napi::Boolean::New(env, true));
-      state.onFailure.Call({error.Value()});
-      return;
-    }
     if (state.closed || !state.pipeline) return;
     // One wake-up serves both slots: the pipeline puts a frame's raw copy first, then its JPEG.
     if (!state.onRawFrame.IsEmpty()) {
@@ -87,8 +80,23 @@ void callJs(Napi::Env env, Napi::Function onFrame, std::shared_ptr<CameraState>*
     std::optional<EncodedFrame> frame = state.pipeline->takeFrame();
     if (!frame) return;
     Napi::Buffer<uint8_t> data = leaseToBuffer(env, state.pipeline->pool(), frame->lease, frame->length);
-    onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->sequence)),
-                  Napi::Number::New(env, frame->timestampMs)});
+    state.onFrame.Call({data, Napi::Number::New(env, static_cast<double>(frame->sequence)),
+                        Napi::Number::New(env, frame->timestampMs)});
+  });
+}
+
+void callJs(Napi::Env env, Napi::Function, std::shared_ptr<CameraState>* context, Failure* failure) {
+  std::unique_ptr<Failure> owned(failure);
+  if (env == nullptr || !owned) return;
+  CameraState& state = **context;
+  // The frames captured before a failure (the last of a pipe, say) reach JS before it does: the
+  // pipeline reports it once they are in the slots, and their wake-up may not have run yet.
+  deliverFrames(env, state);
+  guardJs(env, [&] {
+    if (state.closed || state.onFailure.IsEmpty()) return;
+    Napi::Error error = toJsError(env, owned->error);
+    if (owned->warning) error.Set("warning", Napi::Boolean::New(env, true));
+    state.onFailure.Call({error.Value()});
   });
 }
 
@@ -117,8 +125,9 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
 
   explicit CaptureHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CaptureHandle>(info) {}
 
-  void attach(std::shared_ptr<CameraState> state, FrameTsfn tsfn) {
+  void attach(std::shared_ptr<CameraState> state, std::shared_ptr<JsWake> frames, FrameTsfn tsfn) {
     state_ = std::move(state);
+    frames_ = std::move(frames);
     tsfn_ = tsfn;
   }
 
@@ -170,6 +179,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
     state_->closed = true;
     std::shared_ptr<CameraState> state = state_;
     FrameTsfn tsfn = tsfn_;
+    std::shared_ptr<JsWake> frames = frames_;
     return PromiseWorker::run(
         env,
         [state, h264] {
@@ -179,9 +189,11 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
           std::lock_guard<std::mutex> lock(state->deviceMutex);
           state->pipeline.reset();
         },
-        [state, tsfn, h264](Napi::Env e) mutable {
+        [state, frames, tsfn, h264](Napi::Env e) mutable {
           if (h264) releaseH264(*h264);
+          frames->close();
           tsfn.Release();
+          state->onFrame.Reset();
           state->onFailure.Reset();
           state->onRawFrame.Reset();
           return e.Undefined();
@@ -267,6 +279,7 @@ class CaptureHandle : public Napi::ObjectWrap<CaptureHandle> {
   }
 
   std::shared_ptr<CameraState> state_;
+  std::shared_ptr<JsWake> frames_;
   FrameTsfn tsfn_;
 };
 
@@ -300,15 +313,21 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
   encode.orientation = orientationOf(intOption(options, "rotate", 0), flipName.empty() ? 0 : flipName[0]);
 
   auto state = std::make_shared<CameraState>();
+  state->onFrame = Napi::Persistent(info[1].As<Napi::Function>());
   state->onFailure = Napi::Persistent(info[2].As<Napi::Function>());
   if (output != FrameOutput::Jpeg) state->onRawFrame = Napi::Persistent(info[3].As<Napi::Function>());
   auto* context = new std::shared_ptr<CameraState>(state);
-  FrameTsfn tsfn = FrameTsfn::New(env, info[1].As<Napi::Function>(), "turbocam-frames", 0, 1, context,
+  FrameTsfn tsfn = FrameTsfn::New(env, Napi::Function(), "turbocam-failures", 0, 1, context,
                                   [](Napi::Env, void*, std::shared_ptr<CameraState>* ctx) { delete ctx; });
+  // Weak: the pipeline that sends to the wake belongs to the state.
+  std::shared_ptr<JsWake> frames =
+      JsWake::open(env, "turbocam-frames", [weak = std::weak_ptr<CameraState>(state)](Napi::Env e) {
+        if (std::shared_ptr<CameraState> live = weak.lock()) deliverFrames(e, *live);
+      });
 
   return PromiseWorker::run(
       env,
-      [state, request, workers, buffers, encode, encoder, output, tsfn]() mutable {
+      [state, request, workers, buffers, encode, encoder, output, frames, tsfn]() mutable {
         std::unique_ptr<CaptureSource> source = openSource(request);
         if (source->device() != nullptr && orientOnDevice(*source->device(), encode.orientation)) {
           state->orientedByDevice = true;
@@ -316,7 +335,7 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
         }
         EncoderChoice choice = chooseEncoder(encoder, source->format());
         CapturePipeline::Callbacks callbacks;
-        callbacks.frameReady = [tsfn]() mutable { tsfn.NonBlockingCall(static_cast<Failure*>(nullptr)); };
+        callbacks.frameReady = [frames] { frames->send(); };
         callbacks.failed = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error}); };
         callbacks.warned = [tsfn](const Error& error) mutable { tsfn.NonBlockingCall(new Failure{error, true}); };
         state->pipeline = std::make_unique<CapturePipeline>(std::move(source), workers, buffers, encode, callbacks);
@@ -324,14 +343,16 @@ Napi::Value OpenCapture(const Napi::CallbackInfo& info) {
         state->pipeline->useOutput(output);
         state->pipeline->start();
       },
-      [state, tsfn](Napi::Env e) {
+      [state, frames, tsfn](Napi::Env e) {
         Napi::Object handle = CaptureHandle::New(e);
-        CaptureHandle::Unwrap(handle)->attach(state, tsfn);
+        CaptureHandle::Unwrap(handle)->attach(state, frames, tsfn);
         return handle;
       },
-      [state, tsfn]() mutable {
+      [state, frames, tsfn]() mutable {
         state->closed = true;
         state->pipeline.reset();
+        frames->close();
+        state->onFrame.Reset();
         state->onFailure.Reset();
         state->onRawFrame.Reset();
         tsfn.Release();

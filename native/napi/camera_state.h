@@ -17,6 +17,7 @@ struct CameraState {
   std::unique_ptr<CapturePipeline> pipeline;
   // Held by control calls on the pool while they use the device, and by close while it destroys it.
   std::mutex deviceMutex;
+  Napi::FunctionReference onFrame;
   Napi::FunctionReference onFailure;
   Napi::FunctionReference onRawFrame;  // raw output only
   bool closed = false;

@@ -10,6 +10,8 @@ export interface CostRow {
   width: number;
   height: number;
   clients: number;
+  /** Interleaved rounds summed into this row. */
+  rounds?: number;
   fps?: number;
   perFrameMs: (StageFigures & { total: number }) | null;
 }
@@ -19,6 +21,7 @@ export interface CostResults {
   subsampling: string;
   workers?: number;
   windowSeconds?: number;
+  rounds?: number;
   error?: string;
   rows: CostRow[];
   encodeSync: Array<{ width: number; height: number; msPerFrame: number; pacedMsPerFrame?: number }>;
@@ -32,6 +35,18 @@ export const PER_CLIENT_LIMIT: number;
 export function stageOf(pid: number, tid: number, comm: string): Stage;
 export function stageNs(pid: number, before: ThreadSample[], after: ThreadSample[]): StageFigures;
 export function perFrameMs(ns: StageFigures, frames: number): (StageFigures & { total: number }) | null;
+/** One window of a server: its thread CPU by stage and the frames it delivered. */
+export interface CostSample {
+  source: string;
+  width: number;
+  height: number;
+  clients: number;
+  frames: number;
+  seconds: number;
+  ns: StageFigures;
+  clientFpsMin: number | null;
+}
+export function combineRounds(samples: CostSample[]): CostRow & { frames: number; seconds: number; clientFpsMin: number | null };
 export function perClientIncrement(oneMs: number | null, nMs: number | null, n: number): number | null;
 export interface WholeReach {
   least: number;

@@ -38,6 +38,28 @@ export function perFrameMs(ns, frames) {
   return out;
 }
 
+/** Sums the rounds of one row: CPU and frames over all their windows, so each round weighs by
+ *  its frames, and a drift of the machine over the run is spread over every row alike. */
+export function combineRounds(samples) {
+  const [first] = samples;
+  const frames = samples.reduce((sum, s) => sum + s.frames, 0);
+  const seconds = samples.reduce((sum, s) => sum + s.seconds, 0);
+  const ns = Object.fromEntries(Object.keys(first.ns).map((stage) => [stage, samples.reduce((sum, s) => sum + s.ns[stage], 0)]));
+  const clientFps = samples.map((s) => s.clientFpsMin).filter((v) => v != null);
+  return {
+    source: first.source,
+    width: first.width,
+    height: first.height,
+    clients: first.clients,
+    rounds: samples.length,
+    frames,
+    seconds,
+    fps: frames / seconds,
+    clientFpsMin: clientFps.length ? Math.min(...clientFps) : null,
+    perFrameMs: perFrameMs(ns, frames),
+  };
+}
+
 /** What one more client costs: the rise of the per-frame cost from 1 to n clients, per client. */
 export function perClientIncrement(oneMs, nMs, n) {
   return oneMs == null || nMs == null || n <= 1 ? null : (nMs - oneMs) / (n - 1);
@@ -220,7 +242,7 @@ export function renderCost(cost, table) {
   }
   return [
     `Cost: CPU ms per delivered frame by thread (/proc/PID/task/*/schedstat), the CLI at ${cost.fps} fps, q${cost.quality}, ${cost.subsampling}, ` +
-      `${cost.workers} workers, ${cost.windowSeconds} s windows; in the same run, encodeSync on the same frames hot (back to back) and paced (one frame per ` +
+      `${cost.workers} workers, ${cost.rounds ?? 1} interleaved round(s) of ${cost.windowSeconds} s windows at 1 client (the fan-out levels once); in the same run, encodeSync on the same frames hot (back to back) and paced (one frame per ` +
       `${fmt(1000 / cost.fps, 1)} ms, asleep between, as a worker at ${cost.fps} fps), and a bare Node MJPEG server (floor, JS main thread). ` +
       'Workers and the whole process are judged against the paced figure; floor+paced is the least a Node server with this encoder can spend here',
     table(rows, [0, 1]),

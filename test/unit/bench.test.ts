@@ -11,7 +11,16 @@ import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BOARDS, ESTIMATE_FACTOR, boardEstimates, renderBoardEstimates } from '../../bench/lib/board-estimate.mjs';
 import { buildCeiling, runCeiling } from '../../bench/lib/ceiling.mjs';
-import { costTargets, perClientIncrement, perFrameMs, renderCost, stageNs, stageOf, wholeReach } from '../../bench/lib/cost.mjs';
+import {
+  combineRounds,
+  costTargets,
+  perClientIncrement,
+  perFrameMs,
+  renderCost,
+  stageNs,
+  stageOf,
+  wholeReach,
+} from '../../bench/lib/cost.mjs';
 import { benchEncoder, type EncoderResults } from '../../bench/lib/encoder-bench.mjs';
 import { benchFrame, dumpFrame, toRgb } from '../../bench/lib/frames.mjs';
 import { MjpegReader, timestampMs, type MjpegPart } from '../../bench/lib/mjpeg-reader.mjs';
@@ -372,6 +381,31 @@ describe('the cost part', () => {
     // 0.6 ms at 1 client, 1.5 ms at 10: 0.1 ms for each of the 9 more.
     expect(perClientIncrement(0.6, 1.5, 10)).toBeCloseTo(0.1, 9);
     expect(perClientIncrement(null, 1.5, 10)).toBeNull();
+  });
+
+  it('sums interleaved rounds by their frames, not by averaging their ratios', () => {
+    const stages = (capture: number, encode: number, main: number, other: number) => ({ capture, encode, main, other });
+    const sample = { source: 'fifo', width: 1280, height: 720, clients: 1, seconds: 4 };
+    // 120 frames at 3 ms and 60 frames (a slow round) at 6 ms: 720 ms over 180 frames = 4 ms, where
+    // the mean of the two rounds' figures would say 4.5.
+    const row = combineRounds([
+      { ...sample, frames: 120, ns: stages(60e6, 240e6, 48e6, 12e6), clientFpsMin: 30 },
+      { ...sample, frames: 60, ns: stages(60e6, 240e6, 48e6, 12e6), clientFpsMin: 15 },
+    ]);
+    expect(row).toMatchObject({
+      source: 'fifo',
+      width: 1280,
+      height: 720,
+      clients: 1,
+      rounds: 2,
+      frames: 180,
+      seconds: 8,
+      clientFpsMin: 15,
+    });
+    expect(row.fps).toBeCloseTo(22.5, 9);
+    expect(row.perFrameMs!.capture).toBeCloseTo(120 / 180, 9);
+    expect(row.perFrameMs!.total).toBeCloseTo(4, 9);
+    expect(combineRounds([{ ...sample, frames: 0, ns: stages(1, 1, 1, 1), clientFpsMin: null }]).perFrameMs).toBeNull();
   });
 
   it('states each target as PASS or MISS against the paced encodeSync, with the hot ratio, its size and largest share', () => {

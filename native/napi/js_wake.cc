@@ -6,8 +6,8 @@
 #include "error.h"
 #include "napi/js_error.h"
 
-// node-api-headers carry no uv.h, so the five libuv calls used here are declared as libuv 1.x's
-// stable ABI has them, and the handle is allocated at the size libuv reports. Node exports them.
+// node-api-headers carry no uv.h, so the libuv calls used here are declared as libuv 1.x's stable
+// ABI has them, and the handle is allocated at the size libuv reports. Node exports them.
 extern "C" {
 typedef void (*uv_async_cb)(uv_async_s*);
 typedef void (*uv_close_cb)(uv_handle_s*);

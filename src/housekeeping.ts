@@ -2,8 +2,8 @@
 // and rate sample, the stall sweep of MJPEG clients, the connection guard's sweep. Each task is
 // due every `periodMs`. A delivered frame runs what is due, since the JS thread is awake for it
 // anyway, and one timer covers the gaps between frames. At camera rates that timer never fires.
-// A wake-up of the JS thread costs about as much as the frame's own work on it (bench's cost
-// part): three timers at 4 Hz each added about a tenth to it.
+// As three timers of their own, at 4 Hz each, they woke the JS thread 12 times a second beside
+// the 30 frames of a 30 fps stream; the thread's idle time is what a small board saves power in.
 import { monotonicMs } from './clock.js';
 
 interface Task {

@@ -79,7 +79,7 @@ export class ConnectionGuard {
     // An upgraded connection (a WebSocket) has completed its request and never returns to HTTP.
     server.on('upgrade', (req: IncomingMessage) => this.leave(req.socket));
     // A sweep costs only the connections it cuts, so it runs often: every 5 % of the timeout, a
-    // quarter second at most (housekeeping may add half that while it waits for a frame).
+    // quarter second at most, and later by what housekeeping waits for a frame (50 ms at most).
     this.stopSweeping ??= every(Math.max(20, Math.min(250, Math.floor(this.options.timeoutMs / 20))), () => this.sweep());
   }
 

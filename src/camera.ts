@@ -107,6 +107,12 @@ export class Camera extends EventEmitter<CameraEvents> implements FrameSource, H
     return stats;
   }
 
+  /** @internal Gives one of this camera's JPEG frames back to its pool now, for an owner that
+   *  knows nobody reads it any more (the CLI's hub); the frame reads as empty after. */
+  giveBack(frame: Frame): void {
+    native.releaseBuffer(frame.data.buffer);
+  }
+
   /** Whether startH264 can work, and if not what to install or change. */
   get h264Availability(): H264Availability {
     return this.#h264.availability;

@@ -19,6 +19,18 @@ export interface FrameHubOptions {
   noSignalFps?: number;
   /** How long the source keeps running after the last watcher leaves (ms). */
   pauseAfterMs?: number;
+  /**
+   * @internal For a process where the hub and its clients are a source's only readers (the CLI):
+   * each source frame is handed here once they are all done with it, to give its buffer back to
+   * the pool then rather than when V8 collects it.
+   */
+  giveBack?: (frame: Frame) => void;
+}
+
+/** A reader that keeps a frame past the call that gave it: keep() then, letGo() once done. */
+export interface FrameKeeper {
+  keep(frame: Frame): void;
+  letGo(frame: Frame | undefined): void;
 }
 
 export type FrameListener = (frame: Frame) => void;
@@ -33,7 +45,7 @@ export interface FrameHubEvents {
   error: [error: Error];
 }
 
-export class FrameHub extends EventEmitter<FrameHubEvents> {
+export class FrameHub extends EventEmitter<FrameHubEvents> implements FrameKeeper {
   readonly source: FrameSource;
   private readonly frameListeners = new Set<FrameListener>();
   private readonly dropSameFrames: number;
@@ -41,6 +53,10 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
   private readonly noSignalFps: number;
   private readonly pauseAfterMs: number;
   private readonly noSignalOption: FrameHubOptions['noSignal'];
+  private readonly giveBack: FrameHubOptions['giveBack'];
+  /** With giveBack: how many keep each source frame not yet given back (the hub's own two
+   *  references, newest and lastSourceFrame, among them). */
+  private readonly keepers = new Map<Frame, number>();
   private noSignalFrame: Frame | undefined;
   private newest: Frame | undefined;
   private lastSourceFrame: Frame | undefined;
@@ -76,6 +92,7 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
     this.noSignalFps = options.noSignalFps ?? 2;
     this.pauseAfterMs = options.pauseAfterMs ?? PAUSE_AFTER_MS;
     this.noSignalOption = options.noSignal;
+    this.giveBack = options.giveBack;
     source.on('frame', this.onFrame);
     source.on('disconnect', this.onDisconnect);
     source.on('reconnect', this.onReconnect);
@@ -144,14 +161,45 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
    * newest is older than `maxAgeMs` or was left behind by a source paused since.
    */
   async nextFrame(timeoutMs: number, maxAgeMs = Number.POSITIVE_INFINITY): Promise<Frame | undefined> {
+    return this.waitForFrame(timeoutMs, maxAgeMs, false);
+  }
+
+  /** nextFrame() for a reader that keeps the frame: kept as found, before later frames can let
+   *  it go while the promise settles; the caller lets go of it. */
+  async nextKeptFrame(timeoutMs: number, maxAgeMs: number): Promise<Frame | undefined> {
+    return this.waitForFrame(timeoutMs, maxAgeMs, true);
+  }
+
+  keep(frame: Frame): void {
+    const count = this.keepers.get(frame);
+    if (count !== undefined) this.keepers.set(frame, count + 1);
+  }
+
+  letGo(frame: Frame | undefined): void {
+    if (frame === undefined) return;
+    const count = this.keepers.get(frame);
+    if (count === undefined) return;
+    if (count > 1) {
+      this.keepers.set(frame, count - 1);
+      return;
+    }
+    this.keepers.delete(frame);
+    this.giveBack?.(frame);
+  }
+
+  private async waitForFrame(timeoutMs: number, maxAgeMs: number, keep: boolean): Promise<Frame | undefined> {
     const current = this.newest;
-    if (current !== undefined && !this.paused && (!this.hasSignal || monotonicMs() - current.timestamp <= maxAgeMs)) return current;
+    if (current !== undefined && !this.paused && (!this.hasSignal || monotonicMs() - current.timestamp <= maxAgeMs)) {
+      if (keep) this.keep(current);
+      return current;
+    }
     const release = this.hold();
     try {
       return await new Promise<Frame | undefined>((resolve) => {
         const done = (frame: Frame | undefined): void => {
           clearTimeout(timer);
           this.off('frame', done);
+          if (keep && frame !== undefined) this.keep(frame);
           resolve(frame);
         };
         const timer = setTimeout(() => done(this.newest), timeoutMs);
@@ -186,13 +234,15 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
     if (!this.hasSignal) this.setSignal(true);
     const previous = this.lastSourceFrame;
     this.lastSourceFrame = frame;
-    if (
+    if (this.giveBack !== undefined) this.keepers.set(frame, 1);
+    const same =
       this.dropSameFrames > 0 &&
       previous !== undefined &&
       this.sameInARow < this.dropSameFrames &&
       previous.data.length === frame.data.length &&
-      previous.data.equals(frame.data)
-    ) {
+      previous.data.equals(frame.data);
+    this.letGo(previous);
+    if (same) {
       this.sameInARow += 1;
       this.counters.droppedSame += 1;
       return;
@@ -202,12 +252,15 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
   }
 
   private publish(frame: Frame): void {
+    const previous = this.newest;
+    this.keep(frame);
     this.newest = frame;
     const now = monotonicMs();
     this.lastPublishAt = now;
     this.counters.published += 1;
     for (const listener of this.frameListeners) listener(frame);
     this.emit('frame', frame);
+    this.letGo(previous);
     frameDelivered(now);
   }
 
@@ -242,6 +295,7 @@ export class FrameHub extends EventEmitter<FrameHubEvents> {
       if (this.noSignalTimer !== undefined) clearInterval(this.noSignalTimer);
       this.noSignalTimer = undefined;
     } else {
+      this.letGo(this.lastSourceFrame);
       this.lastSourceFrame = undefined;
       this.sameInARow = 0;
       const sendNoSignal = (): void => {

@@ -12,9 +12,9 @@ namespace turbocam {
 struct AddonData {
   Napi::FunctionReference captureHandle;  // the CaptureHandle class
   Napi::FunctionReference errorClass;     // TurbocamError, once src/native.ts handed it over
-  // Raw frames' Buffers not yet released, by their memory: releaseBuffer() finds the lease there
-  // (napi/external_buffer.cc owns the values).
-  std::unordered_map<const void*, void*> rawLeases;
+  // Pooled Buffers (raw frames and JPEGs) not yet given back, by their memory: releaseBuffer()
+  // finds the lease there (napi/external_buffer.cc owns the values).
+  std::unordered_map<const void*, void*> leases;
 };
 
 // Created by the module's Init, before any binding registers.

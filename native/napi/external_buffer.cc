@@ -14,7 +14,7 @@ struct LeaseHold {
   BufferPool::Lease lease;
   int64_t accounted;
   bool returned = false;  // given back by releaseBuffer(), before its finalizer ran
-  bool tracked = false;   // in AddonData::rawLeases
+  bool tracked = false;   // in AddonData::leases
 };
 
 // What V8 is told a Buffer holds. A pooled lease is memory the bounded pool owns whether or not
@@ -43,22 +43,30 @@ void giveBack(Napi::Env env, LeaseHold* hold) {
 }
 
 void returnLease(Napi::Env env, uint8_t*, LeaseHold* hold) {
-  if (hold->tracked) addonData(env).rawLeases.erase(hold->lease.data);
+  if (hold->tracked) addonData(env).leases.erase(hold->lease.data);
   giveBack(env, hold);
   delete hold;
 }
 
 Napi::Buffer<uint8_t> holdToBuffer(Napi::Env env, LeaseHold* hold, size_t length) {
-  const BufferPool::Lease& lease = hold->lease;
+  const BufferPool::Lease lease = hold->lease;
   Napi::MemoryManagement::AdjustExternalMemory(env, hold->accounted);
   // NewOrCopy copies and runs the finalizer at once where external buffers are forbidden
   // (Electron's V8 sandbox), which also undoes the accounting above.
+  Napi::Buffer<uint8_t> buffer;
   try {
-    return Napi::Buffer<uint8_t>::NewOrCopy(env, lease.data, length, returnLease, hold);
+    buffer = Napi::Buffer<uint8_t>::NewOrCopy(env, lease.data, length, returnLease, hold);
   } catch (...) {
     returnLease(env, lease.data, hold);
     throw;
   }
+  // A pooled lease can come back through releaseBuffer() before the GC finds its Buffer dead. A
+  // copy (Electron) has already given its lease back, and deleted the hold.
+  if (lease.pooled && buffer.Data() == lease.data) {
+    hold->tracked = true;
+    addonData(env).leases[lease.data] = hold;
+  }
+  return buffer;
 }
 
 }  // namespace
@@ -71,14 +79,7 @@ Napi::Buffer<uint8_t> leaseToBuffer(Napi::Env env, const std::shared_ptr<BufferP
 Napi::Buffer<uint8_t> rawLeaseToBuffer(Napi::Env env, const std::shared_ptr<BufferPool>& pool,
                                        const BufferPool::Lease& lease, size_t length) {
   const int64_t accounted = std::max(kRawPressure * static_cast<int64_t>(length), kRawMinAccounted);
-  auto* hold = new LeaseHold{pool, lease, accounted};
-  Napi::Buffer<uint8_t> buffer = holdToBuffer(env, hold, length);
-  // A copy (Electron) has already given its lease back, and deleted the hold.
-  if (buffer.Data() == lease.data) {
-    hold->tracked = true;
-    addonData(env).rawLeases[lease.data] = hold;
-  }
-  return buffer;
+  return holdToBuffer(env, new LeaseHold{pool, lease, accounted}, length);
 }
 
 Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
@@ -88,7 +89,7 @@ Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
   const void* data = buffer.Data();
   buffer.Detach();
   // Given back now, not when Node gets round to the finalizer: the pool has it for the next frame.
-  auto& leases = addonData(info.Env()).rawLeases;
+  auto& leases = addonData(info.Env()).leases;
   auto found = leases.find(data);
   if (found != leases.end()) {
     auto* hold = static_cast<LeaseHold*>(found->second);

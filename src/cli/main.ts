@@ -192,8 +192,13 @@ async function main(argv: string[]): Promise<number> {
 
   const { createServer } = await serverModule;
   await raiseFileLimit(log);
+  const { Camera } = await import('../camera.js');
+  const camera = source instanceof Camera ? source : undefined;
   const server = createServer({
     source,
+    // The server is the CLI camera's only reader: its frames go back to the pool as soon as the
+    // clients have them, not when V8 collects them (which costs a mark-compact every few dozen).
+    giveBack: camera && ((frame) => camera.giveBack(frame)),
     auth: credentials,
     allowOrigin: config.allowOrigin,
     allowControls: config.allowControls,

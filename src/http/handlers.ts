@@ -183,6 +183,7 @@ export function createStreamRoute(
       advanceHeaders: flag(query, 'advance_headers'),
       dualFinalFrames: flag(query, 'dual_final_frames'),
       stallTimeoutMs: settings.stallTimeoutMs,
+      keeper: hub,
     };
     if (key !== undefined) options.key = key;
     const address = clientAddress(req);
@@ -225,8 +226,13 @@ export function createStreamRoute(
 export function createSnapshotRoute(hub: FrameHub, timeoutMs: number, log: Log, hooks: RouteHooks): RequestListener & { close(): void } {
   let closed = false;
   const snapshot = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const frame = await hub.nextFrame(timeoutMs, 1000);
-    if (res.destroyed) return;
+    const frame = await hub.nextKeptFrame(timeoutMs, 1000);
+    // Kept until the response is done with its bytes (sent or cut off).
+    if (res.destroyed) {
+      hub.letGo(frame);
+      return;
+    }
+    res.once('close', () => hub.letGo(frame));
     if (frame === undefined || !hub.signal) {
       hooks.refuse(req, res, 503, hub.signal ? 'no frame yet' : 'no signal', { 'Retry-After': '1' });
       return;

@@ -11,6 +11,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { monotonicMs } from '../clock.js';
 import { every } from '../housekeeping.js';
+import type { FrameKeeper } from '../hub.js';
 import type { Frame } from '../types.js';
 import { SendBufferCap } from './send-buffer.js';
 
@@ -32,6 +33,8 @@ export interface MjpegWriterOptions {
   key?: string;
   /** Cap the kernel send buffer to about two frames (default true). */
   capSendBuffer?: boolean;
+  /** Told of each frame this writer keeps (pending or being written) and lets go of. */
+  keeper?: FrameKeeper;
 }
 
 export interface MjpegClientStats {
@@ -113,12 +116,16 @@ export class MjpegWriter {
   readonly address: string;
   private readonly res: ServerResponse;
   private socket: Socket | null = null;
-  private readonly options: Required<Omit<MjpegWriterOptions, 'key'>> & { key: string | undefined };
+  private readonly options: Required<Omit<MjpegWriterOptions, 'key' | 'keeper'>> & { key: string | undefined };
+  private readonly keeper: FrameKeeper | undefined;
   private sendBuffer: SendBufferCap | undefined;
   private readonly minIntervalMs: number;
   private readonly connectedAt = Date.now();
   private inFlight = false;
   private pending: Frame | undefined;
+  /** The frame being written: its memory is the socket's until the write callback, or the
+   *  socket's close, says it is done with it. */
+  private writing: Frame | undefined;
   private lastSentAt = 0;
   private lastSentSequence = -1;
   private capTimer: NodeJS.Timeout | undefined;
@@ -132,7 +139,10 @@ export class MjpegWriter {
   /** A ring of the last RECENT_SENDS send times. */
   private readonly recentSends = new Float64Array(RECENT_SENDS);
   private readonly onClose: () => void;
-  private readonly onWritten = (): void => this.drained();
+  private readonly onWritten = (): void => {
+    this.doneWriting();
+    this.drained();
+  };
   private readonly onCapDue = (): void => {
     this.capTimer = undefined;
     this.flush();
@@ -151,8 +161,12 @@ export class MjpegWriter {
       key: options.key,
       capSendBuffer: options.capSendBuffer ?? true,
     };
+    this.keeper = options.keeper;
     this.minIntervalMs = this.options.fps > 0 ? 1000 / this.options.fps : 0;
-    res.on('close', () => this.close());
+    res.on('close', () => {
+      this.close();
+      this.doneWriting();
+    });
   }
 
   /** Writes the response head and the opening boundary. */
@@ -187,7 +201,9 @@ export class MjpegWriter {
     if (this.pending !== undefined) {
       if (this.inFlight) this.dropped += 1;
       else this.skipped += 1;
+      this.keeper?.letGo(this.pending);
     }
+    this.keeper?.keep(frame);
     this.pending = frame;
     this.flush();
   }
@@ -224,6 +240,7 @@ export class MjpegWriter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.keeper?.letGo(this.pending);
     this.pending = undefined;
     if (this.capTimer !== undefined) clearTimeout(this.capTimer);
     unwatchStalls(this);
@@ -251,9 +268,11 @@ export class MjpegWriter {
     this.socket ??= this.res.socket;
     const socket = this.socket;
     if (socket === null || socket.destroyed) {
+      this.keeper?.letGo(frame);
       this.close();
       return;
     }
+    this.writing = frame;
     this.sendBuffer?.fit(frame.data.length);
     this.inFlight = true;
     const now = monotonicMs();
@@ -284,6 +303,12 @@ export class MjpegWriter {
   /** The part headers sent before the JPEG is known (advance_headers): no length, a fresh time. */
   private advancedHeaders(): string {
     return `Content-Type: image/jpeg\r\nX-Timestamp: ${(monotonicMs() / 1000).toFixed(6)}\r\n${this.options.extraHeaders ? NO_CACHE : ''}\r\n`;
+  }
+
+  private doneWriting(): void {
+    const written = this.writing;
+    this.writing = undefined;
+    this.keeper?.letGo(written);
   }
 
   private drained(): void {

@@ -9,7 +9,7 @@ import type { H264Producer } from '../sources/h264-source.js';
 import type { FrameSource } from '../sources/source.js';
 import { invalidArg } from '../validate.js';
 
-const HUB_OPTIONS = ['dropSameFrames', 'refreshMs', 'noSignal', 'noSignalFps', 'pauseAfterMs'] as const;
+const HUB_OPTIONS = ['dropSameFrames', 'refreshMs', 'noSignal', 'noSignalFps', 'pauseAfterMs', 'giveBack'] as const;
 
 interface Shared {
   hub: FrameHub;
